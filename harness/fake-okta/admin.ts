@@ -1,0 +1,87 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import { FaultScheduleSchema } from "./faults.js";
+import { FixtureError } from "./fixture.js";
+import { LIMIT_PRESETS, type LimitPreset, RateLimitConfigSchema, RateLimiter } from "./rate-limits.js";
+import { buildOrg } from "./seed.js";
+import { snapshot } from "./snapshot.js";
+import type { ServerState } from "./state.js";
+
+/**
+ * `/__admin`: set up and inspect the fake without going around it. Every write validates first and
+ * changes nothing when the input is bad; errors name the field and the problem.
+ */
+export function adminRoutes(app: FastifyInstance, state: ServerState): void {
+  const badInput = (reply: FastifyReply, message: string) =>
+    reply.code(400).send({ error: "bad_request", message });
+  const describe = (error: z.ZodError) =>
+    error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+
+  /** Replaces the org with one built from a fixture (generator and/or explicit data). */
+  app.post("/__admin/reset", async (request, reply) => {
+    try {
+      state.org = buildOrg(request.body ?? {}, state.clock, "reset body");
+    } catch (error) {
+      if (error instanceof FixtureError) return badInput(reply, error.message);
+      throw error;
+    }
+    state.journal.clear();
+    return counts(state);
+  });
+
+  app.get("/__admin/state", async () => snapshot(state.org));
+
+  app.get("/__admin/faults", async () => ({ rules: state.faults.active }));
+  app.put("/__admin/faults", async (request, reply) => {
+    const parsed = FaultScheduleSchema.safeParse(request.body);
+    if (!parsed.success) return badInput(reply, `fault schedule: ${describe(parsed.error)}`);
+    state.faults.install(parsed.data);
+    return { rules: state.faults.active };
+  });
+  app.delete("/__admin/faults", async (_request, reply) => {
+    state.faults.clear();
+    return reply.code(204).send();
+  });
+
+  app.get("/__admin/limits", async () => state.limiter.config);
+  /** Body: `{"preset": "tight"}` or a full config `{windowMs, concurrency, buckets}`. */
+  app.put("/__admin/limits", async (request, reply) => {
+    const body = request.body as { preset?: unknown } | undefined;
+    if (body && typeof body.preset === "string") {
+      if (!Object.hasOwn(LIMIT_PRESETS, body.preset)) {
+        return badInput(
+          reply,
+          `preset: '${body.preset}' is not one of ${Object.keys(LIMIT_PRESETS).join(", ")}`,
+        );
+      }
+      state.limiter = new RateLimiter(LIMIT_PRESETS[body.preset as LimitPreset], state.clock);
+      return state.limiter.config;
+    }
+    const parsed = RateLimitConfigSchema.safeParse(body);
+    if (!parsed.success) return badInput(reply, `limits: ${describe(parsed.error)}`);
+    state.limiter = new RateLimiter(parsed.data, state.clock);
+    return state.limiter.config;
+  });
+
+  const JournalQuery = z.strictObject({
+    method: z.string().toUpperCase().optional(),
+    path: z.string().optional(),
+    status: z.coerce.number().int().optional(),
+    since: z.coerce.number().int().optional(),
+  });
+  app.get("/__admin/journal", async (request, reply) => {
+    const parsed = JournalQuery.safeParse(request.query);
+    if (!parsed.success) return badInput(reply, `journal query: ${describe(parsed.error)}`);
+    const { method, path, status, since } = parsed.data;
+    const entries = state.journal.list({ method, pathPrefix: path, status, sinceSeq: since });
+    return { entries, dropped: state.journal.droppedCount };
+  });
+  app.delete("/__admin/journal", async (_request, reply) => {
+    state.journal.clear();
+    return reply.code(204).send();
+  });
+}
+
+function counts(state: ServerState) {
+  return { users: state.org.users.length, groups: state.org.groups.length, logs: state.org.logs.length };
+}

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { GROUP_TYPES, ROLE_TYPES, USER_STATUSES } from "./model.js";
+
+/**
+ * The org a scenario or test starts from: a seeded generator and/or users, groups, roles, sessions
+ * and log events given by value. Times are ISO instants or offsets from `now` such as "-2h", "-3d".
+ */
+export const TimeSchema = z
+  .string()
+  .regex(
+    /^(-?\d+(ms|s|m|h|d)|\d{4}-\d{2}-\d{2}T[\d:.]+Z)$/,
+    'expected an ISO instant ("2026-11-28T09:00:00Z") or an offset ("-2h", "-3d")',
+  );
+
+const FixtureGroupSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^00g\w{17}$/)
+    .optional(),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  type: z.enum(GROUP_TYPES).exclude(["BUILT_IN"]).default("OKTA_GROUP"),
+});
+
+const FixtureUserSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^00u\w{17}$/)
+    .optional(),
+  login: z.email(),
+  email: z.email().optional(),
+  firstName: z.string().min(1),
+  lastName: z.string().min(1),
+  status: z.enum(USER_STATUSES).default("ACTIVE"),
+  department: z.string().optional(),
+  title: z.string().optional(),
+  countryCode: z.string().length(2).optional(),
+  /** Further profile attributes, custom ones included. */
+  profile: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  password: z.boolean().default(true),
+  created: TimeSchema.optional(),
+  lastLogin: TimeSchema.optional(),
+  /** Group names (or ids) the user belongs to. */
+  groups: z.array(z.string()).default([]),
+  roles: z.array(z.enum(ROLE_TYPES)).default([]),
+  /** How many active sessions the user has. */
+  sessions: z.number().int().nonnegative().default(0),
+});
+
+const FixtureLogSchema = z.strictObject({
+  eventType: z.string().min(1),
+  /** Login of the acting user. */
+  actor: z.string(),
+  outcome: z
+    .enum(["SUCCESS", "FAILURE", "SKIPPED", "ALLOW", "DENY", "CHALLENGE", "UNKNOWN"])
+    .default("SUCCESS"),
+  reason: z.string().optional(),
+  published: TimeSchema,
+  country: z.string().default("United States"),
+  state: z.string().optional(),
+  city: z.string().default("San Francisco"),
+  ipAddress: z.ipv4().optional(),
+  severity: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+  displayMessage: z.string().optional(),
+  /** Logins of target users; defaults to the actor. */
+  targets: z.array(z.string()).optional(),
+});
+
+export const GeneratorSchema = z.strictObject({
+  users: z.number().int().nonnegative().max(100_000).default(0),
+  groups: z.number().int().nonnegative().max(10_000).default(12),
+  logs: z.number().int().nonnegative().max(1_000_000).default(0),
+});
+
+export const FixtureSchema = z.strictObject({
+  seed: z.number().int().default(42),
+  /** The instant relative times are measured from; default: the server clock at seeding. */
+  now: z.iso.datetime().optional(),
+  generate: GeneratorSchema.optional(),
+  groups: z.array(FixtureGroupSchema).default([]),
+  users: z.array(FixtureUserSchema).default([]),
+  logs: z.array(FixtureLogSchema).default([]),
+});
+
+export type Fixture = z.input<typeof FixtureSchema>;
+export type ParsedFixture = z.output<typeof FixtureSchema>;
+export type GeneratorOptions = z.input<typeof GeneratorSchema>;
+
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Resolves a fixture time against `now`. */
+export function resolveTime(value: string, now: number): number {
+  const offset = /^(-?\d+)(ms|s|m|h|d)$/.exec(value);
+  if (offset) return now + Number(offset[1]) * UNIT_MS[offset[2] as keyof typeof UNIT_MS];
+  return Date.parse(value);
+}
+
+/** Validates a fixture; the error names each bad field by its path. */
+export function parseFixture(input: unknown, source = "fixture"): ParsedFixture {
+  const result = FixtureSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `  ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+    throw new FixtureError(`${source} is not a valid org fixture:\n${problems.join("\n")}`);
+  }
+  return result.data;
+}
+
+export class FixtureError extends Error {
+  override name = "FixtureError";
+}

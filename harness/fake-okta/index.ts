@@ -1,0 +1,14 @@
+export type { Clock } from "./clock.js";
+export { ManualClock, systemClock } from "./clock.js";
+export { OKTA_ERRORS, OktaError } from "./errors.js";
+export type { FaultRule, FaultSchedule } from "./faults.js";
+export type { Fixture } from "./fixture.js";
+export { FixtureError, FixtureSchema, parseFixture } from "./fixture.js";
+export type { JournalEntry } from "./journal.js";
+export { LIFECYCLE, LIFECYCLE_OPERATIONS } from "./lifecycle.js";
+export { ROLE_LABELS, ROLE_TYPES, USER_STATUSES } from "./model.js";
+export type { OktaOrg } from "./org.js";
+export { LIMIT_PRESETS, type LimitPreset, type RateLimitConfig } from "./rate-limits.js";
+export { buildOrg } from "./seed.js";
+export { createFakeOktaApp, type FakeOkta, type FakeOktaOptions, startFakeOkta } from "./server.js";
+export { type OrgSnapshot, snapshot } from "./snapshot.js";

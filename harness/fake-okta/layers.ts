@@ -1,0 +1,157 @@
+import { timingSafeEqual } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { OktaError } from "./errors.js";
+import type { FaultPlan } from "./faults.js";
+import { IdSource } from "./ids.js";
+import { type RateDecision, rateLimitHeaders } from "./rate-limits.js";
+import type { ServerState } from "./state.js";
+
+/**
+ * The cross-cutting layers every `/api/v1` request passes, in order: request id, auth, the org's
+ * concurrency limit, the endpoint's rate-limit bucket, then the fault schedule. Each refusal is an
+ * Okta error body; the journal records every request, refused or not.
+ */
+interface RequestTrace {
+  requestId: string;
+  startedAt: number;
+  decision: RateDecision | null;
+  holdsSlot: boolean;
+  faults: string[];
+  malformed: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    trace?: RequestTrace;
+  }
+}
+
+const BAD_GATEWAY_BODY = (status: number) =>
+  `<html><head><title>${status}</title></head><body><h1>${status} ${status === 502 ? "Bad Gateway" : status === 503 ? "Service Unavailable" : "Gateway Timeout"}</h1></body></html>`;
+
+export function installLayers(app: FastifyInstance, state: ServerState, seed: number): void {
+  const runtimeIds = new IdSource(seed + 1);
+  const expectedAuth = Buffer.from(`SSWS ${state.token}`);
+  const pathOf = (request: FastifyRequest) => (request.url.split("?")[0] ?? "/").replace(/\/{2,}/g, "/");
+
+  const errorBody = (error: OktaError) => error.body(runtimeIds.okta("oae"));
+
+  const refuse = (reply: FastifyReply, error: OktaError, decision: RateDecision | null) => {
+    if (decision) reply.headers(rateLimitHeaders(decision));
+    return reply.code(error.status).type("application/json").send(errorBody(error));
+  };
+
+  app.addHook("onRequest", async (request, reply) => {
+    const path = pathOf(request);
+    if (!path.startsWith("/api/")) return;
+    const trace: RequestTrace = {
+      requestId: `req${runtimeIds.token(17)}`,
+      startedAt: state.clock.now(),
+      decision: null,
+      holdsSlot: false,
+      faults: [],
+      malformed: false,
+    };
+    request.trace = trace;
+    reply.header("x-okta-request-id", trace.requestId);
+
+    const auth = Buffer.from(request.headers.authorization ?? "");
+    if (auth.length !== expectedAuth.length || !timingSafeEqual(auth, expectedAuth)) {
+      trace.decision = state.limiter.peek(request.method, path);
+      return refuse(reply, new OktaError("E0000011"), trace.decision);
+    }
+    if (!state.limiter.enter()) {
+      // Okta's concurrency 429: Limit and Remaining both 0, Reset only an estimate.
+      const resetAt = state.clock.now() + 1000;
+      trace.decision = { bucket: "concurrency", allowed: false, limit: 0, remaining: 0, resetAt };
+      return refuse(reply, new OktaError("E0000047"), trace.decision);
+    }
+    trace.holdsSlot = true;
+    const decision = state.limiter.take(request.method, path);
+    trace.decision = decision;
+    reply.headers(rateLimitHeaders(decision));
+    if (!decision.allowed) return refuse(reply, new OktaError("E0000047"), decision);
+
+    const plan = state.faults.plan(request.method, path);
+    if (plan) return applyFault(request, reply, plan, trace);
+  });
+
+  const applyFault = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    plan: FaultPlan,
+    trace: RequestTrace,
+  ) => {
+    trace.faults = plan.fired;
+    if (plan.latencyMs > 0) await sleep(plan.latencyMs);
+    const action = plan.action;
+    if (!action) return;
+    if (action.type === "malformed") {
+      trace.malformed = true;
+      return;
+    }
+    if (action.type === "reset") {
+      reply.hijack();
+      request.raw.socket.destroy();
+      finish(request, 0);
+      return reply;
+    }
+    if (action.status === 429) {
+      const decision = { ...(trace.decision as RateDecision), remaining: 0 };
+      return refuse(reply, new OktaError("E0000047"), decision);
+    }
+    if (action.status === 500) return refuse(reply, new OktaError("E0000009"), null);
+    return reply.code(action.status).type("text/html").send(BAD_GATEWAY_BODY(action.status));
+  };
+
+  // A malformed-body fault cuts the JSON in half after the route has produced it.
+  app.addHook("onSend", async (request, _reply, payload) => {
+    if (!request.trace?.malformed || typeof payload !== "string") return payload;
+    return payload.slice(0, Math.max(1, Math.floor(payload.length / 2)));
+  });
+
+  const finish = (request: FastifyRequest, status: number) => {
+    const trace = request.trace;
+    if (!trace) return;
+    request.trace = undefined;
+    if (trace.holdsSlot) state.limiter.leave();
+    const retryCount = request.headers["x-okta-retry-count"];
+    const decision = trace.decision;
+    state.journal.record({
+      requestId: trace.requestId,
+      method: request.method,
+      path: pathOf(request),
+      query: { ...(request.query as Record<string, string>) },
+      status,
+      startedAt: trace.startedAt,
+      durationMs: state.clock.now() - trace.startedAt,
+      bucket: decision?.bucket ?? "none",
+      rateLimit: decision
+        ? { limit: decision.limit, remaining: decision.remaining, reset: Math.ceil(decision.resetAt / 1000) }
+        : null,
+      retryFor: (request.headers["x-okta-retry-for"] as string | undefined) ?? null,
+      retryCount: retryCount === undefined ? null : Number(retryCount),
+      faults: trace.faults,
+    });
+  };
+
+  app.addHook("onResponse", async (request, reply) => finish(request, reply.statusCode));
+  // A client that hangs up early still frees its concurrency slot.
+  app.addHook("onRequestAbort", async (request) => finish(request, 0));
+
+  app.setErrorHandler((error, request, reply) => {
+    const decision = request.trace?.decision ?? null;
+    if (error instanceof OktaError) return refuse(reply, error, decision);
+    const code = (error as { code?: string }).code;
+    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return refuse(reply, new OktaError("E0000003"), decision);
+    if ((error as { statusCode?: number }).statusCode === 400)
+      return refuse(reply, new OktaError("E0000003"), decision);
+    request.log.error(error);
+    return refuse(reply, new OktaError("E0000009"), decision);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    refuse(reply, new OktaError("E0000008"), request.trace?.decision ?? null),
+  );
+}

@@ -1,0 +1,117 @@
+/** The fake org's state as plain data. Serialisation to Okta's JSON shapes lives in `serialize.ts`. */
+
+export const USER_STATUSES = [
+  "ACTIVE",
+  "DEPROVISIONED",
+  "LOCKED_OUT",
+  "PASSWORD_EXPIRED",
+  "PROVISIONED",
+  "RECOVERY",
+  "STAGED",
+  "SUSPENDED",
+] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+export const GROUP_TYPES = ["OKTA_GROUP", "APP_GROUP", "BUILT_IN"] as const;
+export type GroupType = (typeof GROUP_TYPES)[number];
+
+/** The 13 standard `RoleType`s of Okta's spec, with the labels Okta shows. */
+export const ROLE_LABELS = {
+  ACCESS_CERTIFICATIONS_ADMIN: "Access Certifications administrator",
+  ACCESS_REQUESTS_ADMIN: "Access Requests administrator",
+  API_ACCESS_MANAGEMENT_ADMIN: "API Access Management administrator",
+  APP_ADMIN: "Application administrator",
+  CUSTOM: "Custom role",
+  GROUP_MEMBERSHIP_ADMIN: "Group Membership administrator",
+  HELP_DESK_ADMIN: "Help Desk administrator",
+  ORG_ADMIN: "Organization administrator",
+  READ_ONLY_ADMIN: "Read-only administrator",
+  REPORT_ADMIN: "Report administrator",
+  SUPER_ADMIN: "Super Organization administrator",
+  USER_ADMIN: "Group administrator",
+  WORKFLOWS_ADMIN: "Workflows administrator",
+} as const;
+export type RoleType = keyof typeof ROLE_LABELS;
+export const ROLE_TYPES = Object.keys(ROLE_LABELS) as RoleType[];
+
+export interface UserProfile {
+  login: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  [attribute: string]: string | number | boolean | null | string[] | undefined;
+}
+
+export interface UserRecord {
+  /** Insertion order; the basis of the opaque `after` cursor. */
+  seq: number;
+  id: string;
+  status: UserStatus;
+  created: number;
+  activated: number | null;
+  statusChanged: number | null;
+  lastLogin: number | null;
+  lastUpdated: number;
+  passwordChanged: number | null;
+  hasPassword: boolean;
+  profile: UserProfile;
+}
+
+export interface GroupRecord {
+  seq: number;
+  id: string;
+  type: GroupType;
+  created: number;
+  lastUpdated: number;
+  lastMembershipUpdated: number;
+  profile: { name: string; description: string | null };
+}
+
+export interface RoleAssignment {
+  id: string;
+  type: RoleType;
+  userId: string;
+  created: number;
+  lastUpdated: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  created: number;
+  ipAddress: string;
+}
+
+export interface LogActor {
+  id: string;
+  type: string;
+  alternateId: string;
+  displayName: string;
+}
+
+export interface LogTarget {
+  id: string;
+  type: string;
+  alternateId: string;
+  displayName: string;
+}
+
+export interface LogEventRecord {
+  seq: number;
+  uuid: string;
+  published: number;
+  eventType: string;
+  legacyEventType: string | null;
+  displayMessage: string;
+  severity: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  actor: LogActor;
+  client: {
+    ipAddress: string;
+    userAgent: string;
+    country: string;
+    state: string | null;
+    city: string;
+  };
+  outcome: { result: string; reason: string | null };
+  target: LogTarget[];
+}

@@ -1,0 +1,386 @@
+import { type Clock, systemClock } from "./clock.js";
+import { notFound, OktaError, validationFailed } from "./errors.js";
+import { IdSource } from "./ids.js";
+import { LIFECYCLE, type LifecycleOperation, nextStatus } from "./lifecycle.js";
+import {
+  type GroupRecord,
+  type GroupType,
+  type LogActor,
+  type LogEventRecord,
+  type LogTarget,
+  ROLE_LABELS,
+  type RoleAssignment,
+  type RoleType,
+  type SessionRecord,
+  type UserProfile,
+  type UserRecord,
+  type UserStatus,
+} from "./model.js";
+import { BASE_PROFILE_ATTRIBUTES } from "./profile.js";
+
+export interface NewUser {
+  id?: string;
+  profile: UserProfile;
+  status: UserStatus;
+  hasPassword?: boolean;
+  created?: number;
+  activated?: number | null;
+  lastLogin?: number | null;
+  passwordChanged?: number | null;
+}
+
+export type NewLogEvent = Omit<LogEventRecord, "seq" | "uuid" | "published"> & { published?: number };
+
+/** Where admin-API changes are attributed in the System Log: the owner of the API token. */
+const API_ACTOR: LogActor = {
+  id: "00uapitokenowner0001",
+  type: "User",
+  alternateId: "api.admin@paceline.test",
+  displayName: "Paceline API Admin",
+};
+
+/**
+ * The in-memory org: users, groups, memberships, role assignments, sessions and the System Log,
+ * with the operations the routes need. Every change bumps the right timestamps and writes a log event.
+ */
+export class OktaOrg {
+  readonly users: UserRecord[] = [];
+  readonly groups: GroupRecord[] = [];
+  readonly logs: LogEventRecord[] = [];
+  private readonly usersById = new Map<string, UserRecord>();
+  private readonly usersByLogin = new Map<string, UserRecord>();
+  private readonly groupsById = new Map<string, GroupRecord>();
+  private readonly membersByGroup = new Map<string, Set<string>>();
+  private readonly groupsByUser = new Map<string, Set<string>>();
+  private readonly rolesByUser = new Map<string, RoleAssignment[]>();
+  private readonly sessionsByUser = new Map<string, SessionRecord[]>();
+  private seq = 0;
+  readonly ids: IdSource;
+  /** Attributes a profile may carry: Okta's base schema plus custom ones a fixture declares. */
+  readonly profileAttributes = new Set<string>(BASE_PROFILE_ATTRIBUTES);
+
+  constructor(
+    readonly seed: number,
+    readonly clock: Clock = systemClock,
+  ) {
+    this.ids = new IdSource(seed);
+  }
+
+  // ---- users ----------------------------------------------------------------------------
+
+  addUser(input: NewUser): UserRecord {
+    const login = input.profile.login;
+    if (this.usersByLogin.has(login.toLowerCase())) {
+      throw validationFailed("login", [
+        "login: An object with this field already exists in the current organization",
+      ]);
+    }
+    const now = this.clock.now();
+    const id = input.id ?? this.ids.okta("00u");
+    if (input.id) this.ids.reserve(input.id);
+    const created = input.created ?? now;
+    const active = input.status !== "STAGED";
+    const user: UserRecord = {
+      seq: ++this.seq,
+      id,
+      status: input.status,
+      created,
+      activated: input.activated !== undefined ? input.activated : active ? created : null,
+      statusChanged: input.status === "STAGED" ? null : created,
+      lastLogin: input.lastLogin ?? null,
+      lastUpdated: created,
+      passwordChanged:
+        input.passwordChanged !== undefined ? input.passwordChanged : input.hasPassword ? created : null,
+      hasPassword: input.hasPassword ?? true,
+      profile: input.profile,
+    };
+    this.users.push(user);
+    this.usersById.set(id, user);
+    this.usersByLogin.set(login.toLowerCase(), user);
+    const everyone = this.groups.find((g) => g.type === "BUILT_IN");
+    if (everyone) this.addMember(everyone.id, id, { silent: true });
+    return user;
+  }
+
+  /** Looks a user up by id, login, or the login's unambiguous short name (the part before `@`). */
+  findUser(idOrLogin: string): UserRecord | undefined {
+    const byId = this.usersById.get(idOrLogin);
+    if (byId) return byId;
+    const key = idOrLogin.toLowerCase();
+    const byLogin = this.usersByLogin.get(key);
+    if (byLogin) return byLogin;
+    if (key.includes("@")) return undefined;
+    const matches = this.users.filter((u) => u.profile.login.toLowerCase().split("@")[0] === key);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  getUser(idOrLogin: string): UserRecord {
+    const user = this.findUser(idOrLogin);
+    if (!user) throw notFound(idOrLogin, "User");
+    return user;
+  }
+
+  updateProfile(user: UserRecord, profile: UserProfile): void {
+    const oldLogin = user.profile.login.toLowerCase();
+    const newLogin = profile.login.toLowerCase();
+    if (newLogin !== oldLogin) {
+      if (this.usersByLogin.has(newLogin)) {
+        throw validationFailed("login", [
+          "login: An object with this field already exists in the current organization",
+        ]);
+      }
+      this.usersByLogin.delete(oldLogin);
+      this.usersByLogin.set(newLogin, user);
+    }
+    user.profile = profile;
+    user.lastUpdated = this.clock.now();
+    this.log(userEvent("user.account.update_profile", "Update user profile for Okta", user));
+  }
+
+  /** Runs a lifecycle operation through the transition table; a refused one throws Okta's error. */
+  transition(user: UserRecord, operation: LifecycleOperation): void {
+    const to = nextStatus(user, operation);
+    const now = this.clock.now();
+    if (operation === "activate") user.activated = now;
+    if (to !== user.status) {
+      user.status = to;
+      user.statusChanged = now;
+    }
+    user.lastUpdated = now;
+    // A deprovisioned user can hold no session.
+    if (to === "DEPROVISIONED") this.sessionsByUser.delete(user.id);
+    const { eventType, displayMessage } = LIFECYCLE[operation];
+    this.log(userEvent(eventType, displayMessage, user));
+  }
+
+  /** Okta's two-phase DELETE: deactivates first; a deprovisioned user is deleted for good. */
+  deleteUser(user: UserRecord): "deactivated" | "deleted" {
+    if (user.status !== "DEPROVISIONED") {
+      this.transition(user, "deactivate");
+      return "deactivated";
+    }
+    this.users.splice(this.users.indexOf(user), 1);
+    this.usersById.delete(user.id);
+    this.usersByLogin.delete(user.profile.login.toLowerCase());
+    for (const groupId of this.groupsByUser.get(user.id) ?? [])
+      this.membersByGroup.get(groupId)?.delete(user.id);
+    this.groupsByUser.delete(user.id);
+    this.rolesByUser.delete(user.id);
+    this.sessionsByUser.delete(user.id);
+    this.log(userEvent("user.lifecycle.delete.completed", "Delete Okta user", user));
+    return "deleted";
+  }
+
+  // ---- groups and memberships ------------------------------------------------------------
+
+  addGroup(input: {
+    id?: string;
+    name: string;
+    description?: string | null;
+    type?: GroupType;
+    created?: number;
+  }) {
+    if (
+      input.type !== "APP_GROUP" &&
+      this.groups.some((g) => g.profile.name === input.name && g.type !== "APP_GROUP")
+    ) {
+      throw validationFailed("name", [
+        "name: An object with this field already exists in the current organization",
+      ]);
+    }
+    const created = input.created ?? this.clock.now();
+    const id = input.id ?? this.ids.okta("00g");
+    if (input.id) this.ids.reserve(input.id);
+    const group: GroupRecord = {
+      seq: ++this.seq,
+      id,
+      type: input.type ?? "OKTA_GROUP",
+      created,
+      lastUpdated: created,
+      lastMembershipUpdated: created,
+      profile: { name: input.name, description: input.description ?? null },
+    };
+    this.groups.push(group);
+    this.groupsById.set(id, group);
+    this.membersByGroup.set(id, new Set());
+    return group;
+  }
+
+  findGroup(id: string): GroupRecord | undefined {
+    return this.groupsById.get(id);
+  }
+
+  getGroup(id: string): GroupRecord {
+    const group = this.groupsById.get(id);
+    if (!group) throw notFound(id, "UserGroup");
+    return group;
+  }
+
+  groupByName(name: string): GroupRecord | undefined {
+    return this.groups.find((g) => g.profile.name === name);
+  }
+
+  members(groupId: string): UserRecord[] {
+    const ids = this.membersByGroup.get(groupId) ?? new Set();
+    return this.users.filter((u) => ids.has(u.id));
+  }
+
+  groupsOf(userId: string): GroupRecord[] {
+    const ids = this.groupsByUser.get(userId) ?? new Set();
+    return this.groups.filter((g) => ids.has(g.id));
+  }
+
+  addMember(groupId: string, userId: string, options: { silent?: boolean } = {}): void {
+    const members = this.membersByGroup.get(groupId);
+    if (!members || members.has(userId)) return;
+    members.add(userId);
+    const groups = this.groupsByUser.get(userId) ?? new Set<string>();
+    this.groupsByUser.set(userId, groups);
+    groups.add(groupId);
+    this.touchMembership(
+      groupId,
+      userId,
+      "group.user_membership.add",
+      "Add user to group membership",
+      options,
+    );
+  }
+
+  removeMember(groupId: string, userId: string): void {
+    const members = this.membersByGroup.get(groupId);
+    if (!members?.delete(userId)) return;
+    this.groupsByUser.get(userId)?.delete(groupId);
+    this.touchMembership(
+      groupId,
+      userId,
+      "group.user_membership.remove",
+      "Remove user from group membership",
+    );
+  }
+
+  private touchMembership(
+    groupId: string,
+    userId: string,
+    eventType: string,
+    message: string,
+    options: { silent?: boolean } = {},
+  ) {
+    const group = this.getGroup(groupId);
+    if (options.silent) return;
+    group.lastMembershipUpdated = this.clock.now();
+    const user = this.getUser(userId);
+    this.log({
+      ...userEvent(eventType, message, user),
+      target: [
+        userTarget(user),
+        { id: group.id, type: "UserGroup", alternateId: "unknown", displayName: group.profile.name },
+      ],
+    });
+  }
+
+  // ---- roles -------------------------------------------------------------------------------
+
+  roles(userId: string): RoleAssignment[] {
+    return this.rolesByUser.get(userId) ?? [];
+  }
+
+  assignRole(
+    user: UserRecord,
+    type: RoleType,
+    options: { silent?: boolean; created?: number } = {},
+  ): RoleAssignment {
+    const roles = this.rolesByUser.get(user.id) ?? [];
+    if (roles.some((r) => r.type === type)) throw new OktaError("E0000090");
+    const now = options.created ?? this.clock.now();
+    const role: RoleAssignment = {
+      id: this.ids.okta("ra1"),
+      type,
+      userId: user.id,
+      created: now,
+      lastUpdated: now,
+    };
+    roles.push(role);
+    this.rolesByUser.set(user.id, roles);
+    if (!options.silent) {
+      this.log(userEvent("user.account.privilege.grant", `Grant user privilege ${ROLE_LABELS[type]}`, user));
+    }
+    return role;
+  }
+
+  unassignRole(user: UserRecord, roleId: string): void {
+    const roles = this.rolesByUser.get(user.id) ?? [];
+    const index = roles.findIndex((r) => r.id === roleId);
+    if (index < 0) throw notFound(roleId, "Role");
+    const [role] = roles.splice(index, 1);
+    if (role)
+      this.log(
+        userEvent("user.account.privilege.revoke", `Revoke user privilege ${ROLE_LABELS[role.type]}`, user),
+      );
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------
+
+  sessions(userId: string): SessionRecord[] {
+    return this.sessionsByUser.get(userId) ?? [];
+  }
+
+  addSession(user: UserRecord, ipAddress: string, created?: number): SessionRecord {
+    const session: SessionRecord = {
+      id: this.ids.okta("102"),
+      userId: user.id,
+      created: created ?? this.clock.now(),
+      ipAddress,
+    };
+    const list = this.sessionsByUser.get(user.id) ?? [];
+    list.push(session);
+    this.sessionsByUser.set(user.id, list);
+    return session;
+  }
+
+  clearSessions(user: UserRecord): void {
+    this.sessionsByUser.delete(user.id);
+    this.log(userEvent("user.session.clear", "Clear user session", user));
+  }
+
+  // ---- System Log --------------------------------------------------------------------------
+
+  log(event: NewLogEvent): LogEventRecord {
+    const record: LogEventRecord = {
+      ...event,
+      seq: ++this.seq,
+      uuid: this.ids.uuid(),
+      published: event.published ?? this.clock.now(),
+    };
+    this.logs.push(record);
+    return record;
+  }
+}
+
+function userTarget(user: UserRecord): LogTarget {
+  return {
+    id: user.id,
+    type: "User",
+    alternateId: user.profile.login,
+    displayName: `${user.profile.firstName} ${user.profile.lastName}`,
+  };
+}
+
+/** An event done by the API token's owner to `user`, as Okta records admin API calls. */
+function userEvent(eventType: string, displayMessage: string, user: UserRecord): NewLogEvent {
+  return {
+    eventType,
+    legacyEventType: null,
+    displayMessage,
+    severity: "INFO",
+    actor: API_ACTOR,
+    client: {
+      ipAddress: "127.0.0.1",
+      userAgent: "paceline",
+      country: "United States",
+      state: null,
+      city: "Local",
+    },
+    outcome: { result: "SUCCESS", reason: null },
+    target: [userTarget(user)],
+  };
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from "fastify";
+import { validationFailed } from "../errors.js";
+import { objectBody, originOf, sendPage } from "../http.js";
+import { ROLE_TYPES, type RoleType } from "../model.js";
+import { roleJson } from "../serialize.js";
+import type { ServerState } from "../state.js";
+
+/** A user's admin role assignments: list, assign (201; 409 E0000090 on a duplicate), unassign (204). */
+export function roleRoutes(app: FastifyInstance, state: ServerState): void {
+  app.get<{ Params: { id: string } }>("/api/v1/users/:id/roles", async (request, reply) => {
+    const user = state.org.getUser(request.params.id);
+    return sendPage(request, reply, { items: state.org.roles(user.id), next: null }, {}, roleJson);
+  });
+
+  app.post<{ Params: { id: string } }>("/api/v1/users/:id/roles", async (request, reply) => {
+    const user = state.org.getUser(request.params.id);
+    const body = objectBody(request, ["type", "resource-set", "role"], "assignRole");
+    const type = body.type;
+    if (typeof type !== "string" || !ROLE_TYPES.includes(type as RoleType) || type === "CUSTOM") {
+      throw validationFailed("type", [
+        `type: '${String(type)}' is not one of ${ROLE_TYPES.filter((t) => t !== "CUSTOM").join(", ")}`,
+      ]);
+    }
+    const role = state.org.assignRole(user, type as RoleType);
+    return reply.code(201).send(roleJson(role, originOf(request)));
+  });
+
+  app.delete<{ Params: { id: string; roleId: string } }>(
+    "/api/v1/users/:id/roles/:roleId",
+    async (request, reply) => {
+      const user = state.org.getUser(request.params.id);
+      state.org.unassignRole(user, request.params.roleId);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,116 @@
+import { type Clock, systemClock } from "./clock.js";
+import { type Fixture, FixtureError, type ParsedFixture, parseFixture, resolveTime } from "./fixture.js";
+import { generateDirectory } from "./generate.js";
+import { LOCATIONS } from "./names.js";
+import { type NewLogEvent, OktaOrg } from "./org.js";
+import { Rng } from "./rng.js";
+
+/**
+ * Builds an org from a fixture: the generator first (if asked), then the explicit groups, users and
+ * log events. Everything is validated before anything is built, so a bad fixture changes nothing.
+ */
+export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "fixture"): OktaOrg {
+  const fixture = parseFixture(input, source);
+  const now = fixture.now ? Date.parse(fixture.now) : clock.now();
+  const org = new OktaOrg(fixture.seed, clock);
+  const rng = new Rng(fixture.seed);
+  org.addGroup({
+    name: "Everyone",
+    description: "All users in your organization",
+    type: "BUILT_IN",
+    created: now - 1000 * 86_400_000,
+  });
+  const logs: NewLogEvent[] = fixture.generate ? generateDirectory(org, rng, now, fixture.generate) : [];
+  addFixtureGroups(org, fixture, now);
+  addFixtureUsers(org, fixture, now, source);
+  logs.push(...fixtureLogs(org, fixture, now, source));
+  // The System Log is in persistence order; seeded events were persisted as they happened.
+  logs.sort((a, b) => (a.published ?? 0) - (b.published ?? 0));
+  for (const event of logs) org.log(event);
+  return org;
+}
+
+function addFixtureGroups(org: OktaOrg, fixture: ParsedFixture, now: number): void {
+  for (const group of fixture.groups) {
+    if (org.groupByName(group.name)) continue;
+    org.addGroup({ ...group, created: now - 365 * 86_400_000 });
+  }
+}
+
+function addFixtureUsers(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): void {
+  fixture.users.forEach((spec, index) => {
+    const where = `${source}: users[${index}] (${spec.login})`;
+    if (org.findUser(spec.login)) throw new FixtureError(`${where}: login is already taken`);
+    const groups = spec.groups.map((ref) => {
+      const group = org.findGroup(ref) ?? org.groupByName(ref);
+      if (!group) throw new FixtureError(`${where}: groups: no group named or with id '${ref}'`);
+      return group;
+    });
+    for (const attribute of Object.keys(spec.profile ?? {})) org.profileAttributes.add(attribute);
+    const created = spec.created ? resolveTime(spec.created, now) : now - 180 * 86_400_000;
+    const user = org.addUser({
+      id: spec.id,
+      status: spec.status,
+      hasPassword: spec.password,
+      created,
+      lastLogin: spec.lastLogin ? resolveTime(spec.lastLogin, now) : null,
+      profile: {
+        login: spec.login,
+        email: spec.email ?? spec.login,
+        firstName: spec.firstName,
+        lastName: spec.lastName,
+        displayName: `${spec.firstName} ${spec.lastName}`,
+        ...(spec.department ? { department: spec.department } : {}),
+        ...(spec.title ? { title: spec.title } : {}),
+        ...(spec.countryCode ? { countryCode: spec.countryCode } : {}),
+        ...spec.profile,
+      },
+    });
+    for (const group of groups) org.addMember(group.id, user.id, { silent: true });
+    for (const role of spec.roles) org.assignRole(user, role, { silent: true, created });
+    for (let s = 0; s < spec.sessions; s++)
+      org.addSession(user, `198.51.100.${10 + s}`, user.lastLogin ?? now - 3_600_000);
+  });
+}
+
+function fixtureLogs(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): NewLogEvent[] {
+  return fixture.logs.map((spec, index) => {
+    const where = `${source}: logs[${index}]`;
+    const actor = org.findUser(spec.actor);
+    if (!actor) throw new FixtureError(`${where}: actor: no user '${spec.actor}'`);
+    const targets = (spec.targets ?? [spec.actor]).map((login) => {
+      const user = org.findUser(login);
+      if (!user) throw new FixtureError(`${where}: targets: no user '${login}'`);
+      return user;
+    });
+    const location = LOCATIONS.find((l) => l.country === spec.country);
+    const displayName = (u: typeof actor) => `${u.profile.firstName} ${u.profile.lastName}`;
+    return {
+      published: resolveTime(spec.published, now),
+      eventType: spec.eventType,
+      legacyEventType: null,
+      displayMessage: spec.displayMessage ?? spec.eventType,
+      severity: spec.severity,
+      actor: {
+        id: actor.id,
+        type: "User",
+        alternateId: actor.profile.login,
+        displayName: displayName(actor),
+      },
+      client: {
+        ipAddress: spec.ipAddress ?? `${location?.ipPrefix ?? "192.0.2"}.${20 + index}`,
+        userAgent: "Mozilla/5.0",
+        country: spec.country,
+        state: spec.state ?? location?.state ?? null,
+        city: spec.city,
+      },
+      outcome: { result: spec.outcome, reason: spec.reason ?? null },
+      target: targets.map((u) => ({
+        id: u.id,
+        type: "User",
+        alternateId: u.profile.login,
+        displayName: displayName(u),
+      })),
+    };
+  });
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import Fastify, { type FastifyInstance } from "fastify";
+import { adminRoutes } from "./admin.js";
+import { type Clock, systemClock } from "./clock.js";
+import { OktaError } from "./errors.js";
+import { FaultInjector, type FaultSchedule } from "./faults.js";
+import type { Fixture } from "./fixture.js";
+import { Journal } from "./journal.js";
+import { installLayers } from "./layers.js";
+import { LIMIT_PRESETS, type LimitPreset, type RateLimitConfig, RateLimiter } from "./rate-limits.js";
+import { groupRoutes } from "./routes/groups.js";
+import { lifecycleRoutes } from "./routes/lifecycle.js";
+import { logRoutes } from "./routes/logs.js";
+import { roleRoutes } from "./routes/roles.js";
+import { userRoutes } from "./routes/users.js";
+import { buildOrg } from "./seed.js";
+import type { ServerState } from "./state.js";
+
+export interface FakeOktaOptions {
+  /** The org to start with. Default: the generator with seed 42 and 200 users. */
+  fixture?: Fixture;
+  /** A preset name or a full config. Default: `okta`. */
+  limits?: LimitPreset | RateLimitConfig;
+  faults?: FaultSchedule;
+  /** The SSWS API token clients must send. Default: a random one. */
+  token?: string;
+  clock?: Clock;
+  journalCapacity?: number;
+  /** Fastify's logger; off by default so a load test measures the fake, not its logging. */
+  logger?: boolean;
+}
+
+export interface FakeOkta {
+  /** `http://127.0.0.1:PORT` once listening. */
+  readonly url: string;
+  readonly token: string;
+  readonly adminUrl: string;
+  readonly state: ServerState;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Builds the fake Okta's Fastify app without listening (for `inject` in tests). */
+export function createFakeOktaApp(options: FakeOktaOptions = {}): {
+  app: FastifyInstance;
+  state: ServerState;
+} {
+  const clock = options.clock ?? systemClock;
+  const limits = options.limits ?? "okta";
+  const config = typeof limits === "string" ? LIMIT_PRESETS[limits] : limits;
+  const org = buildOrg(options.fixture ?? { seed: 42, generate: { users: 200, logs: 500 } }, clock);
+  const state: ServerState = {
+    org,
+    limiter: new RateLimiter(config, clock),
+    faults: new FaultInjector(clock),
+    journal: new Journal(options.journalCapacity),
+    clock,
+    token: options.token ?? randomBytes(21).toString("base64url"),
+  };
+  if (options.faults) state.faults.install(options.faults);
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Okta tolerates `//api/v1/...`, which the Okta SDK sends when orgUrl ends with a slash.
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    bodyLimit: 1024 * 1024,
+  });
+  // Bodyless POSTs (lifecycle calls) may still say application/json; an empty body is no body.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    if (body === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new OktaError("E0000003"), undefined);
+    }
+  });
+  installLayers(app, state, org.seed);
+  userRoutes(app, state);
+  lifecycleRoutes(app, state);
+  roleRoutes(app, state);
+  groupRoutes(app, state);
+  logRoutes(app, state);
+  adminRoutes(app, state);
+  return { app, state };
+}
+
+/** Starts the fake Okta on 127.0.0.1 (port 0 picks a free one). */
+export async function startFakeOkta(options: FakeOktaOptions & { port?: number } = {}): Promise<FakeOkta> {
+  const { app, state } = createFakeOktaApp(options);
+  await app.listen({ host: "127.0.0.1", port: options.port ?? 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("fake Okta: no TCP address");
+  const url = `http://127.0.0.1:${address.port}`;
+  return { url, token: state.token, adminUrl: `${url}/__admin`, state, app, close: () => app.close() };
+}
