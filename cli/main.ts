@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from "commander";
+import { serve } from "./serve.js";
+
+const integer = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
+  return n;
+};
+
+const program = new Command()
+  .name("paceline")
+  .description("Rate-limit-aware MCP client for Okta gateways, and the fake Okta harness that proves it.")
+  .showHelpAfterError();
+
+program
+  .command("serve")
+  .description("start the fake Okta on 127.0.0.1 with a seeded directory")
+  .option("--port <n>", "port to listen on (0 picks a free one)", integer("--port"), 0)
+  .option("--seed <n>", "seed of the directory generator", integer("--seed"), 42)
+  .option("--users <n>", "users to generate", integer("--users"), 200)
+  .option("--groups <n>", "groups to generate (the named ones first)", integer("--groups"), 12)
+  .option("--logs <n>", "System Log events to generate (a week's worth)", integer("--logs"), 1000)
+  .option("--fixture <file>", "start from a YAML/JSON org fixture instead of the generator flags")
+  .option("--limits <preset|file>", "rate limits: okta (published per-minute defaults), tight, none, or a file", "okta")
+  .option("--faults <file>", "a YAML/JSON fault schedule to install at start")
+  .option("--token <token>", "the SSWS API token to accept (default: random)")
+  .option("--json", "print one JSON line {oktaUrl, oktaToken, adminUrl} instead of text", false)
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ paceline serve
+  $ paceline serve --port 0 --seed 42 --users 500 --json
+  $ paceline serve --limits tight --faults faults.yaml
+  $ paceline serve --fixture scenarios/fixtures/offboarding.yaml`,
+  )
+  .action(async (options) => {
+    const okta = await serve(options);
+    const stop = async () => {
+      await okta.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program.addHelpText(
+  "after",
+  `
+Examples:
+  $ paceline serve                          fake Okta with 200 seeded users and Okta's rate limits
+  $ paceline serve --users 500 --json       machine-readable URL and token on one line
+  $ paceline serve --help                   every option of serve`,
+);
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`paceline: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

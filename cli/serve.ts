@@ -1,0 +1,58 @@
+import { type FakeOkta, type Fixture, LIMIT_PRESETS, type RateLimitConfig, startFakeOkta } from "../harness/index.js";
+import { RateLimitConfigSchema } from "../harness/fake-okta/rate-limits.js";
+import { loadDataFile } from "./load-file.js";
+
+export interface ServeOptions {
+  port: number;
+  seed: number;
+  users: number;
+  groups: number;
+  logs: number;
+  fixture?: string;
+  limits: string;
+  faults?: string;
+  token?: string;
+  json: boolean;
+}
+
+/** `paceline serve`: starts the harness on 127.0.0.1 and prints where it listens. */
+export async function serve(options: ServeOptions): Promise<FakeOkta> {
+  const fixture: Fixture = options.fixture
+    ? ((await loadDataFile(options.fixture)) as Fixture)
+    : { seed: options.seed, generate: { users: options.users, groups: options.groups, logs: options.logs } };
+  const okta = await startFakeOkta({
+    port: options.port,
+    fixture,
+    limits: await resolveLimits(options.limits),
+    faults: options.faults ? ((await loadDataFile(options.faults)) as never) : undefined,
+    token: options.token,
+  });
+  const summary = { oktaUrl: okta.url, oktaToken: okta.token, adminUrl: okta.adminUrl };
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    const { org } = okta.state;
+    process.stdout.write(
+      [
+        `fake Okta listening on ${okta.url}  (${org.users.length} users, ${org.groups.length} groups, ${org.logs.length} log events; limits: ${options.limits})`,
+        `  API token:  SSWS ${okta.token}`,
+        `  admin API:  ${okta.adminUrl}/state, /faults, /limits, /journal, /reset`,
+        `  try:        curl -H 'Authorization: SSWS ${okta.token}' '${okta.url}/api/v1/users?limit=2'`,
+        "Ctrl-C stops it.",
+        "",
+      ].join("\n"),
+    );
+  }
+  return okta;
+}
+
+/** `okta`, `tight`, `none`, or a YAML/JSON file with `{windowMs, concurrency, buckets}`. */
+export async function resolveLimits(value: string): Promise<RateLimitConfig> {
+  if (Object.hasOwn(LIMIT_PRESETS, value)) return LIMIT_PRESETS[value as keyof typeof LIMIT_PRESETS];
+  const parsed = RateLimitConfigSchema.safeParse(await loadDataFile(value));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new Error(`${value}: not a preset (${Object.keys(LIMIT_PRESETS).join(", ")}) nor a valid limits file: ${problems}`);
+  }
+  return parsed.data;
+}
