@@ -4,7 +4,8 @@ import { serve } from "./serve.js";
 
 const integer = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
   return n;
 };
 
@@ -22,7 +23,11 @@ program
   .option("--groups <n>", "groups to generate (the named ones first)", integer("--groups"), 12)
   .option("--logs <n>", "System Log events to generate (a week's worth)", integer("--logs"), 1000)
   .option("--fixture <file>", "start from a YAML/JSON org fixture instead of the generator flags")
-  .option("--limits <preset|file>", "rate limits: okta (published per-minute defaults), tight, none, or a file", "okta")
+  .option(
+    "--limits <preset|file>",
+    "rate limits: okta (published per-minute defaults), tight, none, or a file",
+    "okta",
+  )
   .option("--faults <file>", "a YAML/JSON fault schedule to install at start")
   .option("--token <token>", "the SSWS API token to accept (default: random)")
   .option("--json", "print one JSON line {oktaUrl, oktaToken, adminUrl} instead of text", false)

@@ -1,5 +1,11 @@
-import { type FakeOkta, type Fixture, LIMIT_PRESETS, type RateLimitConfig, startFakeOkta } from "../harness/index.js";
 import { RateLimitConfigSchema } from "../harness/fake-okta/rate-limits.js";
+import {
+  type FakeOkta,
+  type Fixture,
+  LIMIT_PRESETS,
+  type RateLimitConfig,
+  startFakeOkta,
+} from "../harness/index.js";
 import { loadDataFile } from "./load-file.js";
 
 export interface ServeOptions {
@@ -51,8 +57,12 @@ export async function resolveLimits(value: string): Promise<RateLimitConfig> {
   if (Object.hasOwn(LIMIT_PRESETS, value)) return LIMIT_PRESETS[value as keyof typeof LIMIT_PRESETS];
   const parsed = RateLimitConfigSchema.safeParse(await loadDataFile(value));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new Error(`${value}: not a preset (${Object.keys(LIMIT_PRESETS).join(", ")}) nor a valid limits file: ${problems}`);
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new Error(
+      `${value}: not a preset (${Object.keys(LIMIT_PRESETS).join(", ")}) nor a valid limits file: ${problems}`,
+    );
   }
   return parsed.data;
 }

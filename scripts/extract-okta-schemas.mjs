@@ -6,7 +6,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parse } from "yaml";
 
-const ROOTS = ["User", "Group", "StandardRole", "LogEvent", "Error", "UserActivationToken", "ResetPasswordToken"];
+const ROOTS = [
+  "User",
+  "Group",
+  "StandardRole",
+  "LogEvent",
+  "Error",
+  "UserActivationToken",
+  "ResetPasswordToken",
+];
 const specPath = process.argv[2] ?? "../shared/reference/okta-management-minimal.yaml";
 const spec = parse(readFileSync(specPath, "utf8"), { maxAliasCount: -1 });
 const all = spec.components.schemas;
@@ -18,7 +26,8 @@ function strip(node) {
   const out = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === "example" || key === "examples") continue;
-    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) visit(value.slice(21));
+    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/"))
+      visit(value.slice(21));
     out[key] = strip(value);
   }
   return out;
@@ -32,6 +41,12 @@ function visit(name) {
 }
 
 for (const root of ROOTS) visit(root);
-const out = { source: "okta/okta-management-openapi-spec management-minimal.yaml", version: spec.info.version, license: spec.info.license?.name, roots: ROOTS, schemas: picked };
+const out = {
+  source: "okta/okta-management-openapi-spec management-minimal.yaml",
+  version: spec.info.version,
+  license: spec.info.license?.name,
+  roots: ROOTS,
+  schemas: picked,
+};
 writeFileSync("test/okta-schemas.json", `${JSON.stringify(out, null, 1)}\n`);
 console.log(`wrote test/okta-schemas.json: ${Object.keys(picked).length} schemas from ${spec.info.version}`);

@@ -38,7 +38,9 @@ beforeAll(() => {
   ajv.addSchema({ $id: "okta", components: { schemas } });
   const compile = (name: string) => ajv.compile({ $ref: `okta#/components/schemas/${name}` });
   validators = Object.fromEntries(
-    ["User", "Group", "StandardRole", "LogEvent", "Error", "UserActivationToken", "ResetPasswordToken"].map((n) => [n, compile(n)]),
+    ["User", "Group", "StandardRole", "LogEvent", "Error", "UserActivationToken", "ResetPasswordToken"].map(
+      (n) => [n, compile(n)],
+    ),
   );
 });
 
@@ -54,7 +56,9 @@ describe("responses validate against Okta's OpenAPI spec", () => {
 
   it("users in every status", async () => {
     const { call } = testApp(fixture);
-    const users = (await call("GET", '/api/v1/users?search=status pr&limit=200')).body as { status: string }[];
+    const users = (await call("GET", "/api/v1/users?search=status pr&limit=200")).body as {
+      status: string;
+    }[];
     expect(new Set(users.map((u) => u.status)).size).toBeGreaterThanOrEqual(5);
     for (const user of users) expectValid("User", user);
   });
@@ -93,8 +97,13 @@ describe("responses validate against Okta's OpenAPI spec", () => {
     const activation = await call("POST", `/api/v1/users/${first.id}/lifecycle/activate?sendEmail=false`);
     expect(activation.status).toBe(200);
     expectValid("UserActivationToken", activation.body);
-    const active = (await call("GET", '/api/v1/users?filter=status eq "ACTIVE"&limit=1')).body as { id: string }[];
-    const reset = await call("POST", `/api/v1/users/${active[0]?.id}/lifecycle/reset_password?sendEmail=false`);
+    const active = (await call("GET", '/api/v1/users?filter=status eq "ACTIVE"&limit=1')).body as {
+      id: string;
+    }[];
+    const reset = await call(
+      "POST",
+      `/api/v1/users/${active[0]?.id}/lifecycle/reset_password?sendEmail=false`,
+    );
     expectValid("ResetPasswordToken", reset.body);
   });
 });

@@ -22,10 +22,11 @@ export function sendPage<T>(
   page: Page<T>,
   appliedQuery: Query,
   serialize: (item: T, origin: string) => unknown,
+  notInNext: readonly string[] = [],
 ): unknown {
   const origin = originOf(request);
   const path = request.url.split("?")[0]?.replace(/\/{2,}/g, "/") ?? "/";
-  reply.header("link", linkHeader(origin, path, appliedQuery, page.next));
+  reply.header("link", linkHeader(origin, path, appliedQuery, page.next, notInNext));
   return page.items.map((item) => serialize(item, origin));
 }
 

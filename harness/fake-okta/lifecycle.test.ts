@@ -4,15 +4,40 @@ import { USER_STATUSES, type UserStatus } from "./model.js";
 import { testApp } from "./test-helpers.js";
 
 /** The refusal Okta gives for each operation from a status it does not accept (okta-api.md §1). */
-const REFUSALS: Record<LifecycleOperation, { status: number; code: string; summary: string; cause?: string }> = {
-  activate: { status: 403, code: "E0000038", summary: "This operation is not allowed in the user's current status." },
-  reactivate: { status: 403, code: "E0000038", summary: "This operation is not allowed in the user's current status." },
+const REFUSALS: Record<
+  LifecycleOperation,
+  { status: number; code: string; summary: string; cause?: string }
+> = {
+  activate: {
+    status: 403,
+    code: "E0000038",
+    summary: "This operation is not allowed in the user's current status.",
+  },
+  reactivate: {
+    status: 403,
+    code: "E0000038",
+    summary: "This operation is not allowed in the user's current status.",
+  },
   deactivate: { status: 404, code: "E0000007", summary: "Not found: Resource not found: " },
-  suspend: { status: 400, code: "E0000001", summary: "Api validation failed: suspendUser", cause: "Cannot suspend a user that is not active" },
-  unsuspend: { status: 400, code: "E0000001", summary: "Api validation failed: unsuspendUser", cause: "Cannot unsuspend a user that is not suspended" },
+  suspend: {
+    status: 400,
+    code: "E0000001",
+    summary: "Api validation failed: suspendUser",
+    cause: "Cannot suspend a user that is not active",
+  },
+  unsuspend: {
+    status: 400,
+    code: "E0000001",
+    summary: "Api validation failed: unsuspendUser",
+    cause: "Cannot unsuspend a user that is not suspended",
+  },
   unlock: { status: 403, code: "E0000032", summary: "Unlock is not allowed for this user." },
   reset_password: { status: 403, code: "E0000017", summary: "Password reset failed" },
-  expire_password: { status: 403, code: "E0000038", summary: "This operation is not allowed in the user's current status." },
+  expire_password: {
+    status: 403,
+    code: "E0000038",
+    summary: "This operation is not allowed in the user's current status.",
+  },
 };
 
 const loginFor = (status: UserStatus) => `${status.toLowerCase()}@company.com`;
@@ -30,7 +55,9 @@ function everyStatusOrg() {
 }
 
 describe("lifecycle state machine", () => {
-  const cases = LIFECYCLE_OPERATIONS.flatMap((operation) => USER_STATUSES.map((from) => ({ operation, from })));
+  const cases = LIFECYCLE_OPERATIONS.flatMap((operation) =>
+    USER_STATUSES.map((from) => ({ operation, from })),
+  );
 
   it.each(cases)("$operation from $from", async ({ operation, from }) => {
     const { call, state } = everyStatusOrg();
@@ -47,14 +74,20 @@ describe("lifecycle state machine", () => {
     } else {
       const refusal = REFUSALS[operation];
       // Activating an ACTIVE user has its own code.
-      const expected = operation === "activate" && from === "ACTIVE"
-        ? { status: 403, code: "E0000016", summary: "Activation failed because the user is already active" }
-        : refusal;
+      const expected =
+        operation === "activate" && from === "ACTIVE"
+          ? { status: 403, code: "E0000016", summary: "Activation failed because the user is already active" }
+          : refusal;
       expect(response.status).toBe(expected.status);
-      const body = response.body as { errorCode: string; errorSummary: string; errorCauses: { errorSummary: string }[] };
+      const body = response.body as {
+        errorCode: string;
+        errorSummary: string;
+        errorCauses: { errorSummary: string }[];
+      };
       expect(body.errorCode).toBe(expected.code);
       expect(body.errorSummary.startsWith(expected.summary)).toBe(true);
-      if (refusal.cause && expected === refusal) expect(body.errorCauses).toEqual([{ errorSummary: refusal.cause }]);
+      if (refusal.cause && expected === refusal)
+        expect(body.errorCauses).toEqual([{ errorSummary: refusal.cause }]);
       expect(after.status).toBe(from);
       expect(state.org.logs.length).toBe(logsBefore);
     }
@@ -78,7 +111,10 @@ describe("lifecycle state machine", () => {
       ],
     });
     const a = await call("POST", "/api/v1/users/a@company.com/lifecycle/activate?sendEmail=false");
-    expect(a.body).toMatchObject({ activationToken: expect.any(String), activationUrl: expect.stringContaining("/welcome/") });
+    expect(a.body).toMatchObject({
+      activationToken: expect.any(String),
+      activationUrl: expect.stringContaining("/welcome/"),
+    });
     expect(state.org.getUser("a@company.com").status).toBe("PROVISIONED");
     const b = await call("POST", "/api/v1/users/b@company.com/lifecycle/activate");
     expect(b.body).toEqual({});
@@ -89,7 +125,10 @@ describe("lifecycle state machine", () => {
   it("expire_password returns the whole user, now PASSWORD_EXPIRED", async () => {
     const { call } = everyStatusOrg();
     const response = await call("POST", `/api/v1/users/${loginFor("ACTIVE")}/lifecycle/expire_password`);
-    expect(response.body).toMatchObject({ status: "PASSWORD_EXPIRED", profile: { login: loginFor("ACTIVE") } });
+    expect(response.body).toMatchObject({
+      status: "PASSWORD_EXPIRED",
+      profile: { login: loginFor("ACTIVE") },
+    });
   });
 
   it("DELETE deactivates first, deletes on the second call, then the user is gone", async () => {
@@ -102,7 +141,10 @@ describe("lifecycle state machine", () => {
     expect((await call("DELETE", `/api/v1/users/${login}`)).status).toBe(204);
     const gone = await call("GET", `/api/v1/users/${login}`);
     expect(gone.status).toBe(404);
-    expect(gone.body).toMatchObject({ errorCode: "E0000007", errorSummary: `Not found: Resource not found: ${login} (User)` });
+    expect(gone.body).toMatchObject({
+      errorCode: "E0000007",
+      errorSummary: `Not found: Resource not found: ${login} (User)`,
+    });
     expect(state.org.logs.at(-1)?.eventType).toBe("user.lifecycle.delete.completed");
   });
 
@@ -117,7 +159,9 @@ describe("lifecycle state machine", () => {
     const { call } = everyStatusOrg();
     const login = loginFor("ACTIVE");
     await call("POST", `/api/v1/users/${login}/lifecycle/suspend`);
-    const suspended = (await call("GET", '/api/v1/users?filter=status eq "SUSPENDED"')).body as { profile: { login: string } }[];
+    const suspended = (await call("GET", '/api/v1/users?filter=status eq "SUSPENDED"')).body as {
+      profile: { login: string };
+    }[];
     expect(suspended.map((u) => u.profile.login)).toContain(login);
     const events = (await call("GET", '/api/v1/logs?filter=eventType eq "user.lifecycle.suspend"')).body as {
       target: { alternateId: string }[];

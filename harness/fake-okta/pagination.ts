@@ -75,6 +75,8 @@ export function linkHeader(
   path: string,
   query: Record<string, string | undefined>,
   next: string | null,
+  /** Parameters the next link must not repeat (the System Log's `since` excludes `after`). */
+  notInNext: readonly string[] = [],
 ): string[] {
   const self = new URLSearchParams();
   for (const [key, value] of Object.entries(query))
@@ -83,7 +85,8 @@ export function linkHeader(
   const lines = [`<${origin}${path}?${self}>; rel="self"`];
   if (next !== null) {
     const nextParams = new URLSearchParams({ after: next });
-    for (const [key, value] of self) if (key !== "after") nextParams.set(key, value);
+    for (const [key, value] of self)
+      if (key !== "after" && !notInNext.includes(key)) nextParams.set(key, value);
     lines.push(`<${origin}${path}?${nextParams}>; rel="next"`);
   }
   return lines;

@@ -3,12 +3,13 @@ import { OktaError, validationFailed } from "../errors.js";
 import { compileFilter, LOG_FILTER } from "../filter.js";
 import { queryOf, sendPage } from "../http.js";
 import type { LogEventRecord } from "../model.js";
-import { decodeCursor, encodeCursor, pageOf, parseLimit } from "../pagination.js";
+import { parseLimit } from "../pagination.js";
 import { logEventJson } from "../serialize.js";
 import type { ServerState } from "../state.js";
 
 const LOGS_LIMIT = { default: 100, max: 1000 };
-const WEEK = 7 * 86_400_000;
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
 
 /** Reads a filter attribute of an event by its JSON path. */
 function logField(event: LogEventRecord, field: string): unknown {
@@ -37,6 +38,19 @@ function logField(event: LogEventRecord, field: string): unknown {
   if (field.startsWith("client.geographicalContext.")) return geo[field.slice(27)];
   if (field.startsWith("target.")) return event.target.map((t) => t[field.slice(7) as keyof typeof t]);
   return undefined;
+}
+
+/** Okta-style log cursors: `<published ms>_<sequence>`, the position of the last event served. */
+function logCursor(event: { published: number; seq: number }): string {
+  return `${event.published}_${event.seq}`;
+}
+
+function parseLogCursor(after: string | undefined): { published: number; seq: number } | undefined {
+  if (after === undefined) return undefined;
+  const match = /^(\d{1,15})_(\d{1,15})$/.exec(after);
+  if (!match)
+    throw new OktaError("E0000029", undefined, [`after: '${after}' is not a cursor this server issued`]);
+  return { published: Number(match[1]), seq: Number(match[2]) };
 }
 
 function parseInstant(name: string, value: string | undefined): number | undefined {
@@ -95,31 +109,40 @@ export function logRoutes(app: FastifyInstance, state: ServerState): void {
       throw new OktaError("E0000053", undefined, ["'since' must be within the last 180 days"]);
     const filter = query.filter !== undefined ? compileFilter(query.filter, LOG_FILTER, logField) : undefined;
     const keywords = keywordMatcher(query.q);
-    const accept = (e: LogEventRecord) =>
-      e.published >= since && e.published <= end && (!filter || filter(e)) && (!keywords || keywords(e));
+    const matchesQuery = (e: LogEventRecord) => (!filter || filter(e)) && (!keywords || keywords(e));
     const applied = { ...query, limit: String(limit) };
-    const after = decodeCursor(query.after);
+    const cursor = parseLogCursor(query.after);
+    const page = (items: LogEventRecord[], more: boolean, next: LogEventRecord | undefined) =>
+      sendPage(
+        request,
+        reply,
+        { items, next: more && next ? logCursor(next) : null },
+        applied,
+        logEventJson,
+        ["since"],
+      );
 
     if (until === undefined && sortOrder === "ASCENDING") {
-      // Polling: resume after the last event seen; the next link is always there.
-      const page = pageOf(org.logs, (e) => e.seq, after, limit, accept);
-      const last = page.items[page.items.length - 1];
-      const next = page.next ?? encodeCursor(last ? last.seq : Math.max(after, org.logs.at(-1)?.seq ?? 0));
-      return sendPage(request, reply, { items: page.items, next }, applied, logEventJson);
+      // Polling: persistence order, resumed after the last event seen; the next link is always there.
+      const items: LogEventRecord[] = [];
+      for (const event of org.logs) {
+        if (items.length === limit) break;
+        if (cursor ? event.seq <= cursor.seq : event.published < since) continue;
+        if (event.published <= end && matchesQuery(event)) items.push(event);
+      }
+      const last = items.at(-1);
+      const next = last
+        ? logCursor(last)
+        : (query.after ?? logCursor(org.logs.at(-1) ?? { published: since, seq: 0 }));
+      return sendPage(request, reply, { items, next }, applied, logEventJson, ["since"]);
     }
-    // Bounded: ordered by `published`, paged by rank, ends without a next link.
+    // Bounded: ordered by `published`; the cursor carries the position, so `since` leaves the next link.
     const direction = sortOrder === "ASCENDING" ? 1 : -1;
-    const ranked = org.logs
-      .filter(accept)
-      .sort((a, b) => direction * (a.published - b.published || a.seq - b.seq))
-      .map((event, index) => ({ event, rank: index + 1 }));
-    const page = pageOf(ranked, (r) => r.rank, after, limit);
-    return sendPage(
-      request,
-      reply,
-      { items: page.items.map((r) => r.event), next: page.next },
-      applied,
-      logEventJson,
-    );
+    const order = (a: { published: number; seq: number }, b: { published: number; seq: number }) =>
+      direction * (a.published - b.published || a.seq - b.seq);
+    const inWindow = (e: LogEventRecord) =>
+      e.published <= end && (cursor ? order(e, cursor) > 0 : e.published >= since);
+    const matches = org.logs.filter((e) => inWindow(e) && matchesQuery(e)).sort(order);
+    return page(matches.slice(0, limit), matches.length > limit, matches[limit - 1]);
   });
 }
