@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "./clock.js";
-import { FaultInjector } from "./faults.js";
+import { FaultInjector, type FaultSchedule } from "./faults.js";
 import { type FakeOkta, startFakeOkta } from "./server.js";
 import { JANE, testApp } from "./test-helpers.js";
 
@@ -33,8 +33,8 @@ describe("fault schedule (pure)", () => {
     expect(faults.plan("GET", "/x")).toBeUndefined();
     clock.advance(100);
     expect(faults.plan("POST", "/x")).toBeUndefined();
-    expect(faults.plan("GET", "/x")?.action).toEqual({ type: "status", status: 429 });
-    expect(faults.plan("GET", "/x")?.action).toEqual({ type: "status", status: 429 });
+    expect(faults.plan("GET", "/x")?.action).toEqual({ type: "status", status: 429, resetMs: 1000 });
+    expect(faults.plan("GET", "/x")?.action).toEqual({ type: "status", status: 429, resetMs: 1000 });
     expect(faults.plan("GET", "/x")).toBeUndefined();
     clock.advance(100);
     expect(faults.plan("GET", "/x")).toBeUndefined();
@@ -57,7 +57,7 @@ describe("fault schedule (pure)", () => {
 describe("faults over HTTP", () => {
   let okta: FakeOkta | undefined;
   afterEach(async () => okta?.close());
-  const start = async (action: object, extra: object = {}) => {
+  const start = async (action: FaultSchedule["rules"][number]["action"], extra: object = {}) => {
     okta = await startFakeOkta({ fixture: JANE, limits: "none", faults: { rules: [{ path: "/api/v1/users", action, ...extra }] } });
     return okta;
   };

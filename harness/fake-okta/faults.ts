@@ -10,6 +10,8 @@ export const FaultActionSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("status"),
     status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
+    /** For 429: when the injected limit resets (X-Rate-Limit-Reset = now + resetMs). */
+    resetMs: z.number().int().nonnegative().default(1000),
   }),
   z.strictObject({ type: z.literal("latency"), ms: z.number().int().nonnegative() }),
   z.strictObject({ type: z.literal("reset") }),

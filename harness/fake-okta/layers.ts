@@ -98,7 +98,8 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
       return reply;
     }
     if (action.status === 429) {
-      const decision = { ...(trace.decision as RateDecision), remaining: 0 };
+      const resetAt = state.clock.now() + action.resetMs;
+      const decision = { ...(trace.decision as RateDecision), remaining: 0, resetAt };
       return refuse(reply, new OktaError("E0000047"), decision);
     }
     if (action.status === 500) return refuse(reply, new OktaError("E0000009"), null);

@@ -1,0 +1,114 @@
+import okta from "@okta/okta-sdk-nodejs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeOkta, startFakeOkta } from "../harness/fake-okta/server.js";
+
+/**
+ * The official Okta SDK, pointed at the fake, behaves as it does against a real org: it pages with
+ * its own Link handling, maps refused transitions to OktaApiError codes, and retries a 429 using
+ * X-Rate-Limit-Reset and Date. Caching is off so out-of-band state changes are seen.
+ */
+type OktaApiError = { status: number; errorCode: string; errorSummary: string };
+
+let fake: FakeOkta;
+let client: okta.Client;
+
+beforeAll(async () => {
+  // The SDK also reads OKTA_CLIENT_* and okta.yaml; this test must only see its own config.
+  for (const key of Object.keys(process.env)) if (key.startsWith("OKTA_CLIENT_")) delete process.env[key];
+  fake = await startFakeOkta({
+    fixture: {
+      seed: 11,
+      generate: { users: 450, logs: 30 },
+      users: [
+        { login: "jane.doe@company.com", firstName: "Jane", lastName: "Doe" },
+        { login: "staged.sam@company.com", firstName: "Sam", lastName: "Staged", status: "STAGED" },
+      ],
+      groups: [{ name: "JIT Database Access" }],
+    },
+    limits: "none",
+  });
+  client = new okta.Client({ orgUrl: fake.url, token: fake.token, cacheMiddleware: null });
+});
+afterAll(async () => fake.close());
+
+async function expectOktaError(promise: Promise<unknown>, status: number, errorCode: string) {
+  const error = (await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as OktaApiError | undefined;
+  expect(error, `expected ${errorCode}`).toBeDefined();
+  expect({ status: error?.status, errorCode: error?.errorCode }).toEqual({ status, errorCode });
+  return error as OktaApiError;
+}
+
+describe("@okta/okta-sdk-nodejs against the fake", () => {
+  it("lists a 450-user directory to completion through its own Link handling", async () => {
+    const expected = fake.state.org.users.filter((u) => u.status !== "DEPROVISIONED").length;
+    expect(expected).toBeGreaterThan(400);
+    const ids = new Set<string>();
+    const collection = await client.userApi.listUsers({ limit: 100 });
+    for await (const user of collection) if (user?.id) ids.add(user.id);
+    expect(ids.size).toBe(expected);
+    const pages = fake.state.journal.list({ method: "GET", pathPrefix: "/api/v1/users" });
+    expect(pages.length).toBe(Math.ceil(expected / 100));
+  });
+
+  it("runs the lifecycle and gets OktaApiErrors with Okta's codes for wrong transitions", async () => {
+    const jane = await client.userApi.getUser({ userId: "jane.doe@company.com" });
+    const userId = jane.id as string;
+    await client.userApi.suspendUser({ userId });
+    expect((await client.userApi.getUser({ userId: userId })).status).toBe("SUSPENDED");
+    const error = await expectOktaError(client.userApi.suspendUser({ userId }), 400, "E0000001");
+    expect(error.errorSummary).toBe("Api validation failed: suspendUser");
+    await client.userApi.unsuspendUser({ userId });
+    await expectOktaError(client.userApi.unlockUser({ userId }), 403, "E0000032");
+    await expectOktaError(client.userApi.activateUser({ userId, sendEmail: false }), 403, "E0000016");
+    const expired = await client.userApi.expirePassword({ userId });
+    expect(expired.status).toBe("PASSWORD_EXPIRED");
+    await client.userApi.revokeUserSessions({ userId });
+    await client.userApi.deactivateUser({ userId });
+    await expectOktaError(client.userApi.deactivateUser({ userId }), 404, "E0000007");
+    const staged = await client.userApi.getUser({ userId: "staged.sam@company.com" });
+    const token = await client.userApi.activateUser({ userId: staged.id as string, sendEmail: false });
+    expect(token.activationToken).toEqual(expect.any(String));
+  });
+
+  it("manages groups and roles, and reads the System Log", async () => {
+    const sam = await client.userApi.getUser({ userId: "staged.sam@company.com" });
+    const [group] = fake.state.org.groups.filter((g) => g.profile.name === "JIT Database Access");
+    await client.groupApi.assignUserToGroup({ groupId: group?.id as string, userId: sam.id as string });
+    const members: string[] = [];
+    for await (const member of await client.groupApi.listGroupUsers({ groupId: group?.id as string })) {
+      members.push(member?.profile?.login as string);
+    }
+    expect(members).toEqual(["staged.sam@company.com"]);
+    const roles: string[] = [];
+    const admins = fake.state.org.users.filter((u) => fake.state.org.roles(u.id).some((r) => r.type === "SUPER_ADMIN"));
+    for await (const role of await client.roleAssignmentApi.listAssignedRolesForUser({ userId: admins[0]?.id as string })) {
+      roles.push((role as { type: string }).type);
+    }
+    expect(roles).toContain("SUPER_ADMIN");
+    const events: string[] = [];
+    await (await client.systemLogApi.listLogEvents({ filter: 'eventType eq "group.user_membership.add"' })).each((event) => {
+      events.push(event.eventType as string);
+      return undefined;
+    });
+    expect(events).toEqual(["group.user_membership.add"]);
+  });
+
+  it("recovers from a 429 by its own retry, which reads X-Rate-Limit-Reset and Date", async () => {
+    fake.state.faults.install({ rules: [{ method: "GET", path: "/api/v1/groups", times: 1, action: { type: "status", status: 429 } }] });
+    try {
+      const names: string[] = [];
+      for await (const group of await client.groupApi.listGroups({ q: "JIT" })) names.push(group?.profile?.name as string);
+      expect(names).toEqual(["JIT Database Access"]);
+      const attempts = fake.state.journal.list({ pathPrefix: "/api/v1/groups" }).filter((e) => e.query.q === "JIT");
+      expect(attempts.map((e) => e.status)).toEqual([429, 200]);
+      // The SDK tags its retry with the 429's request id.
+      expect(attempts[1]?.retryFor).toBe(attempts[0]?.requestId);
+      expect(attempts[1]?.retryCount).toBe(1);
+    } finally {
+      fake.state.faults.clear();
+    }
+  });
+});
