@@ -83,13 +83,19 @@ describe("@okta/okta-sdk-nodejs against the fake", () => {
     }
     expect(members).toEqual(["staged.sam@company.com"]);
     const roles: string[] = [];
-    const admins = fake.state.org.users.filter((u) => fake.state.org.roles(u.id).some((r) => r.type === "SUPER_ADMIN"));
-    for await (const role of await client.roleAssignmentApi.listAssignedRolesForUser({ userId: admins[0]?.id as string })) {
+    const admins = fake.state.org.users.filter((u) =>
+      fake.state.org.roles(u.id).some((r) => r.type === "SUPER_ADMIN"),
+    );
+    for await (const role of await client.roleAssignmentApi.listAssignedRolesForUser({
+      userId: admins[0]?.id as string,
+    })) {
       roles.push((role as { type: string }).type);
     }
     expect(roles).toContain("SUPER_ADMIN");
     const events: string[] = [];
-    await (await client.systemLogApi.listLogEvents({ filter: 'eventType eq "group.user_membership.add"' })).each((event) => {
+    await (
+      await client.systemLogApi.listLogEvents({ filter: 'eventType eq "group.user_membership.add"' })
+    ).each((event) => {
       events.push(event.eventType as string);
       return undefined;
     });
@@ -97,12 +103,17 @@ describe("@okta/okta-sdk-nodejs against the fake", () => {
   });
 
   it("recovers from a 429 by its own retry, which reads X-Rate-Limit-Reset and Date", async () => {
-    fake.state.faults.install({ rules: [{ method: "GET", path: "/api/v1/groups", times: 1, action: { type: "status", status: 429 } }] });
+    fake.state.faults.install({
+      rules: [{ method: "GET", path: "/api/v1/groups", times: 1, action: { type: "status", status: 429 } }],
+    });
     try {
       const names: string[] = [];
-      for await (const group of await client.groupApi.listGroups({ q: "JIT" })) names.push(group?.profile?.name as string);
+      for await (const group of await client.groupApi.listGroups({ q: "JIT" }))
+        names.push(group?.profile?.name as string);
       expect(names).toEqual(["JIT Database Access"]);
-      const attempts = fake.state.journal.list({ pathPrefix: "/api/v1/groups" }).filter((e) => e.query.q === "JIT");
+      const attempts = fake.state.journal
+        .list({ pathPrefix: "/api/v1/groups" })
+        .filter((e) => e.query.q === "JIT");
       expect(attempts.map((e) => e.status)).toEqual([429, 200]);
       // The SDK tags its retry with the 429's request id.
       expect(attempts[1]?.retryFor).toBe(attempts[0]?.requestId);

@@ -7,7 +7,9 @@ import { JANE, testApp } from "./test-helpers.js";
 describe("fault schedule (pure)", () => {
   it("everyNth fires on every Nth matching request only", () => {
     const faults = new FaultInjector(new ManualClock(0));
-    faults.install({ rules: [{ path: "/api/v1/users", everyNth: 3, action: { type: "status", status: 503 } }] });
+    faults.install({
+      rules: [{ path: "/api/v1/users", everyNth: 3, action: { type: "status", status: 503 } }],
+    });
     const fired = Array.from({ length: 9 }, () => faults.plan("GET", "/api/v1/users")?.action?.type ?? "-");
     expect(fired).toEqual(["-", "-", "status", "-", "-", "status", "-", "-", "status"]);
     expect(faults.plan("GET", "/api/v1/groups")).toBeUndefined();
@@ -29,7 +31,9 @@ describe("fault schedule (pure)", () => {
   it("a time window and a cap on firings bound a 429 burst", () => {
     const clock = new ManualClock(0);
     const faults = new FaultInjector(clock);
-    faults.install({ rules: [{ method: "get", fromMs: 100, toMs: 200, times: 2, action: { type: "status", status: 429 } }] });
+    faults.install({
+      rules: [{ method: "get", fromMs: 100, toMs: 200, times: 2, action: { type: "status", status: 429 } }],
+    });
     expect(faults.plan("GET", "/x")).toBeUndefined();
     clock.advance(100);
     expect(faults.plan("POST", "/x")).toBeUndefined();
@@ -49,7 +53,10 @@ describe("fault schedule (pure)", () => {
         { path: "/api/v1/users/*/roles", action: { type: "reset" } },
       ],
     });
-    expect(faults.plan("GET", "/api/v1/users/00u1/roles")).toMatchObject({ latencyMs: 75, action: { type: "reset" } });
+    expect(faults.plan("GET", "/api/v1/users/00u1/roles")).toMatchObject({
+      latencyMs: 75,
+      action: { type: "reset" },
+    });
     expect(faults.plan("GET", "/api/v1/users/00u1/groups")).toMatchObject({ latencyMs: 25 });
   });
 });
@@ -58,7 +65,11 @@ describe("faults over HTTP", () => {
   let okta: FakeOkta | undefined;
   afterEach(async () => okta?.close());
   const start = async (action: FaultSchedule["rules"][number]["action"], extra: object = {}) => {
-    okta = await startFakeOkta({ fixture: JANE, limits: "none", faults: { rules: [{ path: "/api/v1/users", action, ...extra }] } });
+    okta = await startFakeOkta({
+      fixture: JANE,
+      limits: "none",
+      faults: { rules: [{ path: "/api/v1/users", action, ...extra }] },
+    });
     return okta;
   };
   const get = (path = "/api/v1/users?limit=1") =>
@@ -82,7 +93,10 @@ describe("faults over HTTP", () => {
     await start({ type: "status", status: 500 });
     const response = await get();
     expect(response.status).toBe(500);
-    expect(await response.json()).toMatchObject({ errorCode: "E0000009", errorSummary: "Internal Server Error" });
+    expect(await response.json()).toMatchObject({
+      errorCode: "E0000009",
+      errorSummary: "Internal Server Error",
+    });
     for (const status of [502, 503, 504] as const) {
       okta?.state.faults.install({ rules: [{ action: { type: "status", status } }] });
       const proxied = await get();
@@ -119,8 +133,11 @@ describe("faults over HTTP", () => {
 describe("faults through the admin API", () => {
   it("installs, lists and clears a schedule; a bad one is refused naming the field and changes nothing", async () => {
     const { app } = testApp(JANE);
-    const put = (payload: unknown) => app.inject({ method: "PUT", url: "/__admin/faults", payload: payload as object });
-    expect((await put({ rules: [{ everyNth: 2, action: { type: "status", status: 503 } }] })).statusCode).toBe(200);
+    const put = (payload: unknown) =>
+      app.inject({ method: "PUT", url: "/__admin/faults", payload: payload as object });
+    expect(
+      (await put({ rules: [{ everyNth: 2, action: { type: "status", status: 503 } }] })).statusCode,
+    ).toBe(200);
     const bad = await put({ rules: [{ everyNth: 0, action: { type: "status", status: 418 } }] });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/rules\.0\.everyNth/);

@@ -4,6 +4,10 @@ import { linkHeader, type Page } from "./pagination.js";
 
 /** Small helpers the routes share. */
 
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+
 /** The request's own origin, for absolute `Link` and `_links` URLs. */
 export function originOf(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
@@ -15,7 +19,10 @@ export function queryOf(request: FastifyRequest): Query {
   return request.query as Query;
 }
 
-/** Sends one page of a list with its `Link` header (`self` always, `next` while more remain). */
+/**
+ * Sends one page of a list with its `Link` header (`self` always, `next` while more remain).
+ * `serialize` returns an object or its JSON bytes.
+ */
 export function sendPage<T>(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -27,7 +34,15 @@ export function sendPage<T>(
   const origin = originOf(request);
   const path = request.url.split("?")[0]?.replace(/\/{2,}/g, "/") ?? "/";
   reply.header("link", linkHeader(origin, path, appliedQuery, page.next, notInNext));
-  return page.items.map((item) => serialize(item, origin));
+  const parts: Buffer[] = [OPEN];
+  page.items.forEach((item, index) => {
+    const value = serialize(item, origin);
+    if (index > 0) parts.push(COMMA);
+    parts.push(Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value)));
+  });
+  parts.push(CLOSE);
+  // Items may arrive as ready JSON bytes (cached users); the page is concatenated, not re-serialised.
+  return reply.type("application/json; charset=utf-8").send(Buffer.concat(parts));
 }
 
 /** A JSON object body, or Okta's validation error naming what is wrong. */

@@ -108,8 +108,10 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
 
   // A malformed-body fault cuts the JSON in half after the route has produced it.
   app.addHook("onSend", async (request, _reply, payload) => {
-    if (!request.trace?.malformed || typeof payload !== "string") return payload;
-    return payload.slice(0, Math.max(1, Math.floor(payload.length / 2)));
+    if (!request.trace?.malformed || (typeof payload !== "string" && !Buffer.isBuffer(payload)))
+      return payload;
+    const bytes = Buffer.from(payload);
+    return bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2)));
   });
 
   const finish = (request: FastifyRequest, status: number) => {

@@ -45,6 +45,8 @@ export interface UserProfile {
 export interface UserRecord {
   /** Insertion order; the basis of the opaque `after` cursor. */
   seq: number;
+  /** Bumped on every change, so serialised JSON can be cached until the user changes. */
+  rev: number;
   id: string;
   status: UserStatus;
   created: number;

@@ -82,6 +82,7 @@ export class OktaOrg {
     const active = input.status !== "STAGED";
     const user: UserRecord = {
       seq: ++this.seq,
+      rev: 0,
       id,
       status: input.status,
       created,
@@ -134,6 +135,7 @@ export class OktaOrg {
     }
     user.profile = profile;
     user.lastUpdated = this.clock.now();
+    user.rev++;
     this.log(userEvent("user.account.update_profile", "Update user profile for Okta", user));
   }
 
@@ -147,6 +149,7 @@ export class OktaOrg {
       user.statusChanged = now;
     }
     user.lastUpdated = now;
+    user.rev++;
     // A deprovisioned user can hold no session.
     if (to === "DEPROVISIONED") this.sessionsByUser.delete(user.id);
     const { eventType, displayMessage } = LIFECYCLE[operation];

@@ -99,7 +99,12 @@ describe("rate limits over HTTP", () => {
       ["users-list", 200, 0],
       ["users-list", 429, 0],
     ]);
-    expect(entries[2]).toMatchObject({ retryFor: "req1", retryCount: 1, method: "GET", path: "/api/v1/users" });
+    expect(entries[2]).toMatchObject({
+      retryFor: "req1",
+      retryCount: 1,
+      method: "GET",
+      path: "/api/v1/users",
+    });
   });
 });
 

@@ -8,7 +8,12 @@ const generated = (seed: number, users = 300) => ({ seed, generate: { users, gro
 
 async function responses(seed: number) {
   const { call } = testApp(generated(seed));
-  const urls = ["/api/v1/users?limit=200", "/api/v1/groups", "/api/v1/logs?limit=300", "/api/v1/users?search=status pr&limit=50"];
+  const urls = [
+    "/api/v1/users?limit=200",
+    "/api/v1/groups",
+    "/api/v1/logs?limit=300",
+    "/api/v1/users?search=status pr&limit=50",
+  ];
   const bodies: string[] = [];
   for (const url of urls) bodies.push((await call("GET", url)).raw);
   const first = (JSON.parse(bodies[0] ?? "[]") as { id: string }[])[0];
@@ -27,11 +32,20 @@ describe("the seeded generator", () => {
 
   it("makes a realistic directory: status mix, named groups, a few top admins, a week of logs", () => {
     const org = buildOrg({ ...generated(42, 500), now: new Date(TEST_NOW).toISOString() });
-    const byStatus = Object.fromEntries(USER_STATUSES.map((s) => [s, org.users.filter((u) => u.status === s).length]));
+    const byStatus = Object.fromEntries(
+      USER_STATUSES.map((s) => [s, org.users.filter((u) => u.status === s).length]),
+    );
     expect(byStatus.ACTIVE).toBeGreaterThan(350);
     for (const status of USER_STATUSES) expect(byStatus[status], status).toBeGreaterThan(0);
     const names = org.groups.map((g) => g.profile.name);
-    expect(names).toEqual(expect.arrayContaining(["Everyone", "AWS Production Access", "Infrastructure Admin", "Production Database Readers"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "Everyone",
+        "AWS Production Access",
+        "Infrastructure Admin",
+        "Production Database Readers",
+      ]),
+    );
     expect(new Set(org.groups.map((g) => g.type))).toEqual(new Set(["BUILT_IN", "OKTA_GROUP", "APP_GROUP"]));
     expect(org.members(org.groupByName("Everyone")?.id ?? "").length).toBe(500);
     expect(org.members(org.groupByName("AWS Production Access")?.id ?? "").length).toBeGreaterThan(10);
@@ -45,7 +59,9 @@ describe("the seeded generator", () => {
     const failures = org.logs.filter((e) => e.outcome.result === "FAILURE");
     const abroad = new Set(failures.map((e) => e.client.country).filter((c) => c !== "United States"));
     expect(abroad.size).toBeGreaterThanOrEqual(3);
-    const today = failures.filter((e) => e.published > TEST_NOW - 86_400_000 && e.client.country !== "United States");
+    const today = failures.filter(
+      (e) => e.published > TEST_NOW - 86_400_000 && e.client.country !== "United States",
+    );
     expect(today.length).toBeGreaterThan(0);
     expect(org.users.some((u) => org.sessions(u.id).length > 0)).toBe(true);
   });
@@ -67,23 +83,43 @@ describe("explicit fixtures", () => {
           profile: { costCenter: "R&D", badge: "B-17" },
         },
       ],
-      logs: [{ eventType: "user.session.start", actor: "jane.doe@company.com", outcome: "FAILURE", country: "Russia", published: "-2h" }],
+      logs: [
+        {
+          eventType: "user.session.start",
+          actor: "jane.doe@company.com",
+          outcome: "FAILURE",
+          country: "Russia",
+          published: "-2h",
+        },
+      ],
     });
     const jane = org.getUser("jane.doe@company.com");
-    expect(org.groupsOf(jane.id).map((g) => g.profile.name)).toEqual(["Everyone", "Production Database Readers"]);
+    expect(org.groupsOf(jane.id).map((g) => g.profile.name)).toEqual([
+      "Everyone",
+      "Production Database Readers",
+    ]);
     expect(org.roles(jane.id).map((r) => r.type)).toEqual(["SUPER_ADMIN"]);
     expect(org.sessions(jane.id)).toHaveLength(2);
     expect(jane.profile.badge).toBe("B-17");
     expect(org.profileAttributes.has("badge")).toBe(true);
-    expect(org.logs[0]).toMatchObject({ published: Date.parse("2026-11-28T10:00:00.000Z"), client: { country: "Russia", city: "San Francisco" } });
+    expect(org.logs[0]).toMatchObject({
+      published: Date.parse("2026-11-28T10:00:00.000Z"),
+      client: { country: "Russia", city: "San Francisco" },
+    });
   });
 
   it.each([
     [{ users: [{ login: "not-an-email", firstName: "A", lastName: "B" }] }, /users\.0\.login/],
     [{ users: [{ login: "a@b.co", firstName: "A", lastName: "B", status: "SLEEPING" }] }, /users\.0\.status/],
-    [{ users: [{ login: "a@b.co", firstName: "A", lastName: "B", groups: ["Nope"] }] }, /users\[0\] \(a@b\.co\): groups: no group named or with id 'Nope'/],
+    [
+      { users: [{ login: "a@b.co", firstName: "A", lastName: "B", groups: ["Nope"] }] },
+      /users\[0\] \(a@b\.co\): groups: no group named or with id 'Nope'/,
+    ],
     [{ users: [{ login: "a@b.co", firstName: "A", lastName: "B", roles: ["KING"] }] }, /users\.0\.roles\.0/],
-    [{ logs: [{ eventType: "x", actor: "ghost@b.co", published: "-1h" }] }, /logs\[0\]: actor: no user 'ghost@b.co'/],
+    [
+      { logs: [{ eventType: "x", actor: "ghost@b.co", published: "-1h" }] },
+      /logs\[0\]: actor: no user 'ghost@b.co'/,
+    ],
     [{ logs: [{ eventType: "x", actor: "a@b.co", published: "yesterday" }] }, /logs\.0\.published/],
     [{ generate: { users: -1 } }, /generate\.users/],
     [{ colour: "blue" }, /colour|Unrecognized key/],
@@ -99,13 +135,29 @@ describe("the admin API", () => {
     await call("POST", "/api/v1/users/a@company.com/lifecycle/suspend");
     const state = (await app.inject({ method: "GET", url: "/__admin/state" })).json();
     expect(state.users).toEqual([
-      expect.objectContaining({ login: "a@company.com", status: "SUSPENDED", groups: ["Everyone"], roles: [], sessions: 0 }),
+      expect.objectContaining({
+        login: "a@company.com",
+        status: "SUSPENDED",
+        groups: ["Everyone"],
+        roles: [],
+        sessions: 0,
+      }),
     ]);
-    const bad = await app.inject({ method: "POST", url: "/__admin/reset", payload: { users: [{ login: "x" }] } });
+    const bad = await app.inject({
+      method: "POST",
+      url: "/__admin/reset",
+      payload: { users: [{ login: "x" }] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/users\.0\.login/);
-    expect((await app.inject({ method: "GET", url: "/__admin/state" })).json().users[0].status).toBe("SUSPENDED");
-    const reset = await app.inject({ method: "POST", url: "/__admin/reset", payload: { seed: 3, generate: { users: 25, logs: 10 } } });
+    expect((await app.inject({ method: "GET", url: "/__admin/state" })).json().users[0].status).toBe(
+      "SUSPENDED",
+    );
+    const reset = await app.inject({
+      method: "POST",
+      url: "/__admin/reset",
+      payload: { seed: 3, generate: { users: 25, logs: 10 } },
+    });
     expect(reset.json()).toEqual({ users: 25, groups: 13, logs: 10 });
     expect((await app.inject({ method: "GET", url: "/__admin/journal" })).json().entries).toEqual([]);
   });
@@ -118,7 +170,11 @@ describe("the admin API", () => {
     const unknown = await app.inject({ method: "PUT", url: "/__admin/limits", payload: { preset: "turbo" } });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().message).toContain("'turbo' is not one of okta, tight, none");
-    const bad = await app.inject({ method: "PUT", url: "/__admin/limits", payload: { windowMs: 0, concurrency: 1, buckets: [] } });
+    const bad = await app.inject({
+      method: "PUT",
+      url: "/__admin/limits",
+      payload: { windowMs: 0, concurrency: 1, buckets: [] },
+    });
     expect(bad.json().message).toMatch(/windowMs/);
     expect((await app.inject({ method: "GET", url: "/__admin/limits" })).json().windowMs).toBe(1000);
   });

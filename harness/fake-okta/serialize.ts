@@ -63,6 +63,20 @@ export function userJson(user: UserRecord, origin: string) {
   };
 }
 
+/**
+ * A user's JSON bytes, cached until the user changes (`rev`) or is served on another origin: list
+ * pages are the fake's hottest path, and re-serialising 200 users per page dominated it.
+ */
+const userTextCache = new WeakMap<UserRecord, { rev: number; origin: string; bytes: Buffer }>();
+
+export function userJsonBytes(user: UserRecord, origin: string): Buffer {
+  const cached = userTextCache.get(user);
+  if (cached && cached.rev === user.rev && cached.origin === origin) return cached.bytes;
+  const bytes = Buffer.from(JSON.stringify(userJson(user, origin)));
+  userTextCache.set(user, { rev: user.rev, origin, bytes });
+  return bytes;
+}
+
 export function groupJson(group: GroupRecord, origin: string) {
   const self = `${origin}/api/v1/groups/${group.id}`;
   return {

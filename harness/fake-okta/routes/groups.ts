@@ -5,7 +5,7 @@ import { compileFilter, GROUP_FILTER, GROUP_SEARCH } from "../filter.js";
 import { objectBody, originOf, queryOf, sendPage } from "../http.js";
 import type { GroupRecord } from "../model.js";
 import { decodeCursor, pageOf, parseLimit } from "../pagination.js";
-import { groupJson, userJson } from "../serialize.js";
+import { groupJson, userJsonBytes } from "../serialize.js";
 import type { ServerState } from "../state.js";
 
 const GROUPS_LIMIT = { default: 10_000, max: 10_000 };
@@ -75,7 +75,7 @@ export function groupRoutes(app: FastifyInstance, state: ServerState): void {
     const group = state.org.getGroup(request.params.id);
     const limit = parseLimit(query.limit, MEMBERS_LIMIT);
     const page = pageOf(state.org.members(group.id), (u) => u.seq, decodeCursor(query.after), limit);
-    return sendPage(request, reply, page, { ...query, limit: String(limit) }, userJson);
+    return sendPage(request, reply, page, { ...query, limit: String(limit) }, userJsonBytes);
   });
 
   // Only OKTA_GROUP memberships can be changed through the API; both calls answer 204 with no body.

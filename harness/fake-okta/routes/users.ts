@@ -6,7 +6,7 @@ import { booleanParam, objectBody, originOf, queryOf, sendPage } from "../http.j
 import type { UserRecord } from "../model.js";
 import { decodeCursor, pageOf, parseLimit } from "../pagination.js";
 import { validateProfile } from "../profile.js";
-import { groupJson, userJson } from "../serialize.js";
+import { groupJson, userJson, userJsonBytes } from "../serialize.js";
 import type { ServerState } from "../state.js";
 
 const USERS_LIMIT = { default: 200, max: 200 };
@@ -46,7 +46,13 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
         .filter((u) => u.status !== "DEPROVISIONED")
         .filter((u) => starts(u.profile.firstName) || starts(u.profile.lastName) || starts(u.profile.email))
         .slice(0, limit);
-      return sendPage(request, reply, { items, next: null }, { ...query, limit: String(limit) }, userJson);
+      return sendPage(
+        request,
+        reply,
+        { items, next: null },
+        { ...query, limit: String(limit) },
+        userJsonBytes,
+      );
     }
     if (query.filter !== undefined && query.search !== undefined) {
       throw new OktaError("E0000031", undefined, ["Use either filter or search, not both"]);
@@ -63,7 +69,7 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
           reply,
           pageOf(org.users, (u) => u.seq, after, limit, accept),
           applied,
-          userJson,
+          userJsonBytes,
         );
       // A sorted search pages by rank in the sorted result; ties are ordered by id, as Okta does.
       const direction = query.sortOrder?.toLowerCase() === "desc" ? -1 : 1;
@@ -78,7 +84,7 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
         reply,
         { items: page.items.map((r) => r.user), next: page.next },
         applied,
-        userJson,
+        userJsonBytes,
       );
     }
     // A plain list omits DEPROVISIONED users; `filter` includes them.
@@ -91,7 +97,7 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
       reply,
       pageOf(org.users, (u) => u.seq, after, limit, accept),
       applied,
-      userJson,
+      userJsonBytes,
     );
   });
 
@@ -106,9 +112,14 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
     const hasPassword = typeof credentials?.password?.value === "string";
     const activate = booleanParam(query.activate, true);
     // Okta's creation table: activate=false → STAGED; with a password → ACTIVE; without → PROVISIONED.
-    const status = !activate ? "STAGED" : hasPassword ? "ACTIVE" : "PROVISIONED";
+    const status = !activate
+      ? "STAGED"
+      : query.nextLogin === "changePassword"
+        ? "PASSWORD_EXPIRED"
+        : hasPassword
+          ? "ACTIVE"
+          : "PROVISIONED";
     const user = org.addUser({ profile, status, hasPassword });
-    if (activate && query.nextLogin === "changePassword") user.status = "PASSWORD_EXPIRED";
     for (const groupId of groupIds) org.addMember(groupId, user.id);
     org.log({
       eventType: "user.lifecycle.create",
@@ -141,8 +152,9 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
     return userJson(user, originOf(request));
   });
 
-  app.get<{ Params: { id: string } }>("/api/v1/users/:id", async (request) => {
-    return userJson(state.org.getUser(request.params.id), originOf(request));
+  app.get<{ Params: { id: string } }>("/api/v1/users/:id", async (request, reply) => {
+    const user = state.org.getUser(request.params.id);
+    return reply.type("application/json; charset=utf-8").send(userJsonBytes(user, originOf(request)));
   });
 
   // POST merges the given profile attributes; PUT replaces the whole profile.
