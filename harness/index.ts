@@ -1,2 +1,4 @@
-/** `paceline/harness`: the fake Okta (and, as they land, the gateway and scenario runner). */
+/** `paceline/harness`: the fake Okta, the MCP gateway in front of it, and both started together. */
 export * from "./fake-okta/index.js";
+export * from "./gateway/index.js";
+export { type Harness, startHarness } from "./start.js";

@@ -1,0 +1,70 @@
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
+import { buildMcpServer, type CallRecorder, type GatewayContext } from "./mcp-server.js";
+import { rateLimitHeaders, tightest } from "./rate-limit.js";
+
+export type RateLimitMode = "tool_result" | "http_429";
+export type ResponseMode = "json" | "sse";
+
+/**
+ * Serves one Streamable HTTP exchange statelessly (a fresh server per request, as the SDK does for
+ * stateless serving) and decorates the answer: `ratelimit-*` headers from the calls it carried, and,
+ * in `http_429` mode, an upstream 429 turned into HTTP 429 with `Retry-After` on the MCP request.
+ */
+export async function serveStreamable(
+  request: Request,
+  parsedBody: unknown,
+  context: GatewayContext,
+  modes: { rateLimit: RateLimitMode; response: ResponseMode },
+): Promise<Response> {
+  const recorder: CallRecorder = new Map();
+  let response: Response;
+  if (await isLegacyRequest(request, parsedBody)) {
+    // 2025-era clients: the SDK's stateless transport, JSON or SSE as configured.
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: modes.response === "json",
+    });
+    const server = buildMcpServer(context, recorder);
+    await server.connect(transport);
+    response = await transport.handleRequest(request, { parsedBody });
+  } else {
+    const handler = createMcpHandler(() => buildMcpServer(context, recorder), {
+      legacy: "reject",
+      responseMode: modes.response,
+    });
+    response = await handler.fetch(request, { parsedBody });
+  }
+  if (request.method !== "POST") return response;
+  // The body is read to the end (SSE included) so the calls it answers are known before the headers go out.
+  const body = await response.arrayBuffer();
+  return decorate(response, body, recorder, modes.rateLimit);
+}
+
+export function decorate(
+  response: Response,
+  body: ArrayBuffer | string | null,
+  recorder: CallRecorder,
+  mode: RateLimitMode,
+): Response {
+  const records = [...recorder.values()];
+  const limited = records.find((r) => r.limited)?.limited;
+  const info = tightest(records.flatMap((r) => (r.rateLimit ? [r.rateLimit] : [])));
+  if (mode === "http_429" && limited) {
+    const retryAfter = String(limited.rateLimit?.reset ?? 1);
+    return new Response(JSON.stringify(limited.envelope), {
+      status: 429,
+      headers: {
+        "content-type": "application/json",
+        "retry-after": retryAfter,
+        ...(limited.rateLimit ? rateLimitHeaders(limited.rateLimit) : {}),
+      },
+    });
+  }
+  const headers = new Headers(response.headers);
+  if (info) for (const [name, value] of Object.entries(rateLimitHeaders(info))) headers.set(name, value);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}

@@ -1,0 +1,84 @@
+import {
+  type CallToolResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type Tool,
+} from "@modelcontextprotocol/server";
+import type { CursorCodec } from "./cursor.js";
+import { type CallOutcome, callUpstream, type Upstream } from "./proxy.js";
+import type { RateLimitInfo } from "./rate-limit.js";
+import type { GatewayTool } from "./tools.js";
+
+/** What each tools/call of an exchange learnt about rate limits, by JSON-RPC request id. */
+export interface CallRecord {
+  rateLimit?: RateLimitInfo;
+  /** Set when the upstream answered 429. */
+  limited?: CallOutcome & { ok: false };
+}
+export type CallRecorder = Map<string | number, CallRecord>;
+
+export interface GatewayContext {
+  tools: GatewayTool[];
+  upstream: Upstream;
+  cursors: CursorCodec;
+}
+
+/** A low-level MCP server over the generated tools: tools/list from data, tools/call through the proxy. */
+export function buildMcpServer(context: GatewayContext, recorder: CallRecorder): Server {
+  const byName = new Map(context.tools.map((tool) => [tool.name, tool]));
+  const server = new Server({ name: "paceline-gateway", version: "1.0.0" }, { capabilities: { tools: {} } });
+  server.setRequestHandler("tools/list", async () => ({
+    tools: context.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      inputSchema: tool.inputSchema as Tool["inputSchema"],
+      annotations: tool.annotations,
+      _meta: { tags: tool.tags },
+    })),
+  }));
+  server.setRequestHandler("tools/call", async (request, ctx) => {
+    const tool = byName.get(request.params.name);
+    if (!tool)
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    const outcome = await callUpstream(
+      tool,
+      (request.params.arguments ?? {}) as Record<string, unknown>,
+      context.upstream,
+      context.cursors,
+    );
+    recorder.set(ctx.mcpReq.id, {
+      rateLimit: outcome.rateLimit,
+      limited: !outcome.ok && outcome.status === 429 ? outcome : undefined,
+    });
+    return toToolResult(tool, outcome);
+  });
+  return server;
+}
+
+/**
+ * The gateway's result shapes: `{result, next_cursor}` for lists, `{result}` otherwise, and for
+ * failures an `isError` result carrying the error envelope. Both as structured and text content;
+ * rate-limit state also under `_meta.ratelimit`.
+ */
+export function toToolResult(tool: GatewayTool, outcome: CallOutcome): CallToolResult {
+  const meta = outcome.rateLimit ? { _meta: { ratelimit: outcome.rateLimit } } : {};
+  if (!outcome.ok) {
+    const envelope = outcome.envelope as unknown as Record<string, unknown>;
+    return {
+      ...meta,
+      isError: true,
+      content: [{ type: "text", text: JSON.stringify(envelope) }],
+      structuredContent: envelope,
+    };
+  }
+  const structured =
+    tool.spec.method === "list"
+      ? { result: outcome.result, next_cursor: outcome.nextCursor ?? null }
+      : { result: outcome.result };
+  return {
+    ...meta,
+    content: [{ type: "text", text: JSON.stringify(structured) }],
+    structuredContent: structured,
+  };
+}

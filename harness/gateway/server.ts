@@ -1,0 +1,152 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { type Clock, systemClock } from "../fake-okta/clock.js";
+import { CursorCodec } from "./cursor.js";
+import { LegacySseSessions } from "./legacy-sse.js";
+import { serveStreamable } from "./mcp-endpoint.js";
+import type { GatewayContext } from "./mcp-server.js";
+import type { Upstream } from "./proxy.js";
+import { type McpServerInput, type McpServerRecord, McpServerRegistry, RegistryError } from "./servers.js";
+import { buildTools } from "./tools.js";
+
+export interface GatewayOptions {
+  upstream: Upstream;
+  /** Created at start; its URL is `mcpUrl`. Default: every tool, 429s as tool results, JSON responses. */
+  defaultServer?: McpServerInput;
+  clock?: Clock;
+  logger?: boolean;
+}
+
+export interface Gateway {
+  readonly url: string;
+  /** The default MCP server's URL (it contains the server's token). */
+  readonly mcpUrl: string;
+  readonly adminUrl: string;
+  readonly registry: McpServerRegistry;
+  readonly app: FastifyInstance;
+  /** Creates another MCP server; its URL is returned once. */
+  createServer(input: McpServerInput): { url: string; id: string };
+  close(): Promise<void>;
+}
+
+/**
+ * The Truto-style MCP gateway: `/mcp/<token>` serves each MCP server's filtered tools over
+ * Streamable HTTP (and `/mcp/<token>/sse` over the legacy SSE transport), proxying every call to
+ * Okta over HTTP. `/__admin/mcp-servers` creates servers; `/__admin/api-tokens` issues API tokens.
+ */
+export async function startGateway(options: GatewayOptions & { port?: number }): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const registry = new McpServerRegistry(buildTools(), clock);
+  const cursors = new CursorCodec();
+  const sse = new LegacySseSessions();
+  const app = Fastify({ logger: options.logger ?? false });
+  const contextOf = (server: McpServerRecord): GatewayContext => ({
+    tools: server.tools,
+    upstream: options.upstream,
+    cursors,
+  });
+  let origin = "";
+
+  const resolve = (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
+    const resolution = registry.resolve(request.params.token, request.headers.authorization);
+    if (resolution.ok) return resolution.server;
+    if (resolution.status === 401) reply.header("www-authenticate", 'Bearer realm="paceline-gateway"');
+    void reply
+      .code(resolution.status)
+      .send({ error: resolution.status === 401 ? "unauthorized" : "not_found", message: resolution.message });
+    return undefined;
+  };
+
+  app.route<{ Params: { token: string } }>({
+    method: ["GET", "POST", "DELETE"],
+    url: "/mcp/:token",
+    handler: async (request, reply) => {
+      const server = resolve(request, reply);
+      if (!server) return reply;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      }
+      const webRequest = new Request(`${origin}${request.url}`, {
+        method: request.method,
+        headers,
+        body: request.method === "POST" ? JSON.stringify(request.body) : undefined,
+      });
+      const response = await serveStreamable(webRequest, request.body, contextOf(server), {
+        rateLimit: server.config.rate_limit_mode,
+        response: server.config.response_mode,
+      });
+      reply.code(response.status);
+      response.headers.forEach((value, name) => {
+        reply.header(name, value);
+      });
+      return reply.send(Buffer.from(await response.arrayBuffer()));
+    },
+  });
+
+  app.get<{ Params: { token: string } }>("/mcp/:token/sse", async (request, reply) => {
+    const server = resolve(request, reply);
+    if (!server) return reply;
+    reply.hijack();
+    const postPath = `/mcp/${request.params.token}/messages`;
+    await sse.open(reply.raw, postPath, server.id, contextOf(server), server.config.rate_limit_mode);
+  });
+
+  app.post<{ Params: { token: string }; Querystring: { sessionId?: string } }>(
+    "/mcp/:token/messages",
+    async (request, reply) => {
+      const server = resolve(request, reply);
+      if (!server) return reply;
+      const answer = await sse.post(request.query.sessionId ?? "", server.id, request.body);
+      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    },
+  );
+
+  const create = (input: unknown) => {
+    const { server, token } = registry.create(input);
+    return { ...registry.describe(server), token, url: `${origin}/mcp/${token}` };
+  };
+
+  app.post("/__admin/mcp-servers", async (request, reply) => {
+    try {
+      return reply.code(201).send(create(request.body));
+    } catch (error) {
+      if (error instanceof RegistryError)
+        return reply.code(400).send({ error: "bad_request", message: error.message });
+      throw error;
+    }
+  });
+  app.post("/__admin/api-tokens", async (_request, reply) =>
+    reply.code(201).send({ token: registry.createApiToken() }),
+  );
+
+  app.setErrorHandler((error, _request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 400)
+      return reply.code(400).send({
+        jsonrpc: "2.0",
+        error: { code: -32700, message: "Parse error: the body is not JSON" },
+        id: null,
+      });
+    return reply
+      .code(status)
+      .send({ error: "internal_error", message: "The gateway failed to handle this request." });
+  });
+
+  await app.listen({ host: "127.0.0.1", port: options.port ?? 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("gateway: no TCP address");
+  origin = `http://127.0.0.1:${address.port}`;
+  const defaultServer = create(options.defaultServer ?? { name: "default" });
+  return {
+    url: origin,
+    mcpUrl: defaultServer.url,
+    adminUrl: `${origin}/__admin`,
+    registry,
+    app,
+    createServer: (input) => {
+      const created = create(input);
+      return { url: created.url, id: created.id };
+    },
+    close: () => app.close(),
+  };
+}
