@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { serve } from "./serve.js";
 
 const integer = (name: string) => (value: string) => {
@@ -9,6 +9,12 @@ const integer = (name: string) => (value: string) => {
   return n;
 };
 
+const list = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 const program = new Command()
   .name("paceline")
   .description("Rate-limit-aware MCP client for Okta gateways, and the fake Okta harness that proves it.")
@@ -16,7 +22,7 @@ const program = new Command()
 
 program
   .command("serve")
-  .description("start the fake Okta on 127.0.0.1 with a seeded directory")
+  .description("start the fake Okta and the MCP gateway in front of it on 127.0.0.1")
   .option("--port <n>", "port to listen on (0 picks a free one)", integer("--port"), 0)
   .option("--seed <n>", "seed of the directory generator", integer("--seed"), 42)
   .option("--users <n>", "users to generate", integer("--users"), 200)
@@ -30,7 +36,27 @@ program
   )
   .option("--faults <file>", "a YAML/JSON fault schedule to install at start")
   .option("--token <token>", "the SSWS API token to accept (default: random)")
-  .option("--json", "print one JSON line {oktaUrl, oktaToken, adminUrl} instead of text", false)
+  .option(
+    "--methods <list>",
+    "gateway tool filter: read, write, custom, method or tool names (comma-separated)",
+    list,
+  )
+  .option("--tags <list>", "gateway tag filter, e.g. users,groups (comma-separated)", list)
+  .addOption(
+    new Option("--rate-limit-mode <mode>", "how the gateway passes an upstream 429 on")
+      .choices(["tool_result", "http_429"])
+      .default("tool_result"),
+  )
+  .addOption(
+    new Option("--response-mode <mode>", "gateway Streamable HTTP answers")
+      .choices(["json", "sse"])
+      .default("json"),
+  )
+  .option(
+    "--json",
+    "print one JSON line {oktaUrl, oktaToken, adminUrl, mcpUrl, gatewayAdminUrl} instead of text",
+    false,
+  )
   .addHelpText(
     "after",
     `
@@ -38,12 +64,13 @@ Examples:
   $ paceline serve
   $ paceline serve --port 0 --seed 42 --users 500 --json
   $ paceline serve --limits tight --faults faults.yaml
+  $ paceline serve --methods read --rate-limit-mode http_429
   $ paceline serve --fixture scenarios/fixtures/offboarding.yaml`,
   )
   .action(async (options) => {
-    const okta = await serve(options);
+    const harness = await serve(options);
     const stop = async () => {
-      await okta.close();
+      await harness.close();
       process.exit(0);
     };
     process.once("SIGINT", stop);
@@ -54,7 +81,7 @@ program.addHelpText(
   "after",
   `
 Examples:
-  $ paceline serve                          fake Okta with 200 seeded users and Okta's rate limits
+  $ paceline serve                          fake Okta (200 seeded users, Okta's limits) and the MCP gateway
   $ paceline serve --users 500 --json       machine-readable URL and token on one line
   $ paceline serve --help                   every option of serve`,
 );

@@ -1,10 +1,10 @@
 import { RateLimitConfigSchema } from "../harness/fake-okta/rate-limits.js";
 import {
-  type FakeOkta,
   type Fixture,
+  type Harness,
   LIMIT_PRESETS,
   type RateLimitConfig,
-  startFakeOkta,
+  startHarness,
 } from "../harness/index.js";
 import { loadDataFile } from "./load-file.js";
 
@@ -18,22 +18,36 @@ export interface ServeOptions {
   limits: string;
   faults?: string;
   token?: string;
+  methods?: string[];
+  tags?: string[];
+  rateLimitMode: "tool_result" | "http_429";
+  responseMode: "json" | "sse";
   json: boolean;
 }
 
-/** `paceline serve`: starts the harness on 127.0.0.1 and prints where it listens. */
-export async function serve(options: ServeOptions): Promise<FakeOkta> {
+/** `paceline serve`: starts the fake Okta and the MCP gateway on 127.0.0.1 and prints where they listen. */
+export async function serve(options: ServeOptions): Promise<Harness> {
   const fixture: Fixture = options.fixture
     ? ((await loadDataFile(options.fixture)) as Fixture)
     : { seed: options.seed, generate: { users: options.users, groups: options.groups, logs: options.logs } };
-  const okta = await startFakeOkta({
-    port: options.port,
+  const harness = await startHarness({
+    oktaPort: options.port,
     fixture,
     limits: await resolveLimits(options.limits),
     faults: options.faults ? ((await loadDataFile(options.faults)) as never) : undefined,
     token: options.token,
+    mcpServer: {
+      name: "default",
+      config: {
+        methods: options.methods,
+        tags: options.tags,
+        rate_limit_mode: options.rateLimitMode,
+        response_mode: options.responseMode,
+      },
+    },
   });
-  const summary = { oktaUrl: okta.url, oktaToken: okta.token, adminUrl: okta.adminUrl };
+  const { okta, gateway } = harness;
+  const summary = harness.summary();
   if (options.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
   } else {
@@ -43,13 +57,15 @@ export async function serve(options: ServeOptions): Promise<FakeOkta> {
         `fake Okta listening on ${okta.url}  (${org.users.length} users, ${org.groups.length} groups, ${org.logs.length} log events; limits: ${options.limits})`,
         `  API token:  SSWS ${okta.token}`,
         `  admin API:  ${okta.adminUrl}/state, /faults, /limits, /journal, /reset`,
+        `MCP gateway: ${gateway.mcpUrl}`,
+        `  admin API:  ${gateway.adminUrl}/mcp-servers, /api-tokens`,
         `  try:        curl -H 'Authorization: SSWS ${okta.token}' '${okta.url}/api/v1/users?limit=2'`,
         "Ctrl-C stops it.",
         "",
       ].join("\n"),
     );
   }
-  return okta;
+  return harness;
 }
 
 /** `okta`, `tight`, `none`, or a YAML/JSON file with `{windowMs, concurrency, buckets}`. */
