@@ -64,6 +64,8 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
     // Okta tolerates `//api/v1/...`, which the Okta SDK sends when orgUrl ends with a slash.
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
+    // A harness must stop promptly even with keep-alive sockets or slow requests still open.
+    forceCloseConnections: true,
   });
   // Bodyless POSTs (lifecycle calls) may still say application/json; an empty body is no body.
   app.removeContentTypeParser("application/json");

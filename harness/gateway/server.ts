@@ -38,7 +38,8 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
   const registry = new McpServerRegistry(buildTools(), clock);
   const cursors = new CursorCodec();
   const sse = new LegacySseSessions();
-  const app = Fastify({ logger: options.logger ?? false });
+  // A harness must stop promptly even with SSE streams or keep-alive sockets still open.
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   const contextOf = (server: McpServerRecord): GatewayContext => ({
     tools: server.tools,
     upstream: options.upstream,

@@ -1,0 +1,34 @@
+import type { ToolResultLike } from "./backoff/result-signal.js";
+
+/** The call was refused for its rate limit and waiting longer was not allowed (or retries ran out). */
+export class RateLimitedError extends Error {
+  override name = "RateLimitedError";
+  constructor(
+    readonly tool: string,
+    /** How long the server asked to wait, when it said. */
+    readonly retryAfterMs: number | undefined,
+    reason: string,
+  ) {
+    super(
+      `${tool}: rate limited (${reason})${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs)} ms` : ""}`,
+    );
+  }
+}
+
+/** A list tool answered a page with an error result; the result is attached. */
+export class ToolResultError extends Error {
+  override name = "ToolResultError";
+  constructor(
+    readonly tool: string,
+    readonly result: ToolResultLike,
+  ) {
+    super(`${tool} returned an error result: ${summarize(result)}`);
+  }
+}
+
+function summarize(result: ToolResultLike): string {
+  const block = Array.isArray(result.content)
+    ? (result.content[0] as { text?: unknown } | undefined)
+    : undefined;
+  return typeof block?.text === "string" ? block.text.slice(0, 300) : "(no text)";
+}

@@ -1,0 +1,36 @@
+/** `paceline/client`: a rate-limit-aware MCP client for managed gateways. */
+
+export type { LimiterOptions } from "./backoff/bucket-limiter.js";
+export {
+  type HeaderSource,
+  parseRateLimitHeaders,
+  parseRetryAfter,
+  type RateLimitSignal,
+  waitFromSignal,
+} from "./backoff/rate-limit-headers.js";
+export { inspectResult, resultJson } from "./backoff/result-signal.js";
+export {
+  backoffDelay,
+  classifyError,
+  classifyResult,
+  type Failure,
+  isRetryable,
+  type ToolSafety,
+  toolSafety,
+} from "./backoff/retry-policy.js";
+export {
+  type CallOptions,
+  type ClientStats,
+  type ConnectOptions,
+  connect,
+  type Drained,
+  defaultBucketOf,
+  PacedClient,
+  type PaginationOptions,
+  type RetryOptions,
+} from "./client.js";
+export { type Page, readPage } from "./cursor/page.js";
+export { CursorLoop, type PageReport, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
+export { RateLimitedError, ToolResultError } from "./errors.js";
+export type { ClientEvents } from "./events.js";
+export { cleanSchema, OpenAIAdapter, type OpenAIToolCall, type OpenAIToolOutput } from "./openai.js";
