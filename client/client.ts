@@ -107,6 +107,7 @@ export function defaultBucketOf(tool: string, safety: ToolSafety): string {
 class AttemptFailure extends Error {
   constructor(
     readonly failure: Failure,
+    readonly sentAt: number,
     readonly result?: CallToolResult,
     readonly original?: unknown,
   ) {
@@ -247,25 +248,25 @@ export class PacedClient extends TypedEmitter {
     const attempt = async (): Promise<CallToolResult> => {
       this.counters.attempts++;
       const facts: TransportFacts & { signal?: RateLimitSignal } = {};
+      const callOptionsForSdk = { ...(timeout ? { timeout } : {}), ...(signal ? { signal } : {}) };
+      let sentAt = Date.now();
       let result: CallToolResult;
       try {
-        result = await this.limiter.schedule(bucket, () =>
-          this.facts.run(facts, () =>
-            this.client.callTool(
-              { name, arguments: args },
-              { ...(timeout ? { timeout } : {}), ...(signal ? { signal } : {}) },
-            ),
-          ),
-        );
+        result = await this.limiter.schedule(bucket, () => {
+          sentAt = Date.now();
+          return this.facts.run(facts, () =>
+            this.client.callTool({ name, arguments: args }, callOptionsForSdk),
+          );
+        });
       } catch (error) {
-        if (facts.signal) await this.limiter.observe(bucket, facts.signal);
-        throw this.failed(name, bucket, classifyError(error, facts), "http", undefined, error);
+        if (facts.signal) await this.limiter.observe(bucket, facts.signal, sentAt);
+        throw this.failed(name, bucket, classifyError(error, facts), "http", sentAt, undefined, error);
       }
       const inspection = inspectResult(result);
       const rateSignal = { ...inspection.signal, ...facts.signal };
-      if (Object.keys(rateSignal).length > 0) await this.limiter.observe(bucket, rateSignal);
+      if (Object.keys(rateSignal).length > 0) await this.limiter.observe(bucket, rateSignal, sentAt);
       const failure = classifyResult(inspection, result.isError === true);
-      if (failure) throw this.failed(name, bucket, failure, "result", result);
+      if (failure) throw this.failed(name, bucket, failure, "result", sentAt, result);
       return result;
     };
 
@@ -276,7 +277,7 @@ export class PacedClient extends TypedEmitter {
         minTimeout: 0,
         signal,
         shouldRetry: async ({ error, attemptNumber }) => {
-          const { failure } = error as AttemptFailure;
+          const { failure, sentAt } = error as AttemptFailure;
           if (!(error instanceof AttemptFailure) || !isRetryable(failure, safety)) return false;
           const backoff = backoffDelay(attemptNumber - 1, {
             baseMs: retry.baseDelayMs ?? 250,
@@ -295,7 +296,7 @@ export class PacedClient extends TypedEmitter {
           });
           if (serverWait !== undefined) {
             // The bucket holds this call and every other queued for it until the reset.
-            await this.limiter.exhaust(bucket, serverWait);
+            await this.limiter.exhaust(bucket, serverWait, sentAt);
           } else {
             const started = performance.now();
             await sleep(backoff, undefined, signal ? { signal } : undefined);
@@ -319,6 +320,7 @@ export class PacedClient extends TypedEmitter {
     bucket: string,
     failure: Failure,
     via: "http" | "result",
+    sentAt: number,
     result?: CallToolResult,
     original?: unknown,
   ) {
@@ -326,7 +328,7 @@ export class PacedClient extends TypedEmitter {
       this.counters.rateLimited++;
       this.emit("rateLimited", { tool, bucket, retryAfterMs: failure.waitMs, via });
     }
-    return new AttemptFailure(failure, result, original);
+    return new AttemptFailure(failure, sentAt, result, original);
   }
 
   /** Iterates every item of a list tool, following its cursor; see CursorLoop for the stop guards. */

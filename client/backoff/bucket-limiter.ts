@@ -1,6 +1,7 @@
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import type { RateLimitSignal } from "./rate-limit-headers.js";
+import { narrowReset, type ResetInterval } from "./reset-estimate.js";
 
 /**
  * Paces calls before the server refuses them. One bottleneck limiter per bucket holds the budget
@@ -37,10 +38,12 @@ export interface ThrottleEvent {
 interface BucketState {
   limiter: Bottleneck;
   limit?: number;
-  /** Epoch ms the current window ends, as last reported. */
-  resetAt?: number;
+  /** When the current window ends (epoch ms), narrowed report by report. */
+  reset?: ResetInterval;
   remaining?: number;
   refill?: NodeJS.Timeout;
+  /** When the budget was last refilled: answers to calls sent before then speak of an old window. */
+  refilledAt: number;
 }
 
 /** bottleneck's updateSettings is async in Redis mode; a failed update keeps the old budget. */
@@ -50,6 +53,12 @@ async function setReservoir(limiter: Bottleneck, reservoir: number | null): Prom
   } catch {
     // Redis unavailable for a moment: pacing falls back to the 429 path.
   }
+}
+
+/** Calls released from a bucket and not yet answered (reserved-to-start ones included). */
+function inFlight(limiter: Bottleneck): number {
+  const counts = limiter.counts();
+  return (counts.RUNNING ?? 0) + (counts.EXECUTING ?? 0);
 }
 
 const expiredKeyError = (error: unknown) =>
@@ -77,7 +86,7 @@ export class BucketLimiter {
   private bucket(name: string): BucketState {
     let state = this.buckets.get(name);
     if (!state) {
-      state = { limiter: this.createLimiter(name) };
+      state = { limiter: this.createLimiter(name), refilledAt: 0 };
       this.buckets.set(name, state);
     }
     return state;
@@ -118,49 +127,85 @@ export class BucketLimiter {
     }
   }
 
-  /** Learns a bucket's budget from a response's rate-limit signal. */
-  async observe(bucketName: string, signal: RateLimitSignal, now: number = Date.now()): Promise<void> {
+  /**
+   * Learns a bucket's budget from the rate-limit signal of a call sent at `sentAt` and answered at
+   * `receivedAt`. Answers to calls sent before the last refill are stale: they describe the window
+   * that has ended, and believing them would block (or over-fill) the new one.
+   */
+  async observe(
+    bucketName: string,
+    signal: RateLimitSignal,
+    sentAt: number,
+    receivedAt: number = Date.now(),
+  ): Promise<void> {
     const state = this.bucket(bucketName);
     if (signal.limit !== undefined) state.limit = signal.limit;
-    const resetAt = signal.resetMs !== undefined ? now + signal.resetMs : undefined;
+    if (sentAt < state.refilledAt) return;
+    let newWindow = state.reset === undefined;
+    if (signal.resetMs !== undefined) {
+      const narrowed = narrowReset(state.reset, sentAt, receivedAt, signal.resetMs);
+      state.reset = narrowed.interval;
+      newWindow = narrowed.newWindow;
+    }
     if (signal.remaining === undefined) return;
     // Answers arrive out of order: within one window the budget only shrinks, so a larger
-    // `remaining` for the same window is stale. A later reset means a new window.
-    const sameWindow =
-      resetAt !== undefined && state.resetAt !== undefined && Math.abs(resetAt - state.resetAt) < 1000;
-    if (sameWindow && state.remaining !== undefined && signal.remaining > state.remaining) return;
+    // `remaining` for the same window is stale.
+    if (!newWindow && state.remaining !== undefined && signal.remaining > state.remaining) return;
     state.remaining = signal.remaining;
-    if (resetAt !== undefined) state.resetAt = resetAt;
-    const inFlight = Math.max(0, (await state.limiter.running()) - 1);
-    const reservoir = Math.max(0, signal.remaining - inFlight);
-    await setReservoir(state.limiter, reservoir);
-    if (reservoir === 0) this.refillAt(bucketName, state, state.resetAt ?? now + 1000);
+    // Calls released but not yet answered will spend from `remaining` too.
+    const target = Math.max(0, signal.remaining - inFlight(state.limiter));
+    // Within a window the budget only shrinks: lowering it is safe whatever order concurrent
+    // updates land in, while raising it could release calls twice. Refills raise it.
+    let left: number | null = target;
+    try {
+      const current = await state.limiter.currentReservoir();
+      if (current === null) await setReservoir(state.limiter, target);
+      else if (target < current) await state.limiter.incrementReservoir(target - current);
+      left = await state.limiter.currentReservoir();
+      // A decrement racing a release can overshoot below zero; zero releases nothing either.
+      if (left !== null && left < 0) await setReservoir(state.limiter, 0);
+    } catch {
+      // Redis unavailable for a moment: pacing falls back to the 429 path.
+    }
+    // Spent: nothing more runs in this bucket until the window resets.
+    if (left !== null && left <= 0) this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
   }
 
-  /** After a 429: nothing more runs in this bucket until `waitMs` has passed. */
-  async exhaust(bucketName: string, waitMs: number, now: number = Date.now()): Promise<void> {
+  /** After a 429 to a call sent at `sentAt`: nothing more runs in this bucket until `waitMs` has passed. */
+  async exhaust(bucketName: string, waitMs: number, sentAt: number, now: number = Date.now()): Promise<void> {
     const state = this.bucket(bucketName);
+    // Refused in a window that has since been refilled: the call just queues again.
+    if (sentAt < state.refilledAt) return;
     state.remaining = 0;
-    state.resetAt = now + waitMs;
+    // The narrowed reset interval is more precise than a whole-second wait, when it agrees with it.
+    const hi = state.reset?.hi;
+    const until = hi !== undefined && hi > now && hi <= now + waitMs ? hi : now + waitMs;
     await setReservoir(state.limiter, 0);
-    this.refillAt(bucketName, state, state.resetAt);
+    this.refillAt(state, until);
   }
 
-  private refillAt(_name: string, state: BucketState, resetAt: number): void {
+  private refillAt(state: BucketState, resetAt: number): void {
     if (state.refill) clearTimeout(state.refill);
     const delay = Math.max(0, resetAt - Date.now()) + this.margin;
-    state.refill = setTimeout(() => {
+    state.refill = setTimeout(async () => {
       state.refill = undefined;
       state.remaining = undefined;
-      // A known limit refills the window; an unknown one lifts the cap until the next report.
-      void setReservoir(state.limiter, state.limit ?? null);
+      state.reset = undefined;
+      state.refilledAt = Date.now();
+      // A known limit refills the window, less calls still in flight that may land in it; an
+      // unknown limit lifts the cap until the next report.
+      const running = inFlight(state.limiter);
+      await setReservoir(
+        state.limiter,
+        state.limit === undefined ? null : Math.max(1, state.limit - running),
+      );
     }, delay);
     state.refill.unref();
   }
 
   /** Milliseconds until the bucket's reported window resets, if known. */
   resetInMs(bucketName: string, now: number = Date.now()): number | undefined {
-    const resetAt = this.buckets.get(bucketName)?.resetAt;
+    const resetAt = this.buckets.get(bucketName)?.reset?.hi;
     return resetAt === undefined ? undefined : Math.max(0, resetAt - now);
   }
 

@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { inspectResult } from "./result-signal.js";
-import { backoffDelay, classifyError, classifyResult, type Failure, isRetryable, toolSafety } from "./retry-policy.js";
+import {
+  backoffDelay,
+  classifyError,
+  classifyResult,
+  type Failure,
+  isRetryable,
+  toolSafety,
+} from "./retry-policy.js";
 
 const READ = toolSafety("list_all_okta_users");
 const WRITE = toolSafety("okta_users_suspend");
-const IDEMPOTENT_WRITE = toolSafety("create_a_okta_group_member", { readOnlyHint: false, idempotentHint: true });
+const IDEMPOTENT_WRITE = toolSafety("create_a_okta_group_member", {
+  readOnlyHint: false,
+  idempotentHint: true,
+});
 
 describe("which failures are retried", () => {
   const cases: [Failure, boolean, boolean, boolean][] = [
@@ -25,8 +35,14 @@ describe("which failures are retried", () => {
 
   it("knows reads by annotation first, then by the list_/get_ convention", () => {
     expect(toolSafety("get_single_okta_user_by_id")).toEqual({ readOnly: true, idempotent: true });
-    expect(toolSafety("list_all_okta_users", { readOnlyHint: false })).toEqual({ readOnly: false, idempotent: false });
-    expect(toolSafety("audit_everything", { readOnlyHint: true })).toEqual({ readOnly: true, idempotent: true });
+    expect(toolSafety("list_all_okta_users", { readOnlyHint: false })).toEqual({
+      readOnly: false,
+      idempotent: false,
+    });
+    expect(toolSafety("audit_everything", { readOnlyHint: true })).toEqual({
+      readOnly: true,
+      idempotent: true,
+    });
     expect(toolSafety("okta_users_suspend")).toEqual({ readOnly: false, idempotent: false });
   });
 });
@@ -36,7 +52,11 @@ describe("classifying what happened", () => {
     const now = Date.parse("2026-11-28T12:00:00Z");
     const result = {
       isError: true,
-      structuredContent: { statusCode: 429, truto_is_remote_error: true, headers: { "x-rate-limit-reset": String(now / 1000 + 4) } },
+      structuredContent: {
+        statusCode: 429,
+        truto_is_remote_error: true,
+        headers: { "x-rate-limit-reset": String(now / 1000 + 4) },
+      },
       _meta: { ratelimit: { limit: 60, remaining: 0 } },
     };
     const inspection = inspectResult(result, now);
@@ -45,23 +65,60 @@ describe("classifying what happened", () => {
   });
 
   it("reads the envelope from JSON text when there is no structured content", () => {
-    const result = { isError: true, content: [{ type: "text", text: JSON.stringify({ statusCode: 503, error: "Service Unavailable" }) }] };
+    const result = {
+      isError: true,
+      content: [{ type: "text", text: JSON.stringify({ statusCode: 503, error: "Service Unavailable" }) }],
+    };
     expect(classifyResult(inspectResult(result), true)).toEqual({ kind: "unavailable", status: 503 });
   });
 
   it("a permanent error result or a success is not a retryable failure", () => {
-    expect(classifyResult(inspectResult({ isError: true, structuredContent: { statusCode: 400 } }), true)).toBeUndefined();
-    expect(classifyResult(inspectResult({ isError: true, content: [{ type: "text", text: "boom" }] }), true)).toBeUndefined();
+    expect(
+      classifyResult(inspectResult({ isError: true, structuredContent: { statusCode: 400 } }), true),
+    ).toBeUndefined();
+    expect(
+      classifyResult(inspectResult({ isError: true, content: [{ type: "text", text: "boom" }] }), true),
+    ).toBeUndefined();
     expect(classifyResult(inspectResult({ structuredContent: { result: [] } }), false)).toBeUndefined();
   });
 
   it.each([
-    ["HTTP 429 on the MCP request (SDK v2 error)", Object.assign(new Error("Error POSTing"), { status: 429 }), { httpStatus: 429, waitMs: 2000 }, { kind: "rate_limited", waitMs: 2000 }],
-    ["HTTP 429 on the legacy SSE POST", new Error("Error POSTing to endpoint (HTTP 429): {}"), {}, { kind: "rate_limited" }],
-    ["HTTP 503 on the MCP request", Object.assign(new Error("x"), { status: 503 }), {}, { kind: "unavailable", status: 503 }],
-    ["connection refused", new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }), {}, { kind: "refused" }],
-    ["connection reset", new TypeError("fetch failed"), { networkCode: "ECONNRESET" }, { kind: "lost", reason: "reset" }],
-    ["the SDK's request timeout", Object.assign(new Error("Request timed out"), { code: "REQUEST_TIMEOUT" }), {}, { kind: "lost", reason: "timeout" }],
+    [
+      "HTTP 429 on the MCP request (SDK v2 error)",
+      Object.assign(new Error("Error POSTing"), { status: 429 }),
+      { httpStatus: 429, waitMs: 2000 },
+      { kind: "rate_limited", waitMs: 2000 },
+    ],
+    [
+      "HTTP 429 on the legacy SSE POST",
+      new Error("Error POSTing to endpoint (HTTP 429): {}"),
+      {},
+      { kind: "rate_limited" },
+    ],
+    [
+      "HTTP 503 on the MCP request",
+      Object.assign(new Error("x"), { status: 503 }),
+      {},
+      { kind: "unavailable", status: 503 },
+    ],
+    [
+      "connection refused",
+      new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }),
+      {},
+      { kind: "refused" },
+    ],
+    [
+      "connection reset",
+      new TypeError("fetch failed"),
+      { networkCode: "ECONNRESET" },
+      { kind: "lost", reason: "reset" },
+    ],
+    [
+      "the SDK's request timeout",
+      Object.assign(new Error("Request timed out"), { code: "REQUEST_TIMEOUT" }),
+      {},
+      { kind: "lost", reason: "timeout" },
+    ],
     ["a protocol error", Object.assign(new Error("Unknown tool"), { code: -32602 }), {}, { kind: "fatal" }],
   ])("%s", (_name, error, facts, expected) => {
     expect(classifyError(error, facts)).toEqual(expected);

@@ -10,7 +10,10 @@ function scripted(sizes: number[], cursors: (string | null)[]) {
     asked.push(cursor);
     const index = served++;
     const size = sizes[Math.min(index, sizes.length - 1)] ?? 0;
-    return { items: Array.from({ length: size }, (_, i) => `${index}.${i}`), nextCursor: cursors[Math.min(index, cursors.length - 1)] ?? null };
+    return {
+      items: Array.from({ length: size }, (_, i) => `${index}.${i}`),
+      nextCursor: cursors[Math.min(index, cursors.length - 1)] ?? null,
+    };
   };
   return { fetchPage, asked };
 }
@@ -65,22 +68,35 @@ describe("the cursor driver's stop reasons", () => {
 
 describe("reading a page", () => {
   it("from structured content, the gateway shape", () => {
-    expect(readPage({ structuredContent: { result: [1, 2], next_cursor: "abc" } })).toEqual({ items: [1, 2], nextCursor: "abc" });
-    expect(readPage({ structuredContent: { result: [1], next_cursor: null } })).toEqual({ items: [1], nextCursor: null });
+    expect(readPage({ structuredContent: { result: [1, 2], next_cursor: "abc" } })).toEqual({
+      items: [1, 2],
+      nextCursor: "abc",
+    });
+    expect(readPage({ structuredContent: { result: [1], next_cursor: null } })).toEqual({
+      items: [1],
+      nextCursor: null,
+    });
   });
   it("from JSON text when there is no structured content", () => {
     const result = { content: [{ type: "text", text: JSON.stringify({ items: ["x"], nextCursor: "n2" }) }] };
     expect(readPage(result)).toEqual({ items: ["x"], nextCursor: "n2" });
   });
   it("Link-style next URLs", () => {
-    expect(readPage({ structuredContent: { data: [1], links: { next: "https://api.example.com/users?after=9" } } }).nextCursor).toBe(
-      "https://api.example.com/users?after=9",
+    expect(
+      readPage({ structuredContent: { data: [1], links: { next: "https://api.example.com/users?after=9" } } })
+        .nextCursor,
+    ).toBe("https://api.example.com/users?after=9");
+    const link =
+      '<https://o.okta.com/api/v1/users?limit=2>; rel="self", <https://o.okta.com/api/v1/users?after=00u2&limit=2>; rel="next"';
+    expect(readPage({ structuredContent: { result: [], link } }).nextCursor).toBe(
+      "https://o.okta.com/api/v1/users?after=00u2&limit=2",
     );
-    const link = '<https://o.okta.com/api/v1/users?limit=2>; rel="self", <https://o.okta.com/api/v1/users?after=00u2&limit=2>; rel="next"';
-    expect(readPage({ structuredContent: { result: [], link } }).nextCursor).toBe("https://o.okta.com/api/v1/users?after=00u2&limit=2");
     expect(nextFromLink('<https://o/x>; rel="self"')).toBeNull();
   });
   it("no JSON at all is an empty, final page", () => {
-    expect(readPage({ content: [{ type: "text", text: "no json here" }] })).toEqual({ items: [], nextCursor: null });
+    expect(readPage({ content: [{ type: "text", text: "no json here" }] })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 });

@@ -142,9 +142,11 @@ export class RateLimiter {
         resetAt: now + this.config.windowMs,
       };
     }
-    // Windows start at the first request after the last one ended: not aligned to the clock.
+    // A window starts with the first request after the last one ended (not aligned to the
+    // minute), on a whole second when the window is whole seconds long, so the epoch-second
+    // X-Rate-Limit-Reset Okta reports is exact rather than up to a second late.
     if (now >= bucket.windowStart + bucket.windowMs) {
-      bucket.windowStart = now;
+      bucket.windowStart = bucket.windowMs % 1000 === 0 ? Math.floor(now / 1000) * 1000 : now;
       bucket.used = 0;
     }
     const limit = bucket.rule.limit;

@@ -1,7 +1,8 @@
 /**
  * Normalises upstream rate-limit headers into the gateway's `ratelimit-*` form. Okta sends
- * `X-Rate-Limit-Reset` as epoch seconds; the gateway reports seconds until reset, measured against
- * Okta's own `Date` header so clock skew between the two hosts does not leak in.
+ * `X-Rate-Limit-Reset` as epoch seconds; the gateway reports seconds until reset. It measures
+ * against its own clock (millisecond-precise) while that agrees with Okta's `Date` header, and
+ * against `Date` (whole seconds) when the clocks disagree, so skew between hosts does not leak in.
  */
 export interface RateLimitInfo {
   limit: number;
@@ -17,7 +18,8 @@ export function fromOktaHeaders(headers: Headers): RateLimitInfo | undefined {
   if (![limit, remaining, resetEpoch].every(Number.isFinite) || headers.get("x-rate-limit-reset") === null)
     return undefined;
   const date = Date.parse(headers.get("date") ?? "");
-  const now = Number.isNaN(date) ? Date.now() : date;
+  const local = Date.now();
+  const now = Number.isNaN(date) || Math.abs(local - date) < 2000 ? local : date;
   return { limit, remaining, reset: Math.max(0, Math.ceil(resetEpoch - now / 1000)) };
 }
 
