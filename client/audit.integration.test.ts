@@ -55,21 +55,49 @@ describe("a 500-user audit against the harness (tight limits)", () => {
     expect(served429 / journal.length).toBeLessThan(0.01);
   });
 
-  it("under a 429 storm and 5xx faults: still complete, reads retried, writes never repeated", { timeout: 90_000 }, async () => {
+  it("under a 429 storm and 5xx faults: still complete, reads retried, writes never repeated", {
+    timeout: 90_000,
+  }, async () => {
     harness = await startHarness({
       fixture: { seed: 6, generate: { users: 500, logs: 0 } },
       limits: "tight",
       faults: {
         seed: 3,
         rules: [
-          { name: "storm", path: "/api/v1/users/*/roles", fromMs: 500, toMs: 2500, probability: 0.3, action: { type: "status", status: 429, resetMs: 1000 } },
-          { name: "flaky", path: "/api/v1/users/*/roles", probability: 0.03, action: { type: "status", status: 503 } },
-          { name: "bad gateway", path: "/api/v1/users", everyNth: 2, times: 1, action: { type: "status", status: 502 } },
-          { name: "suspend flaky", path: "/api/v1/users/*/lifecycle/suspend", everyNth: 4, action: { type: "status", status: 503 } },
+          {
+            name: "storm",
+            path: "/api/v1/users/*/roles",
+            fromMs: 500,
+            toMs: 2500,
+            probability: 0.3,
+            action: { type: "status", status: 429, resetMs: 1000 },
+          },
+          {
+            name: "flaky",
+            path: "/api/v1/users/*/roles",
+            probability: 0.03,
+            action: { type: "status", status: 503 },
+          },
+          {
+            name: "bad gateway",
+            path: "/api/v1/users",
+            everyNth: 2,
+            times: 1,
+            action: { type: "status", status: 502 },
+          },
+          {
+            name: "suspend flaky",
+            path: "/api/v1/users/*/lifecycle/suspend",
+            everyNth: 4,
+            action: { type: "status", status: 503 },
+          },
         ],
       },
     });
-    client = await connect(harness.gateway.mcpUrl, { limiter: { maxConcurrent: 16 }, retry: { baseDelayMs: 50 } });
+    client = await connect(harness.gateway.mcpUrl, {
+      limiter: { maxConcurrent: 16 },
+      retry: { baseDelayMs: 50 },
+    });
     const { users, audited } = await audit(client);
     const expected = harness.okta.state.org.users.filter((u) => u.status !== "DEPROVISIONED").length;
     expect(audited.size).toBe(expected);
@@ -84,13 +112,20 @@ describe("a 500-user audit against the harness (tight limits)", () => {
 
     // Writes: a 503 on suspend may have run, so it is reported, never repeated.
     const active = users.filter((u) => u.status === "ACTIVE").slice(0, 12);
-    const results = await Promise.all(active.map((u) => client?.callTool("okta_users_suspend", { userId: u.id })));
-    const suspends = harness.okta.state.journal.list({ method: "POST" }).filter((e) => e.path.endsWith("/lifecycle/suspend"));
+    const results = await Promise.all(
+      active.map((u) => client?.callTool("okta_users_suspend", { userId: u.id })),
+    );
+    const suspends = harness.okta.state.journal
+      .list({ method: "POST" })
+      .filter((e) => e.path.endsWith("/lifecycle/suspend"));
     expect(suspends).toHaveLength(12);
     expect(new Set(suspends.map((e) => e.path)).size).toBe(12);
     const failed = results.filter((r) => r?.isError);
     expect(failed.length).toBe(suspends.filter((e) => e.status === 503).length);
     expect(failed.length).toBeGreaterThan(0);
-    console.log(`storm: ${journal.length} requests, ${stormed} storm 429s, ${flaky} 503s, ${failed.length} suspends reported failed`, client.stats());
+    console.log(
+      `storm: ${journal.length} requests, ${stormed} storm 429s, ${flaky} 503s, ${failed.length} suspends reported failed`,
+      client.stats(),
+    );
   });
 });

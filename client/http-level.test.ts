@@ -1,0 +1,145 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { connect, RateLimitedError } from "./index.js";
+
+/**
+ * What the harness cannot easily produce, scripted at the HTTP level with nock: a 429 on the MCP
+ * POST itself with an HTTP-date Retry-After, and connections that drop before or after a write.
+ */
+const ORIGIN = "http://mcp.nock.test";
+
+type Rpc = { jsonrpc: "2.0"; id?: number; method: string; params?: Record<string, unknown> };
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { error: string };
+
+const TOOLS = [
+  {
+    name: "list_all_okta_users",
+    inputSchema: { type: "object", properties: {} },
+    annotations: { readOnlyHint: true },
+  },
+  {
+    name: "okta_users_suspend",
+    inputSchema: { type: "object", properties: { userId: { type: "string" } } },
+    annotations: { readOnlyHint: false, destructiveHint: true },
+  },
+];
+
+/** A scripted MCP endpoint: protocol messages answered as a server would, tools/call from a queue. */
+function scriptedServer(callReplies: Reply[]) {
+  const calls: Rpc[] = [];
+  nock(ORIGIN).get("/mcp").reply(405).persist();
+  nock(ORIGIN)
+    .post("/mcp")
+    .reply(async (request: Request) => {
+      const rpc = (await request.json()) as Rpc;
+      const ok = (result: unknown) => [
+        200,
+        { jsonrpc: "2.0", id: rpc.id, result },
+        { "content-type": "application/json" },
+      ];
+      if (rpc.method === "initialize") {
+        return ok({
+          protocolVersion: rpc.params?.protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: "scripted", version: "1" },
+        });
+      }
+      if (rpc.method.startsWith("notifications/")) return [202, ""];
+      if (rpc.method === "tools/list") return ok({ tools: TOOLS });
+      calls.push(rpc);
+      const next = callReplies.shift() ?? { status: 200 };
+      if ("error" in next) throw Object.assign(new Error(next.error), { code: next.error });
+      if (next.status !== 200) return [next.status, next.body ?? "", next.headers ?? {}];
+      return ok({ content: [{ type: "text", text: "{}" }], structuredContent: { result: [] } });
+    })
+    .persist();
+  return calls;
+}
+
+beforeEach(() => {
+  nock.disableNetConnect();
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("HTTP-level behaviour (nock)", () => {
+  it("waits out a 429 on the MCP POST whose Retry-After is an HTTP-date, then succeeds", async () => {
+    const retryAt = new Date(Date.now() + 1500).toUTCString();
+    const calls = scriptedServer([
+      { status: 429, body: "slow down", headers: { "retry-after": retryAt, "content-type": "text/plain" } },
+    ]);
+    const client = await connect(`${ORIGIN}/mcp`, { transport: "streamable-http" });
+    const limited: number[] = [];
+    client.on("rateLimited", (e) => limited.push(e.retryAfterMs ?? -1));
+    const started = Date.now();
+    const result = await client.callTool("list_all_okta_users", {});
+    expect(result.isError ?? false).toBe(false);
+    expect(calls).toHaveLength(2);
+    // The date has whole-second precision, so the wait is at least what remained of it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(Date.parse(retryAt) - started - 50);
+    expect(limited).toHaveLength(1);
+    expect(limited[0]).toBeGreaterThan(0);
+    expect(client.stats()).toMatchObject({ calls: 1, attempts: 2, retries: 1, rateLimited: 1 });
+    await client.close();
+  });
+
+  it("fails fast with RateLimitedError when Retry-After exceeds maxWaitMs", async () => {
+    scriptedServer([{ status: 429, headers: { "retry-after": "3600" } }]);
+    const client = await connect(`${ORIGIN}/mcp`, {
+      transport: "streamable-http",
+      retry: { maxWaitMs: 5000 },
+    });
+    const error = await client.callTool("okta_users_suspend", { userId: "u1" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBe(3_600_000);
+    await client.close();
+  });
+
+  it("never repeats a write whose connection dropped after it was sent", async () => {
+    const calls = scriptedServer([{ error: "ECONNRESET" }]);
+    const client = await connect(`${ORIGIN}/mcp`, { transport: "streamable-http" });
+    await expect(client.callTool("okta_users_suspend", { userId: "u1" })).rejects.toThrow();
+    expect(calls).toHaveLength(1);
+    expect(client.stats()).toMatchObject({ attempts: 1, retries: 0 });
+    await client.close();
+  });
+
+  it("retries a read whose connection dropped", async () => {
+    const calls = scriptedServer([{ error: "ECONNRESET" }]);
+    const client = await connect(`${ORIGIN}/mcp`, {
+      transport: "streamable-http",
+      retry: { baseDelayMs: 10 },
+    });
+    const result = await client.callTool("list_all_okta_users", {});
+    expect(result.isError ?? false).toBe(false);
+    expect(calls).toHaveLength(2);
+    await client.close();
+  });
+
+  it("retries a write refused before it was sent (connection refused)", async () => {
+    const calls = scriptedServer([{ error: "ECONNREFUSED" }]);
+    const client = await connect(`${ORIGIN}/mcp`, {
+      transport: "streamable-http",
+      retry: { baseDelayMs: 10 },
+    });
+    const result = await client.callTool("okta_users_suspend", { userId: "u1" });
+    expect(result.isError ?? false).toBe(false);
+    expect(calls).toHaveLength(2);
+    await client.close();
+  });
+
+  it("a 503 on a write is reported, not retried; on a read it is retried", async () => {
+    const calls = scriptedServer([{ status: 503 }, { status: 503 }]);
+    const client = await connect(`${ORIGIN}/mcp`, {
+      transport: "streamable-http",
+      retry: { baseDelayMs: 10 },
+    });
+    await expect(client.callTool("okta_users_suspend", { userId: "u1" })).rejects.toThrow();
+    expect(calls).toHaveLength(1);
+    expect((await client.callTool("list_all_okta_users", {})).isError ?? false).toBe(false);
+    expect(calls).toHaveLength(3);
+    await client.close();
+  });
+});
