@@ -78,6 +78,8 @@ export class BucketLimiter {
     this.margin = options.resetMarginMs ?? 50;
     if (options.redis) {
       const client = new Redis(options.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+      // Connection trouble surfaces as failed schedules; unhandled error events would crash the host.
+      client.on("error", () => {});
       this.connection = new Bottleneck.IORedisConnection({ client });
       this.connection.on("error", () => {});
     }
@@ -210,11 +212,18 @@ export class BucketLimiter {
   }
 
   async close(): Promise<void> {
+    const quietly = async (action: () => unknown) => {
+      try {
+        await action();
+      } catch {
+        // Closing is best effort.
+      }
+    };
     for (const state of this.buckets.values()) {
       if (state.refill) clearTimeout(state.refill);
-      await state.limiter.disconnect(false).catch(() => {});
+      await quietly(() => state.limiter.disconnect(false));
     }
-    await this.overall.disconnect(false).catch(() => {});
-    await this.connection?.disconnect(false).catch(() => {});
+    await quietly(() => this.overall.disconnect(false));
+    await quietly(() => this.connection?.disconnect(false));
   }
 }
