@@ -259,12 +259,12 @@ export class PacedClient extends TypedEmitter {
           );
         });
       } catch (error) {
-        if (facts.signal) await this.limiter.observe(bucket, facts.signal, sentAt);
+        await this.limiter.observe(bucket, facts.signal, sentAt);
         throw this.failed(name, bucket, classifyError(error, facts), "http", sentAt, undefined, error);
       }
       const inspection = inspectResult(result);
       const rateSignal = { ...inspection.signal, ...facts.signal };
-      if (Object.keys(rateSignal).length > 0) await this.limiter.observe(bucket, rateSignal, sentAt);
+      await this.limiter.observe(bucket, Object.keys(rateSignal).length > 0 ? rateSignal : undefined, sentAt);
       const failure = classifyResult(inspection, result.isError === true);
       if (failure) throw this.failed(name, bucket, failure, "result", sentAt, result);
       return result;

@@ -1,5 +1,6 @@
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { RateLimitSignal } from "./rate-limit-headers.js";
 import { narrowReset, type ResetInterval } from "./reset-estimate.js";
 
@@ -7,7 +8,7 @@ import { narrowReset, type ResetInterval } from "./reset-estimate.js";
  * Paces calls before the server refuses them. One bottleneck limiter per bucket holds the budget
  * the server reports (`remaining`, less calls already in flight) as its reservoir; when it reaches
  * zero every queued call for that bucket waits for the reset, not only the one that was refused.
- * An outer limiter caps calls in flight overall. With `redis`, buckets live in Redis (bottleneck's
+ * A semaphore (p-limit) caps calls in flight overall. With `redis`, buckets live in Redis (bottleneck's
  * clustering over ioredis) so several processes share one org's budget.
  */
 export interface LimiterOptions {
@@ -44,6 +45,14 @@ interface BucketState {
   refill?: NodeJS.Timeout;
   /** When the budget was last refilled: answers to calls sent before then speak of an old window. */
   refilledAt: number;
+  /**
+   * `probing` until the first answer (only as many calls as the overall cap may go), `free` while
+   * the budget is far above what could be in flight (unlimited, and locally around bottleneck),
+   * `paced` once the reservoir tracks the server's budget.
+   */
+  mode: "probing" | "free" | "paced";
+  /** Calls in flight that went around the limiter while the bucket was not paced. */
+  bypassing: number;
 }
 
 /** bottleneck's updateSettings is async in Redis mode; a failed update keeps the old budget. */
@@ -56,9 +65,9 @@ async function setReservoir(limiter: Bottleneck, reservoir: number | null): Prom
 }
 
 /** Calls released from a bucket and not yet answered (reserved-to-start ones included). */
-function inFlight(limiter: Bottleneck): number {
-  const counts = limiter.counts();
-  return (counts.RUNNING ?? 0) + (counts.EXECUTING ?? 0);
+function inFlight(state: BucketState): number {
+  const counts = state.limiter.counts();
+  return (counts.RUNNING ?? 0) + (counts.EXECUTING ?? 0) + state.bypassing;
 }
 
 const expiredKeyError = (error: unknown) =>
@@ -66,7 +75,7 @@ const expiredKeyError = (error: unknown) =>
 
 export class BucketLimiter {
   private readonly buckets = new Map<string, BucketState>();
-  private readonly overall: Bottleneck;
+  private readonly overall: LimitFunction;
   private readonly connection?: Bottleneck.IORedisConnection;
   private readonly margin: number;
 
@@ -74,7 +83,7 @@ export class BucketLimiter {
     private readonly options: LimiterOptions = {},
     private readonly onThrottled: (event: ThrottleEvent) => void = () => {},
   ) {
-    this.overall = new Bottleneck({ maxConcurrent: options.maxConcurrent ?? 8 });
+    this.overall = pLimit(options.maxConcurrent ?? 8);
     this.margin = options.resetMarginMs ?? 50;
     if (options.redis) {
       const client = new Redis(options.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
@@ -88,15 +97,18 @@ export class BucketLimiter {
   private bucket(name: string): BucketState {
     let state = this.buckets.get(name);
     if (!state) {
-      state = { limiter: this.createLimiter(name), refilledAt: 0 };
+      state = { limiter: this.createLimiter(name), refilledAt: 0, bypassing: 0, mode: "probing" };
       this.buckets.set(name, state);
     }
     return state;
   }
 
   private createLimiter(name: string): Bottleneck {
-    if (!this.connection || !this.options.redis) return new Bottleneck({});
+    // Until the first answer tells the budget, only one overall cap's worth of calls may go.
+    const reservoir = this.overall.concurrency;
+    if (!this.connection || !this.options.redis) return new Bottleneck({ reservoir });
     const limiter = new Bottleneck({
+      reservoir,
       id: `${this.options.redis.keyPrefix ?? "paceline"}:${name}`,
       datastore: "ioredis",
       connection: this.connection,
@@ -109,11 +121,22 @@ export class BucketLimiter {
 
   /** Runs `fn` once its bucket has budget and an overall slot is free. */
   async schedule<T>(bucketName: string, fn: () => Promise<T>): Promise<T> {
+    const state = this.bucket(bucketName);
+    if (!this.connection && state.mode === "free") {
+      // Far from any limit there is nothing to pace, and bottleneck's own bookkeeping costs a few
+      // milliseconds a call: go straight to the overall cap, counting the call as in flight.
+      state.bypassing++;
+      try {
+        return await this.overall(fn);
+      } finally {
+        state.bypassing--;
+      }
+    }
     const queuedAt = performance.now();
     const run = () => {
       const waitedMs = performance.now() - queuedAt;
       if (waitedMs >= 1) this.onThrottled({ bucket: bucketName, waitedMs });
-      return this.overall.schedule(fn);
+      return this.overall(fn);
     };
     try {
       return await this.bucket(bucketName).limiter.schedule(
@@ -136,11 +159,16 @@ export class BucketLimiter {
    */
   async observe(
     bucketName: string,
-    signal: RateLimitSignal,
+    signal: RateLimitSignal | undefined,
     sentAt: number,
     receivedAt: number = Date.now(),
   ): Promise<void> {
     const state = this.bucket(bucketName);
+    if (signal?.remaining === undefined) {
+      // A server that reports no budget cannot be paced from it; 429s still pace it.
+      if (state.mode === "probing") await this.setMode(state, "free");
+      if (!signal) return;
+    }
     if (signal.limit !== undefined) state.limit = signal.limit;
     if (sentAt < state.refilledAt) return;
     let newWindow = state.reset === undefined;
@@ -155,7 +183,15 @@ export class BucketLimiter {
     if (!newWindow && state.remaining !== undefined && signal.remaining > state.remaining) return;
     state.remaining = signal.remaining;
     // Calls released but not yet answered will spend from `remaining` too.
-    const target = Math.max(0, signal.remaining - inFlight(state.limiter));
+    const target = Math.max(0, signal.remaining - inFlight(state));
+    if (state.mode !== "paced") {
+      // Far above what could be in flight there is nothing to pace yet.
+      if (target > 4 * this.overall.concurrency) return this.setMode(state, "free");
+      state.mode = "paced";
+      await setReservoir(state.limiter, target);
+      if (target === 0) this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
+      return;
+    }
     // Within a window the budget only shrinks: lowering it is safe whatever order concurrent
     // updates land in, while raising it could release calls twice. Refills raise it.
     let left: number | null = target;
@@ -178,6 +214,7 @@ export class BucketLimiter {
     const state = this.bucket(bucketName);
     // Refused in a window that has since been refilled: the call just queues again.
     if (sentAt < state.refilledAt) return;
+    state.mode = "paced";
     state.remaining = 0;
     // The narrowed reset interval is more precise than a whole-second wait, when it agrees with it.
     const hi = state.reset?.hi;
@@ -196,13 +233,19 @@ export class BucketLimiter {
       state.refilledAt = Date.now();
       // A known limit refills the window, less calls still in flight that may land in it; an
       // unknown limit lifts the cap until the next report.
-      const running = inFlight(state.limiter);
+      const running = inFlight(state);
       await setReservoir(
         state.limiter,
         state.limit === undefined ? null : Math.max(1, state.limit - running),
       );
     }, delay);
     state.refill.unref();
+  }
+
+  private async setMode(state: BucketState, mode: "free"): Promise<void> {
+    if (state.mode === mode) return;
+    state.mode = mode;
+    await setReservoir(state.limiter, null);
   }
 
   /** Milliseconds until the bucket's reported window resets, if known. */
@@ -223,7 +266,6 @@ export class BucketLimiter {
       if (state.refill) clearTimeout(state.refill);
       await quietly(() => state.limiter.disconnect(false));
     }
-    await quietly(() => this.overall.disconnect(false));
     await quietly(() => this.connection?.disconnect(false));
   }
 }
