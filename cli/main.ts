@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
+import { runCommand } from "./run.js";
 import { serve } from "./serve.js";
 
 const integer = (name: string) => (value: string) => {
@@ -77,10 +78,62 @@ Examples:
     process.once("SIGTERM", stop);
   });
 
+program
+  .command("run")
+  .description(
+    "replay agent scenarios against the in-process harness and score them (default: the bundled scenarios)",
+  )
+  .argument("[paths...]", "scenario files or folders")
+  .addOption(
+    new Option("--mode <mode>", "where the model's answers come from")
+      .choices(["scripted", "replay", "live"])
+      .default("scripted"),
+  )
+  .option("--model <name>", "model for live runs (env PACELINE_MODEL; default gpt-4.1-mini)")
+  .addOption(
+    new Option("--api <api>", "OpenAI API for live runs").choices(["chat", "responses"]).default("chat"),
+  )
+  .option("--trials <k>", "repeat live runs k times and report pass^k", integer("--trials"), 1)
+  .option("--junit <file>", "write JUnit XML (one testcase per scenario)")
+  .option("--json <file>", "write the results as JSON")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ paceline run                                   every bundled scenario, scripted model, no key
+  $ paceline run scenarios/offboarding.yaml --junit reports/junit.xml
+  $ paceline run --mode replay                     play recordings back (scenarios/recordings/)
+  $ OPENAI_API_KEY=... paceline run --mode live --trials 3`,
+  )
+  .action(async (paths: string[], options) => {
+    process.exitCode = await runCommand(paths, options);
+  });
+
+program
+  .command("record")
+  .description("run scenarios against a real OpenAI-compatible model and save recordings beside them")
+  .argument("<paths...>", "scenario files or folders")
+  .option("--model <name>", "model (env PACELINE_MODEL; default gpt-4.1-mini)")
+  .addOption(new Option("--api <api>", "OpenAI API").choices(["chat", "responses"]).default("chat"))
+  .addHelpText(
+    "after",
+    `
+Uses OPENAI_BASE_URL and OPENAI_API_KEY. Recordings go to scenarios/recordings/<name>.json, with
+keys, tokens and volatile ids scrubbed.
+
+Examples:
+  $ OPENAI_API_KEY=... paceline record scenarios/offboarding.yaml
+  $ OPENAI_BASE_URL=http://127.0.0.1:11434/v1 paceline record scenarios --model llama3.1`,
+  )
+  .action(async (paths: string[], options) => {
+    process.exitCode = await runCommand(paths, { ...options, mode: "record", trials: 1 });
+  });
+
 program.addHelpText(
   "after",
   `
 Examples:
+  $ paceline run                            replay the bundled agent scenarios (no key, no network)
   $ paceline serve                          fake Okta (200 seeded users, Okta's limits) and the MCP gateway
   $ paceline serve --users 500 --json       machine-readable URL and token on one line
   $ paceline serve --help                   every option of serve`,

@@ -244,6 +244,7 @@ export class PacedClient extends TypedEmitter {
     const signal = anySignal(this.options.signal, callOptions.signal);
     const timeout = callOptions.timeoutMs ?? this.options.timeoutMs;
     this.counters.calls++;
+    this.emit("call", { tool: name, args });
 
     const attempt = async (): Promise<CallToolResult> => {
       this.counters.attempts++;

@@ -3,6 +3,8 @@ import type { PageReport } from "./cursor/paginate.js";
 
 /** The client's events and their payloads. */
 export interface ClientEvents {
+  /** A tool call is about to be made (before pacing): for tracing and audit trails. */
+  call: [{ tool: string; args: Record<string, unknown> }];
   /** A call met a 429, as HTTP 429 on the MCP request or as an `isError` result with statusCode 429. */
   rateLimited: [{ tool: string; bucket: string; retryAfterMs?: number; via: "http" | "result" }];
   /** A failed attempt is about to be retried. */

@@ -12,7 +12,12 @@ export interface Harness {
 
 /** Starts the fake Okta and the MCP gateway in front of it, both on 127.0.0.1. */
 export async function startHarness(
-  options: FakeOktaOptions & { oktaPort?: number; gatewayPort?: number; mcpServer?: McpServerInput } = {},
+  options: FakeOktaOptions & {
+    oktaPort?: number;
+    gatewayPort?: number;
+    mcpServer?: McpServerInput;
+    cursorSecret?: string;
+  } = {},
 ): Promise<Harness> {
   const okta = await startFakeOkta({ ...options, port: options.oktaPort });
   const gateway = await startGateway({
@@ -20,6 +25,7 @@ export async function startHarness(
     defaultServer: options.mcpServer,
     clock: options.clock,
     port: options.gatewayPort,
+    cursorSecret: options.cursorSecret,
   });
   return {
     okta,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Clock, systemClock } from "../fake-okta/clock.js";
 import { CursorCodec } from "./cursor.js";
@@ -13,6 +14,8 @@ export interface GatewayOptions {
   /** Created at start; its URL is `mcpUrl`. Default: every tool, 429s as tool results, JSON responses. */
   defaultServer?: McpServerInput;
   clock?: Clock;
+  /** Key that signs `next_cursor`. Default: random per start; fixed for replayable runs. */
+  cursorSecret?: string;
   logger?: boolean;
 }
 
@@ -36,7 +39,9 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions & { port?: number }): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const registry = new McpServerRegistry(buildTools(), clock);
-  const cursors = new CursorCodec();
+  const cursors = new CursorCodec(
+    options.cursorSecret ? createHash("sha256").update(options.cursorSecret).digest() : undefined,
+  );
   const sse = new LegacySseSessions();
   // A harness must stop promptly even with SSE streams or keep-alive sockets still open.
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });

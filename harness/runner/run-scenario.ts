@@ -1,0 +1,220 @@
+import { basename, dirname, join } from "node:path";
+import nock from "nock";
+import OpenAI from "openai";
+import { connect, type PacedClient } from "../../client/index.js";
+import { type AgentRun, runAgent } from "../agent/agent.js";
+import { snapshot } from "../fake-okta/snapshot.js";
+import { type Harness, startHarness } from "../start.js";
+import { checkExpectations, type TrajectoryStep } from "./expectations.js";
+import {
+  type Interaction,
+  loadRecording,
+  recordingFetch,
+  saveRecording,
+  serveRecording,
+} from "./recording.js";
+import type { Scenario } from "./scenario.js";
+import { SCRIPTED_BASE_URL, serveScript } from "./scripted-model.js";
+
+/**
+ * Runs one scenario end to end: starts the harness in-process from the scenario's org, gateway,
+ * limits and faults; connects paceline's client; runs the agent against the chosen model; scores
+ * the final state, trajectory and answer.
+ *
+ * Modes: `scripted` (the scenario's script served through nock: no key, no network), `replay`
+ * (a recording served through nock), `live` (a real OpenAI-compatible endpoint), `record` (live,
+ * saving a recording beside the scenario).
+ */
+export type RunMode = "scripted" | "replay" | "live" | "record";
+
+export interface RunOptions {
+  mode?: RunMode;
+  model?: string;
+  /** Live and record modes: OPENAI_BASE_URL and OPENAI_API_KEY by default. */
+  baseURL?: string;
+  apiKey?: string;
+  api?: "chat" | "responses";
+  recordingFile?: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  file: string;
+  passed: boolean;
+  /** Expectations that were not met. */
+  failures: string[];
+  /** A crash (harness, model, script) rather than a miss. */
+  error?: string;
+  toolCalls: number;
+  rateLimited: number;
+  retries: number;
+  durationMs: number;
+  answer: string;
+}
+
+export function recordingFileFor(scenario: Scenario): string {
+  return join(
+    dirname(scenario.file),
+    "recordings",
+    `${basename(scenario.file).replace(/\.ya?ml$/, "")}.json`,
+  );
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
+  const mode = options.mode ?? "scripted";
+  const started = performance.now();
+  const result: ScenarioResult = {
+    name: scenario.name,
+    file: scenario.file,
+    passed: false,
+    failures: [],
+    toolCalls: 0,
+    rateLimited: 0,
+    retries: 0,
+    durationMs: 0,
+    answer: "",
+  };
+  let harness: Harness | undefined;
+  let client: PacedClient | undefined;
+  const stops: (() => void)[] = [];
+  const offline = mode === "scripted" || mode === "replay";
+  try {
+    if (offline) {
+      // Only the harness on 127.0.0.1 may be reached; the model is served in-process.
+      nock.disableNetConnect();
+      nock.enableNetConnect((host) => host.startsWith("127.0.0.1"));
+    }
+    harness = await startHarness({
+      fixture: scenario.org,
+      limits: scenario.limits,
+      faults: scenario.faults,
+      // A fixed cursor key keeps tool results, and so recorded requests, identical between runs.
+      cursorSecret: `scenario:${scenario.name}`,
+      mcpServer: { name: scenario.name, config: scenario.gateway },
+    });
+    const org = () => harness?.okta.state.org;
+    const before = snapshot(harness.okta.state.org);
+    client = await connect(harness.gateway.mcpUrl, {
+      pagination: {
+        autoDrain: scenario.client.autoDrain,
+        ...(scenario.client.maxItems ? { maxItems: scenario.client.maxItems } : {}),
+      },
+      retry: { baseDelayMs: 100 },
+    });
+    // Status of the user each call names, just before it runs: for rules like "never delete an ACTIVE user".
+    const callLog: { tool: string; args: string; userStatus?: string }[] = [];
+    client.on("call", ({ tool, args }) => {
+      const ref = args.userId ?? args.id;
+      const user = typeof ref === "string" ? org()?.findUser(ref) : undefined;
+      callLog.push({ tool, args: JSON.stringify(args), userStatus: user?.status });
+    });
+
+    const model = options.model ?? process.env.PACELINE_MODEL ?? "gpt-4.1-mini";
+    const interactions: Interaction[] = [];
+    let baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
+    if (mode === "scripted") {
+      baseURL = SCRIPTED_BASE_URL;
+      const scripted = serveScript(scenario.script, baseURL);
+      stops.push(scripted.stop);
+      stops.push(() => {
+        if (scripted.errors.length > 0) result.error = `script: ${scripted.errors.join("; ")}`;
+      });
+    } else if (mode === "replay") {
+      const recording = await loadRecording(options.recordingFile ?? recordingFileFor(scenario));
+      const replay = serveRecording(recording, baseURL);
+      stops.push(replay.stop);
+      stops.push(() => {
+        if (replay.misses.length > 0)
+          result.error = `replay: ${replay.misses.length} request(s) matched no recording (${replay.misses.join(", ")})`;
+      });
+    }
+    const openai = new OpenAI({
+      baseURL,
+      apiKey: offline ? "offline-no-key" : (options.apiKey ?? process.env.OPENAI_API_KEY ?? ""),
+      maxRetries: offline ? 0 : 2,
+      ...(mode === "record" ? { fetch: recordingFetch(interactions) } : {}),
+    });
+
+    let run: AgentRun | undefined;
+    try {
+      run = await runAgent({
+        openai,
+        model,
+        client,
+        prompt: scenario.prompt,
+        systemPrompt: scenario.systemPrompt,
+        api: options.api,
+        maxTurns: scenario.budget.maxTurns,
+        maxToolCalls: scenario.budget.maxToolCalls,
+      });
+    } finally {
+      for (const stop of stops.splice(0)) stop();
+    }
+    if (result.error) return finish();
+    if (mode === "record") {
+      await saveRecording(options.recordingFile ?? recordingFileFor(scenario), {
+        scenario: scenario.name,
+        model,
+        recordedAt: new Date().toISOString(),
+        interactions,
+      });
+    }
+    const trajectory: TrajectoryStep[] = run.toolCalls.map((call) => {
+      const args = safeJson(call.arguments);
+      const logged = callLog.findIndex((c) => c.tool === call.name && c.args === JSON.stringify(args));
+      const userStatus = logged >= 0 ? callLog.splice(logged, 1)[0]?.userStatus : undefined;
+      return { tool: call.name, args, userStatus, output: call.output };
+    });
+    // Internal calls (status look-ups, drained pages) count for "never" rules only.
+    trajectory.push(
+      ...callLog.map((c) => ({
+        tool: c.tool,
+        args: safeJson(c.args),
+        userStatus: c.userStatus,
+        internal: true,
+      })),
+    );
+    result.answer = run.answer;
+    result.toolCalls = run.toolCalls.length;
+    if (run.stop !== "answer")
+      result.failures.push(`the agent did not finish: it stopped at ${run.stop.replace("_", " ")}`);
+    result.failures.push(
+      ...checkExpectations(scenario.expect, {
+        before,
+        after: snapshot(harness.okta.state.org),
+        trajectory,
+        journal: harness.okta.state.journal.list(),
+        answer: run.answer,
+      }),
+    );
+    return finish();
+  } catch (error) {
+    result.error = (error as Error).message ?? String(error);
+    return finish();
+  } finally {
+    for (const stop of stops) stop();
+    await client?.close().catch(() => {});
+    await harness?.close().catch(() => {});
+    if (offline) {
+      nock.enableNetConnect();
+    }
+  }
+
+  function finish(): ScenarioResult {
+    const stats = client?.stats();
+    result.rateLimited = stats?.rateLimited ?? 0;
+    result.retries = stats?.retries ?? 0;
+    result.durationMs = Math.round(performance.now() - started);
+    result.passed = !result.error && result.failures.length === 0;
+    return result;
+  }
+}
+
+function safeJson(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,112 @@
+import nock from "nock";
+import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { ScriptTurn } from "./scenario.js";
+import { resolveReferences, ScriptReferenceError } from "./script-refs.js";
+
+/**
+ * A deterministic model for CI: serves a scenario's script as the Chat Completions API, through
+ * nock, to the real `openai` SDK. Turn n answers the n-th request; tool results of earlier turns
+ * (read back from the request, as a model would) feed `{{ label.path }}` references.
+ */
+export const SCRIPTED_BASE_URL = "https://api.openai.com/v1";
+
+export interface ScriptedModel {
+  /** Script problems met while serving (an unresolvable reference, running past the end). */
+  errors: string[];
+  stop(): void;
+}
+
+export function callId(turn: number, index: number): string {
+  return `call_${turn}_${index}`;
+}
+
+export function serveScript(script: ScriptTurn[], baseUrl: string = SCRIPTED_BASE_URL): ScriptedModel {
+  const errors: string[] = [];
+  const url = new URL(baseUrl);
+  const interceptor = nock(url.origin).post(`${url.pathname.replace(/\/$/, "")}/chat/completions`);
+  interceptor
+    .reply(async (request: Request) => {
+      const body = (await request.json()) as { model: string; messages: ChatCompletionMessageParam[] };
+      const turn = body.messages.filter((m) => m.role === "assistant").length;
+      try {
+        return [200, completion(script, turn, body), { "content-type": "application/json" }];
+      } catch (error) {
+        const message = error instanceof ScriptReferenceError ? error.message : String(error);
+        errors.push(`turn ${turn + 1}: ${message}`);
+        return [
+          400,
+          { error: { message: `scripted model: ${message}`, type: "invalid_request_error" } },
+          { "content-type": "application/json" },
+        ];
+      }
+    })
+    .persist();
+  return { errors, stop: () => nock.removeInterceptor(interceptor) };
+}
+
+/** The labelled results so far: label → parsed JSON of that call's tool message. */
+function labelledResults(script: ScriptTurn[], messages: ChatCompletionMessageParam[]): Map<string, unknown> {
+  const byCallId = new Map<string, string>();
+  for (const message of messages)
+    if (message.role === "tool") byCallId.set(message.tool_call_id, String(message.content));
+  const results = new Map<string, unknown>();
+  script.forEach((turn, t) => {
+    if (!("tools" in turn)) return;
+    turn.tools.forEach((step, i) => {
+      const content = byCallId.get(callId(t, i));
+      if (!step.as || content === undefined) return;
+      try {
+        results.set(step.as, JSON.parse(content));
+      } catch {
+        results.set(step.as, content);
+      }
+    });
+  });
+  return results;
+}
+
+function completion(
+  script: ScriptTurn[],
+  turn: number,
+  body: { model: string; messages: ChatCompletionMessageParam[] },
+) {
+  const step = script[turn];
+  if (!step) throw new Error(`the script has ${script.length} turns; the agent asked for turn ${turn + 1}`);
+  const base = {
+    id: `chatcmpl-scripted-${turn}`,
+    object: "chat.completion",
+    created: 0,
+    model: body.model,
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+  };
+  if ("say" in step) {
+    return {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          finish_reason: "stop",
+          logprobs: null,
+          message: { role: "assistant", content: step.say, refusal: null },
+        },
+      ],
+    };
+  }
+  const results = labelledResults(script, body.messages);
+  const toolCalls = step.tools.map((call, i) => ({
+    id: callId(turn, i),
+    type: "function",
+    function: { name: call.call, arguments: JSON.stringify(resolveReferences(call.args, results)) },
+  }));
+  return {
+    ...base,
+    choices: [
+      {
+        index: 0,
+        finish_reason: "tool_calls",
+        logprobs: null,
+        message: { role: "assistant", content: null, refusal: null, tool_calls: toolCalls },
+      },
+    ],
+  };
+}
