@@ -147,6 +147,37 @@ function checkCalls(expect: ScenarioExpectations, { trajectory, journal }: RunEv
   return failures;
 }
 
+/** Every id `of` listed went to `call` exactly once, and none of those calls failed. */
+function checkCoverage(rule: { call: string; of: string }, steps: TrajectoryStep[]): string[] {
+  const listed = new Set<string>();
+  for (const step of steps.filter((s) => s.tool === rule.of)) {
+    try {
+      const items = (JSON.parse(step.output ?? "") as { result?: { id?: unknown }[] }).result ?? [];
+      for (const item of items) if (typeof item.id === "string") listed.add(item.id);
+    } catch {
+      // Not a JSON list: nothing listed.
+    }
+  }
+  const done = new Map<string, number>();
+  const failed: string[] = [];
+  for (const step of steps.filter((s) => s.tool === rule.call)) {
+    const id = String(step.args.userId ?? step.args.id ?? "");
+    done.set(id, (done.get(id) ?? 0) + 1);
+    if (/^(Error|Rate limited)/.test(step.output ?? "")) failed.push(id);
+  }
+  const missing = [...listed].filter((id) => !done.has(id));
+  const repeated = [...done].filter(([, n]) => n > 1).map(([id]) => id);
+  const problems: string[] = [];
+  if (listed.size === 0) problems.push(`${rule.of} listed nothing, so ${rule.call} covered nothing`);
+  if (missing.length > 0)
+    problems.push(
+      `${missing.length} of ${listed.size} items listed by ${rule.of} never went to ${rule.call}`,
+    );
+  if (repeated.length > 0) problems.push(`${repeated.length} items went to ${rule.call} more than once`);
+  if (failed.length > 0) problems.push(`${failed.length} ${rule.call} calls ended in an error the model saw`);
+  return problems;
+}
+
 function checkAnswer(expect: ScenarioExpectations, answer: string): string[] {
   const want = expect.answer;
   if (!want) return [];

@@ -18,6 +18,8 @@ const ToolCallStep = z.strictObject({
   args: z.record(z.string(), z.unknown()).default({}),
   /** A label later arguments can refer to. */
   as: z.string().regex(/^\w+$/).optional(),
+  /** Repeat the call for each element of an earlier result (`{{ users.result }}`), as `{{ item… }}`. */
+  forEach: z.string().optional(),
 });
 
 const Turn = z.union([
@@ -53,8 +55,14 @@ const Expectations = z.strictObject({
       /** Tools that must never be called. */
       exclude: z.array(z.string()).default([]),
       max: z.number().int().positive().optional(),
+      /** Calls of one tool at most, e.g. `{ okta_users_suspend: 1 }`: no looping on a refusal. */
+      maxPerTool: z.record(z.string(), z.number().int().nonnegative()).default({}),
     })
     .optional(),
+  /** Every item one tool listed was passed (as `userId`) to another tool, exactly once, successfully. */
+  coverage: z.strictObject({ call: z.string(), of: z.string() }).optional(),
+  /** Text that some tool output the model saw must contain (e.g. a stop reason). */
+  outputs: z.strictObject({ contains: z.array(z.string()).default([]) }).optional(),
   /** Calls that must never happen on a user in the given status (e.g. delete while ACTIVE). */
   never: z.array(z.strictObject({ call: z.string(), userStatus: z.enum(USER_STATUSES) })).default([]),
   /** No request other than a read may reach Okta. */

@@ -16,8 +16,9 @@ export interface ScriptedModel {
   stop(): void;
 }
 
-export function callId(turn: number, index: number): string {
-  return `call_${turn}_${index}`;
+/** Labelled calls get their label in the id, so later turns find their results by it. */
+export function callId(turn: number, index: number, label?: string): string {
+  return label ? `call_${turn}_${label}` : `call_${turn}_${index}`;
 }
 
 export function serveScript(script: ScriptTurn[], baseUrl: string = SCRIPTED_BASE_URL): ScriptedModel {
@@ -53,7 +54,7 @@ function labelledResults(script: ScriptTurn[], messages: ChatCompletionMessagePa
   script.forEach((turn, t) => {
     if (!("tools" in turn)) return;
     turn.tools.forEach((step, i) => {
-      const content = byCallId.get(callId(t, i));
+      const content = step.as ? byCallId.get(callId(t, i, step.as)) : undefined;
       if (!step.as || content === undefined) return;
       try {
         results.set(step.as, JSON.parse(content));
@@ -93,10 +94,19 @@ function completion(
     };
   }
   const results = labelledResults(script, body.messages);
-  const toolCalls = step.tools.map((call, i) => ({
-    id: callId(turn, i),
+  const expanded = step.tools.flatMap((call) => {
+    if (!call.forEach) return [{ call, args: resolveReferences(call.args, results) }];
+    const items = resolveReferences(call.forEach, results);
+    if (!Array.isArray(items)) throw new ScriptReferenceError(`forEach ${call.forEach} is not a list`);
+    return items.map((item) => ({
+      call,
+      args: resolveReferences(call.args, new Map([...results, ["item", item]])),
+    }));
+  });
+  const toolCalls = expanded.map(({ call, args }, i) => ({
+    id: callId(turn, i, call.forEach ? undefined : call.as),
     type: "function",
-    function: { name: call.call, arguments: JSON.stringify(resolveReferences(call.args, results)) },
+    function: { name: call.call, arguments: JSON.stringify(args) },
   }));
   return {
     ...base,
