@@ -124,6 +124,16 @@ function checkCalls(expect: ScenarioExpectations, { trajectory, journal }: RunEv
       if (tools.includes(tool)) failures.push(`${tool} must never be called, but was`);
     if (calls.max !== undefined && tools.length > calls.max)
       failures.push(`at most ${calls.max} tool calls were allowed, ${tools.length} were made`);
+    for (const [tool, max] of Object.entries(calls.maxPerTool)) {
+      const count = tools.filter((t) => t === tool).length;
+      if (count > max)
+        failures.push(`${tool} may be called at most ${max} time(s), but was called ${count} times`);
+    }
+  }
+  if (expect.coverage) failures.push(...checkCoverage(expect.coverage, byModel));
+  for (const text of expect.outputs?.contains ?? []) {
+    if (!byModel.some((s) => (s.output ?? "").includes(text)))
+      failures.push(`some tool output should contain "${text}", none did`);
   }
   for (const rule of expect.never) {
     const hit = trajectory.find((s) => s.tool === rule.call && s.userStatus === rule.userStatus);
