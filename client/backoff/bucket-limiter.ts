@@ -132,6 +132,7 @@ export class BucketLimiter {
         state.bypassing--;
       }
     }
+    void this.ensureRefill(state, Date.now());
     const queuedAt = performance.now();
     const run = () => {
       const waitedMs = performance.now() - queuedAt;
@@ -164,6 +165,20 @@ export class BucketLimiter {
     receivedAt: number = Date.now(),
   ): Promise<void> {
     const state = this.bucket(bucketName);
+    try {
+      await this.learn(state, signal, sentAt, receivedAt);
+    } finally {
+      // Whatever the answer said, a spent bucket must have a refill coming, or its queue would wait forever.
+      await this.ensureRefill(state, receivedAt);
+    }
+  }
+
+  private async learn(
+    state: BucketState,
+    signal: RateLimitSignal | undefined,
+    sentAt: number,
+    receivedAt: number,
+  ): Promise<void> {
     if (signal?.remaining === undefined) {
       // A server that reports no budget cannot be paced from it; 429s still pace it.
       if (state.mode === "probing") await this.setMode(state, "free");
@@ -213,7 +228,7 @@ export class BucketLimiter {
   async exhaust(bucketName: string, waitMs: number, sentAt: number, now: number = Date.now()): Promise<void> {
     const state = this.bucket(bucketName);
     // Refused in a window that has since been refilled: the call just queues again.
-    if (sentAt < state.refilledAt) return;
+    if (sentAt < state.refilledAt) return this.ensureRefill(state, now);
     state.mode = "paced";
     state.remaining = 0;
     // The narrowed reset interval is more precise than a whole-second wait, when it agrees with it.
@@ -221,6 +236,18 @@ export class BucketLimiter {
     const until = hi !== undefined && hi > now && hi <= now + waitMs ? hi : now + waitMs;
     await setReservoir(state.limiter, 0);
     this.refillAt(state, until);
+  }
+
+  private async ensureRefill(state: BucketState, now: number): Promise<void> {
+    if (state.mode !== "paced" || state.refill) return;
+    let left: number | null = null;
+    try {
+      left = await state.limiter.currentReservoir();
+    } catch {
+      return;
+    }
+    if (left !== null && left <= 0)
+      this.refillAt(state, state.reset && state.reset.hi > now ? state.reset.hi : now + 1000);
   }
 
   private refillAt(state: BucketState, resetAt: number): void {
