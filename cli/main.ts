@@ -115,6 +115,11 @@ program
   .argument("<paths...>", "scenario files or folders")
   .option("--model <name>", "model (env PACELINE_MODEL; default gpt-4.1-mini)")
   .addOption(new Option("--api <api>", "OpenAI API").choices(["chat", "responses"]).default("chat"))
+  .option(
+    "--scripted",
+    "let each scenario's own script stand in for the model (replay fixtures without a key)",
+    false,
+  )
   .addHelpText(
     "after",
     `
@@ -123,7 +128,8 @@ keys, tokens and volatile ids scrubbed.
 
 Examples:
   $ OPENAI_API_KEY=... paceline record scenarios/offboarding.yaml
-  $ OPENAI_BASE_URL=http://127.0.0.1:11434/v1 paceline record scenarios --model llama3.1`,
+  $ OPENAI_BASE_URL=http://127.0.0.1:11434/v1 paceline record scenarios --model llama3.1
+  $ paceline record scenarios --scripted           fixtures for --mode replay, no key needed`,
   )
   .action(async (paths: string[], options) => {
     process.exitCode = await runCommand(paths, { ...options, mode: "record", trials: 1 });

@@ -19,6 +19,7 @@ export interface RunCommandOptions {
   trials: number;
   junit?: string;
   json?: string;
+  scripted?: boolean;
 }
 
 /** The scenarios bundled with the package. */
@@ -41,6 +42,7 @@ export async function runCommand(paths: string[], options: RunCommandOptions): P
         mode: options.mode,
         model: options.model,
         api: options.api,
+        scriptedStandIn: options.scripted,
       });
       results.push(trials > 1 ? { ...result, name: `${result.name} #${trial}` } : result);
       passAll.set(scenario.name, (passAll.get(scenario.name) ?? true) && result.passed);

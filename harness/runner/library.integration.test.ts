@@ -46,3 +46,6 @@ describe("a script that breaks the rules", () => {
     expect(junitXml([result])).toContain('failures="0" errors="1"');
   });
 });
+
+// The bundled recordings (made with `paceline record scenarios --scripted`) replay through nock.
+defineScenarioSuite(join(ROOT, "scenarios"), { mode: "replay" });

@@ -10,7 +10,8 @@ import nock from "nock";
 export interface Interaction {
   hash: string;
   path: string;
-  request: unknown;
+  /** What was asked, in brief (the hash matches the whole request): for people reading the file. */
+  request: { model?: unknown; messages?: number; last?: string };
   response: unknown;
 }
 
@@ -33,6 +34,8 @@ const VOLATILE: [RegExp, string][] = [
   [/"next_cursor":"[\w-]+\.[\w-]+"/g, '"next_cursor":"<cursor>"'],
   [/\\"next_cursor\\":\\"[\w-]+\.[\w-]+\\"/g, '\\"next_cursor\\":\\"<cursor>\\"'],
   [/\boae[A-Za-z0-9]{17}\b/g, "<errorId>"],
+  // The harness listens on a new port each run; Okta's absolute _links carry it.
+  [/http:\/\/127\.0\.0\.1:\d+/g, "http://127.0.0.1:<port>"],
   [/\breq[A-Za-z0-9]{17}\b/g, "<requestId>"],
   [
     /"(created|lastUpdated|statusChanged|lastLogin|passwordChanged|activated|published|lastMembershipUpdated)\\?":\\?"[^"\\]+\\?"/g,
@@ -67,6 +70,20 @@ export function requestHash(path: string, body: unknown): string {
     .slice(0, 16);
 }
 
+function summarise(body: unknown): Interaction["request"] {
+  const { model, messages, input } = (body ?? {}) as {
+    model?: unknown;
+    messages?: unknown[];
+    input?: unknown[];
+  };
+  const turns = messages ?? input ?? [];
+  return {
+    model,
+    messages: turns.length,
+    last: scrubSecrets(JSON.stringify(turns.at(-1) ?? null)).slice(0, 300),
+  };
+}
+
 /** A fetch for the openai SDK that records every exchange (bodies only; headers, with the key, never). */
 export function recordingFetch(interactions: Interaction[], base: typeof fetch = fetch): typeof fetch {
   return async (input, init) => {
@@ -83,7 +100,7 @@ export function recordingFetch(interactions: Interaction[], base: typeof fetch =
     interactions.push({
       hash: requestHash(url.pathname, body),
       path: url.pathname,
-      request: JSON.parse(scrubSecrets(JSON.stringify(body))),
+      request: summarise(body),
       response: JSON.parse(scrubSecrets(JSON.stringify(parsed))),
     });
     return response;

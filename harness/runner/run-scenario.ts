@@ -35,7 +35,11 @@ export interface RunOptions {
   apiKey?: string;
   api?: "chat" | "responses";
   recordingFile?: string;
+  /** Record mode: the scenario's own script stands in for the model (replay fixtures with no key). */
+  scriptedStandIn?: boolean;
 }
+
+const STAND_IN_BASE_URL = "https://scripted-stand-in.paceline.invalid/v1";
 
 export interface ScenarioResult {
   name: string;
@@ -109,7 +113,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       callLog.push({ tool, args: JSON.stringify(args), userStatus: user?.status });
     });
 
-    const model = options.model ?? process.env.PACELINE_MODEL ?? "gpt-4.1-mini";
+    let model = options.model ?? process.env.PACELINE_MODEL ?? "gpt-4.1-mini";
     const interactions: Interaction[] = [];
     let baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     if (mode === "scripted") {
@@ -119,8 +123,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       stops.push(() => {
         if (scripted.errors.length > 0) result.error = `script: ${scripted.errors.join("; ")}`;
       });
+    } else if (mode === "record" && options.scriptedStandIn) {
+      baseURL = STAND_IN_BASE_URL;
+      const standIn = serveScript(scenario.script, baseURL);
+      stops.push(standIn.stop);
     } else if (mode === "replay") {
       const recording = await loadRecording(options.recordingFile ?? recordingFileFor(scenario));
+      // The requests must match the recorded ones, model name included.
+      model = options.model ?? recording.model;
       const replay = serveRecording(recording, baseURL);
       stops.push(replay.stop);
       stops.push(() => {
@@ -130,7 +140,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     const openai = new OpenAI({
       baseURL,
-      apiKey: offline ? "offline-no-key" : (options.apiKey ?? process.env.OPENAI_API_KEY ?? ""),
+      apiKey:
+        offline || options.scriptedStandIn
+          ? "offline-no-key"
+          : (options.apiKey ?? process.env.OPENAI_API_KEY ?? ""),
       maxRetries: offline ? 0 : 2,
       ...(mode === "record" ? { fetch: recordingFetch(interactions) } : {}),
     });
@@ -189,7 +202,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     );
     return finish();
   } catch (error) {
-    result.error = (error as Error).message ?? String(error);
+    // A replay miss or script problem already explains the crash better than the model client's error.
+    result.error ??= (error as Error).message ?? String(error);
     return finish();
   } finally {
     for (const stop of stops) stop();
