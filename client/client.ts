@@ -9,6 +9,7 @@ import {
 } from "@modelcontextprotocol/client";
 import pRetry from "p-retry";
 import { BucketLimiter, type LimiterOptions } from "./backoff/bucket-limiter.js";
+import { oktaBucketOf } from "./backoff/okta-buckets.js";
 import { parseRateLimitHeaders, type RateLimitSignal, waitFromSignal } from "./backoff/rate-limit-headers.js";
 import { inspectResult } from "./backoff/result-signal.js";
 import {
@@ -94,8 +95,13 @@ export interface Drained<T> {
   truncated: boolean;
 }
 
-/** Default bucket: the Okta resource a tool touches (`users`, `user_roles`, …), reads and writes apart. */
+/**
+ * Default bucket: the Okta rate-limit bucket the tool's endpoint counts against (Okta's published
+ * table); for a tool that table does not know, the resource it touches, reads and writes apart.
+ */
 export function defaultBucketOf(tool: string, safety: ToolSafety): string {
+  const okta = oktaBucketOf(tool, safety);
+  if (okta) return okta;
   let resource = tool
     .replace(/^(list_all|get_single|create_a|update_a|delete_a)_okta_/, "")
     .replace(/_by_id$/, "");
@@ -295,12 +301,12 @@ export class PacedClient extends TypedEmitter {
             delayMs: serverWait ?? backoff,
             reason: failure.kind,
           });
-          if (serverWait !== undefined) {
+          if (serverWait !== undefined && this.limiter.pacing) {
             // The bucket holds this call and every other queued for it until the reset.
             await this.limiter.exhaust(bucket, serverWait, sentAt);
           } else {
             const started = performance.now();
-            await sleep(backoff, undefined, signal ? { signal } : undefined);
+            await sleep(serverWait ?? backoff, undefined, signal ? { signal } : undefined);
             this.counters.waitedMs += performance.now() - started;
           }
           return true;

@@ -1,6 +1,7 @@
 /** `paceline/client`: a rate-limit-aware MCP client for managed gateways. */
 
 export type { LimiterOptions } from "./backoff/bucket-limiter.js";
+export { oktaBucketOf } from "./backoff/okta-buckets.js";
 export {
   type HeaderSource,
   parseRateLimitHeaders,

@@ -28,6 +28,11 @@ export interface LimiterOptions {
   };
   /** Added to every reset wait, against clock skew and whole-second rounding. Default 50 ms. */
   resetMarginMs?: number;
+  /**
+   * Pace from the server's budget (default true). False keeps only the concurrency cap: a 429
+   * then delays the call that met it and no other (the "retry-only" strategy of a load test).
+   */
+  pacing?: boolean;
 }
 
 export interface ThrottleEvent {
@@ -77,6 +82,7 @@ export class BucketLimiter {
   private readonly buckets = new Map<string, BucketState>();
   private readonly overall: LimitFunction;
   private readonly connection?: Bottleneck.IORedisConnection;
+  private readonly redis?: Redis;
   private readonly margin: number;
 
   constructor(
@@ -89,6 +95,7 @@ export class BucketLimiter {
       const client = new Redis(options.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
       // Connection trouble surfaces as failed schedules; unhandled error events would crash the host.
       client.on("error", () => {});
+      this.redis = client;
       this.connection = new Bottleneck.IORedisConnection({ client });
       this.connection.on("error", () => {});
     }
@@ -122,7 +129,7 @@ export class BucketLimiter {
   /** Runs `fn` once its bucket has budget and an overall slot is free. */
   async schedule<T>(bucketName: string, fn: () => Promise<T>): Promise<T> {
     const state = this.bucket(bucketName);
-    if (!this.connection && state.mode === "free") {
+    if (!this.pacing || (!this.connection && state.mode === "free")) {
       // Far from any limit there is nothing to pace, and bottleneck's own bookkeeping costs a few
       // milliseconds a call: go straight to the overall cap, counting the call as in flight.
       state.bypassing++;
@@ -164,6 +171,7 @@ export class BucketLimiter {
     sentAt: number,
     receivedAt: number = Date.now(),
   ): Promise<void> {
+    if (!this.pacing) return;
     const state = this.bucket(bucketName);
     try {
       await this.learn(state, signal, sentAt, receivedAt);
@@ -181,7 +189,7 @@ export class BucketLimiter {
   ): Promise<void> {
     if (signal?.remaining === undefined) {
       // A server that reports no budget cannot be paced from it; 429s still pace it.
-      if (state.mode === "probing") await this.setMode(state, "free");
+      if (state.mode === "probing" && !this.connection) await this.setMode(state, "free");
       if (!signal) return;
     }
     if (signal.limit !== undefined) state.limit = signal.limit;
@@ -201,8 +209,15 @@ export class BucketLimiter {
     const target = Math.max(0, signal.remaining - inFlight(state));
     if (state.mode !== "paced") {
       // Far above what could be in flight there is nothing to pace yet.
-      if (target > 4 * this.overall.concurrency) return this.setMode(state, "free");
+      // (Shared buckets stay paced: one process lifting the cap would lift it for all.)
+      if (!this.connection && target > 4 * this.overall.concurrency) return this.setMode(state, "free");
       state.mode = "paced";
+      if (this.connection) {
+        // Shared: another process may already be spending this window; only the (single,
+        // locked) refill at the window's end raises a shared budget.
+        this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
+        return;
+      }
       await setReservoir(state.limiter, target);
       if (target === 0) this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
       return;
@@ -224,8 +239,13 @@ export class BucketLimiter {
     if (left !== null && left <= 0) this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
   }
 
+  get pacing(): boolean {
+    return this.options.pacing ?? true;
+  }
+
   /** After a 429 to a call sent at `sentAt`: nothing more runs in this bucket until `waitMs` has passed. */
   async exhaust(bucketName: string, waitMs: number, sentAt: number, now: number = Date.now()): Promise<void> {
+    if (!this.pacing) return;
     const state = this.bucket(bucketName);
     // Refused in a window that has since been refilled: the call just queues again.
     if (sentAt < state.refilledAt) return this.ensureRefill(state, now);
@@ -236,6 +256,15 @@ export class BucketLimiter {
     const until = hi !== undefined && hi > now && hi <= now + waitMs ? hi : now + waitMs;
     await setReservoir(state.limiter, 0);
     this.refillAt(state, until);
+  }
+
+  private async claimRefill(state: BucketState, resetAt: number): Promise<boolean> {
+    const key = `${this.options.redis?.keyPrefix ?? "paceline"}:refill:${state.limiter.id}:${Math.round(resetAt / 1000)}`;
+    try {
+      return (await this.redis?.set(key, "1", "PX", 60_000, "NX")) === "OK";
+    } catch {
+      return true;
+    }
   }
 
   private async ensureRefill(state: BucketState, now: number): Promise<void> {
@@ -260,6 +289,8 @@ export class BucketLimiter {
       state.refilledAt = Date.now();
       // A known limit refills the window, less calls still in flight that may land in it; an
       // unknown limit lifts the cap until the next report.
+      // Shared: every process schedules this refill; one wins the window's lock and refills.
+      if (this.redis && !(await this.claimRefill(state, resetAt))) return;
       const running = inFlight(state);
       await setReservoir(
         state.limiter,
