@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
+import { loadtestCommand } from "./loadtest.js";
 import { runCommand } from "./run.js";
 import { serve } from "./serve.js";
 
@@ -135,6 +136,45 @@ Examples:
     process.exitCode = await runCommand(paths, { ...options, mode: "record", trials: 1 });
   });
 
+program
+  .command("loadtest")
+  .description(
+    "time the audit loop (list every user, then roles and groups) against the rate limit's lower bound",
+  )
+  .option("--users <n>", "users in the seeded directory", integer("--users"), 500)
+  .option("--workers <n>", "processes sharing the directory", integer("--workers"), 1)
+  .option("--concurrency <c>", "calls in flight (split across workers)", integer("--concurrency"), 16)
+  .option(
+    "--limits <preset|file>",
+    "rate limits: tight (default: short windows), okta, none, or a file",
+    "tight",
+  )
+  .option("--window-ms <w>", "set every bucket's window (ms)", integer("--window-ms"))
+  .option("--strategy <list>", "paced, retry-only, none, a comma list, or all", "all")
+  .option("--faults <file>", "a fault schedule for the fake Okta")
+  .option("--json <file>", "write one object per strategy run")
+  .option("--html <file>", "write a self-contained page with a timeline")
+  .option("--mcp-url <url>", "use a running gateway instead of the in-process harness")
+  .option(
+    "--shared-limiter <redis-url|auto>",
+    "workers share one Redis-backed limiter (auto starts a local redis-server)",
+  )
+  .option("--page-size <n>", "users per page", integer("--page-size"), 200)
+  .option("--seed <n>", "directory seed", integer("--seed"), 42)
+  .addOption(new Option("--worker <i/N>").hideHelp())
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ paceline loadtest                                   500 users, tight limits, all three strategies
+  $ paceline loadtest --strategy paced --users 10000 --json out.json --html out.html
+  $ paceline loadtest --limits okta --window-ms 10000 --concurrency 32
+  $ paceline loadtest --workers 3 --shared-limiter auto`,
+  )
+  .action(async (options) => {
+    process.exitCode = await loadtestCommand(options);
+  });
+
 program.addHelpText(
   "after",
   `
@@ -142,6 +182,7 @@ Examples:
   $ paceline run                            replay the bundled agent scenarios (no key, no network)
   $ paceline serve                          fake Okta (200 seeded users, Okta's limits) and the MCP gateway
   $ paceline serve --users 500 --json       machine-readable URL and token on one line
+  $ paceline loadtest                       the 500-user audit loop against the rate limit's lower bound
   $ paceline serve --help                   every option of serve`,
 );
 

@@ -4,8 +4,8 @@ import { promisify } from "node:util";
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RedisHandle, startRedis } from "../harness/redis-server.js";
 import { startHarness } from "../harness/start.js";
-import { type RedisHandle, startRedis } from "../test/support/redis-server.js";
 import { BucketLimiter } from "./backoff/bucket-limiter.js";
 
 let redis: RedisHandle | undefined;

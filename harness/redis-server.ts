@@ -3,7 +3,8 @@ import { createServer } from "node:net";
 import { Redis } from "ioredis";
 
 /**
- * A throwaway `redis-server` on 127.0.0.1 for tests (Debian's package; `.ci/run` installs it).
+ * A throwaway `redis-server` on 127.0.0.1 (Debian's package; `.ci/run` installs it), for tests and
+ * for `paceline loadtest --shared-limiter auto`.
  * Resolves to undefined, loudly, when the binary is missing, so those tests skip with a reason.
  */
 export interface RedisHandle {

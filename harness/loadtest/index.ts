@@ -1,0 +1,10 @@
+export { type LoopOptions, type LoopResult, runAuditLoop, STRATEGIES, type Strategy } from "./audit-loop.js";
+export { type Bound, type BoundInput, type BucketLoad, lowerBound, pagesFor } from "./lower-bound.js";
+export { reportHtml, reportTable } from "./report.js";
+export {
+  boundFor,
+  type LoadtestOptions,
+  nodeWorker,
+  runLoadtest,
+  type StrategyReport,
+} from "./run-loadtest.js";

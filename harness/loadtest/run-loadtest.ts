@@ -1,0 +1,248 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { systemClock } from "../fake-okta/clock.js";
+import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
+import { type Harness, startHarness } from "../start.js";
+import { type LoopResult, runAuditLoop, type Strategy } from "./audit-loop.js";
+import { type Bound, lowerBound } from "./lower-bound.js";
+
+/**
+ * `paceline loadtest`: the audit loop for each strategy against one seeded directory, with the
+ * numbers that matter — time against the lower bound T*, 429s (as the fake Okta served them),
+ * wasted and failed calls, completeness, latency, budget used per window, peak in-flight.
+ */
+export interface LoadtestOptions {
+  users: number;
+  strategies: Strategy[];
+  concurrency: number;
+  workers: number;
+  pageSize: number;
+  limits: RateLimitConfig;
+  faults?: unknown;
+  /** A running gateway instead of the in-process harness (its 429s are then the client's count). */
+  mcpUrl?: string;
+  redisUrl?: string;
+  seed: number;
+  /** Runs a worker process: gets the arguments, resolves with its JSON result. */
+  spawnWorker?: (args: string[]) => Promise<LoopResult>;
+  onProgress?: (strategy: Strategy, done: number, total: number) => void;
+}
+
+export interface WindowUse {
+  bucket: string;
+  windows: number;
+  /** Mean share of each window's limit that was used (200s / limit). */
+  meanUse: number;
+  peakUse: number;
+}
+
+export interface StrategyReport {
+  strategy: Strategy;
+  users: number;
+  timeMs: number;
+  lowerBoundMs: number;
+  ratio: number;
+  bound: Bound;
+  calls: number;
+  attempts: number;
+  rateLimited: number;
+  retries: number;
+  /** Requests that bought nothing: 429s and other failed attempts that were retried. */
+  wasted: number;
+  failed: number;
+  usersAudited: number;
+  duplicates: number;
+  complete: boolean;
+  latency: LoopResult["latency"];
+  peakInFlight: number;
+  budget: WindowUse[];
+  timeline: { slotMs: number; ok: number[]; limited: number[]; remaining: (number | null)[] };
+}
+
+export async function runLoadtest(options: LoadtestOptions): Promise<StrategyReport[]> {
+  let harness: Harness | undefined;
+  const fixture = { seed: options.seed, generate: { users: options.users, logs: 0 } };
+  if (!options.mcpUrl) harness = await startHarness({ fixture, limits: options.limits });
+  const reports: StrategyReport[] = [];
+  try {
+    for (const strategy of options.strategies) {
+      if (harness) {
+        // A fresh org, fresh windows and an empty journal for each strategy.
+        const { buildOrg } = await import("../fake-okta/seed.js");
+        harness.okta.state.org = buildOrg(fixture);
+        harness.okta.state.limiter = new RateLimiter(options.limits, systemClock);
+        harness.okta.state.journal.clear();
+        if (options.faults) harness.okta.state.faults.install(options.faults as never);
+      }
+      const mcpUrl = options.mcpUrl ?? harness?.gateway.mcpUrl ?? "";
+      const started = performance.now();
+      const results =
+        options.workers > 1 && options.spawnWorker
+          ? await Promise.all(
+              Array.from(
+                { length: options.workers },
+                (_, index) =>
+                  options.spawnWorker?.([
+                    "--worker",
+                    `${index}/${options.workers}`,
+                    "--mcp-url",
+                    mcpUrl,
+                    "--strategy",
+                    strategy,
+                    "--concurrency",
+                    String(Math.max(1, Math.floor(options.concurrency / options.workers))),
+                    "--page-size",
+                    String(options.pageSize),
+                    ...(options.redisUrl ? ["--shared-limiter", options.redisUrl] : []),
+                  ]) as Promise<LoopResult>,
+              ),
+            )
+          : [
+              await runAuditLoop({
+                mcpUrl,
+                strategy,
+                concurrency: options.concurrency,
+                pageSize: options.pageSize,
+                redisUrl: options.redisUrl,
+                onProgress: (done, total) => options.onProgress?.(strategy, done, total),
+              }),
+            ];
+      const timeMs = Math.round(performance.now() - started);
+      reports.push(summarise(strategy, results, timeMs, options, harness));
+    }
+  } finally {
+    await harness?.close();
+  }
+  return reports;
+}
+
+function summarise(
+  strategy: Strategy,
+  results: LoopResult[],
+  timeMs: number,
+  options: LoadtestOptions,
+  harness?: Harness,
+): StrategyReport {
+  const sum = (pick: (r: LoopResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const users = sum((r) => r.usersListed);
+  const journal = harness?.okta.state.journal.list() ?? [];
+  const served429 = harness ? journal.filter((e) => e.status === 429).length : sum((r) => r.rateLimited);
+  const attempts = harness ? journal.length : sum((r) => r.attempts);
+  const bound = boundFor(options, users, Math.max(1, Math.min(...results.map((r) => r.firstCallMs))));
+  const slots = Math.max(...results.map((r) => r.timeline.ok.length), 0);
+  const add = (key: "ok" | "limited") =>
+    Array.from({ length: slots }, (_, i) => results.reduce((t, r) => t + (r.timeline[key][i] ?? 0), 0));
+  const worst = results.reduce((a, b) => (b.latency.p99 > a.latency.p99 ? b : a));
+  const failed = sum((r) => r.failed);
+  return {
+    strategy,
+    users,
+    timeMs,
+    lowerBoundMs: Math.round(bound.lowerBoundMs),
+    ratio: timeMs / bound.lowerBoundMs,
+    bound,
+    calls: sum((r) => r.calls),
+    attempts,
+    rateLimited: served429,
+    retries: sum((r) => r.retries),
+    wasted: attempts - (sum((r) => r.calls) - failed),
+    failed,
+    usersAudited: sum((r) => r.usersAudited),
+    duplicates: sum((r) => r.duplicates),
+    complete: sum((r) => r.usersAudited) === users && sum((r) => r.duplicates) === 0,
+    latency: worst.latency,
+    peakInFlight: sum((r) => r.peakInFlight),
+    budget: windowUse(journal),
+    timeline: {
+      slotMs: 250,
+      ok: add("ok"),
+      limited: add("limited"),
+      remaining: remainingTimeline(journal, slots, 250),
+    },
+  };
+}
+
+/** T* for this directory under these limits: the buckets the audit's calls fall in, per the fake's own matching. */
+export function boundFor(
+  options: Pick<LoadtestOptions, "limits" | "pageSize" | "concurrency">,
+  users: number,
+  latencyMs: number,
+): Bound {
+  const limiter = new RateLimiter(options.limits, { now: () => 0 });
+  const calls = new Map<string, { limit: number; windowMs: number; calls: number }>();
+  const pages = Math.max(1, Math.ceil(users / options.pageSize));
+  for (const [path, count] of [
+    ["/api/v1/users", pages],
+    ["/api/v1/users/x/roles", users],
+    ["/api/v1/users/x/groups", users],
+  ] as const) {
+    const decision = limiter.peek("GET", path);
+    const entry = calls.get(decision.bucket) ?? {
+      limit: decision.limit,
+      windowMs: decision.resetAt,
+      calls: 0,
+    };
+    entry.calls += count;
+    calls.set(decision.bucket, entry);
+  }
+  return lowerBound({
+    users,
+    pageSize: options.pageSize,
+    callsPerUser: 2,
+    concurrency: options.concurrency,
+    latencyMs,
+    buckets: [...calls].map(([name, b]) => ({ name, ...b })),
+  });
+}
+
+function windowUse(journal: ReturnType<Harness["okta"]["state"]["journal"]["list"]>): WindowUse[] {
+  const byBucket = new Map<string, Map<number, { used: number; limit: number }>>();
+  for (const entry of journal) {
+    if (!entry.rateLimit || entry.bucket === "unlimited" || entry.bucket === "concurrency") continue;
+    const windows = byBucket.get(entry.bucket) ?? new Map();
+    byBucket.set(entry.bucket, windows);
+    const window = windows.get(entry.rateLimit.reset) ?? { used: 0, limit: entry.rateLimit.limit };
+    if (entry.status !== 429) window.used++;
+    windows.set(entry.rateLimit.reset, window);
+  }
+  return [...byBucket].map(([bucket, windows]) => {
+    const uses = [...windows.values()].map((w) => w.used / Math.max(1, w.limit));
+    return {
+      bucket,
+      windows: uses.length,
+      meanUse: uses.reduce((a, b) => a + b, 0) / uses.length,
+      peakUse: Math.max(...uses),
+    };
+  });
+}
+
+/** The lowest remaining budget the fake Okta reported in each time slot (its busiest bucket). */
+function remainingTimeline(
+  journal: ReturnType<Harness["okta"]["state"]["journal"]["list"]>,
+  slots: number,
+  slotMs: number,
+): (number | null)[] {
+  if (journal.length === 0) return [];
+  const start = journal[0]?.startedAt ?? 0;
+  const series: (number | null)[] = Array.from({ length: slots }, () => null);
+  for (const entry of journal) {
+    if (!entry.rateLimit || entry.bucket === "unlimited") continue;
+    const i = Math.floor((entry.startedAt - start) / slotMs);
+    if (i < 0 || i >= slots) continue;
+    series[i] = Math.min(series[i] ?? Number.POSITIVE_INFINITY, entry.rateLimit.remaining);
+  }
+  return series;
+}
+
+const run = promisify(execFile);
+
+/** Spawns `node <cli> loadtest …args` and reads its one-line JSON result. */
+export function nodeWorker(cliPath: string): (args: string[]) => Promise<LoopResult> {
+  return async (args) => {
+    const { stdout } = await run(process.execPath, [cliPath, "loadtest", ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 30 * 60_000,
+    });
+    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as LoopResult;
+  };
+}
