@@ -46,6 +46,8 @@ export interface StrategyReport {
   calls: number;
   attempts: number;
   rateLimited: number;
+  /** 429s the clients reported meeting; equals `rateLimited` when the client misses none. */
+  clientRateLimited: number;
   retries: number;
   /** Requests that bought nothing: 429s and other failed attempts that were retried. */
   wasted: number;
@@ -144,6 +146,7 @@ function summarise(
     calls: sum((r) => r.calls),
     attempts,
     rateLimited: served429,
+    clientRateLimited: sum((r) => r.rateLimited),
     retries: sum((r) => r.retries),
     wasted: attempts - (sum((r) => r.calls) - failed),
     failed,
