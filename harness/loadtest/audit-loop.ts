@@ -34,7 +34,8 @@ export interface LoopResult {
   retries: number;
   failed: number;
   pages: number;
-  firstCallMs: number;
+  /** The fastest call (ms): the per-call latency d of the lower bound. */
+  minCallMs: number;
   peakInFlight: number;
   /** Call latencies (ms), as seen by the caller: pacing waits and retries included. */
   latency: { p50: number; p95: number; p99: number; max: number };
@@ -72,11 +73,16 @@ export async function runAuditLoop(options: LoopOptions): Promise<LoopResult> {
   let peakInFlight = 0;
   let failed = 0;
   let usersListed = 0;
-  let firstCallMs = 0;
-  const tasks: Promise<void>[] = [];
+  let pending = 0;
+  let done = 0;
+  // Listing runs ahead of auditing by at most a few pages' worth of calls, so memory follows the
+  // concurrency, not the directory.
+  const maxQueued = Math.max(options.pageSize * 2, options.concurrency * 4);
+  let drained: (() => void) | undefined;
 
-  const call = (tool: string, userId: string) =>
-    limit(async () => {
+  const call = (tool: string, userId: string) => {
+    pending++;
+    void limit(async () => {
       inFlight++;
       peakInFlight = Math.max(peakInFlight, inFlight);
       const t0 = performance.now();
@@ -93,25 +99,35 @@ export async function runAuditLoop(options: LoopOptions): Promise<LoopResult> {
       } finally {
         histogram.recordValue(Math.max(1, Math.round(performance.now() - t0)));
         inFlight--;
+        pending--;
+        done++;
+        options.onProgress?.(done / 2, usersListed);
+        drained?.();
       }
+    }).catch((error: unknown) => {
+      failure ??= error;
     });
+  };
+  let failure: unknown;
+  const waitUntil = async (ok: () => boolean) => {
+    while (!ok()) await new Promise<void>((resolve) => (drained = resolve));
+  };
 
   try {
     let position = 0;
-    const pageStarted = performance.now();
     for await (const user of client.paginate<{ id: string }>("list_all_okta_users", {
       limit: options.pageSize,
     })) {
-      if (firstCallMs === 0) firstCallMs = performance.now() - pageStarted;
       const mine = !options.worker || position % options.worker.of === options.worker.index;
       position++;
       if (!mine) continue;
       usersListed++;
-      tasks.push(call("list_all_okta_user_roles", user.id), call("list_all_okta_user_groups", user.id));
-      options.onProgress?.(tasks.length / 2, 0);
+      call("list_all_okta_user_roles", user.id);
+      call("list_all_okta_user_groups", user.id);
+      if (pending > maxQueued) await waitUntil(() => pending <= maxQueued / 2);
     }
-    let done = 0;
-    await Promise.all(tasks.map((t) => t.then(() => options.onProgress?.(++done / 2, usersListed))));
+    await waitUntil(() => pending === 0);
+    if (failure) throw failure;
   } finally {
     await client.close();
   }
@@ -134,7 +150,7 @@ export async function runAuditLoop(options: LoopOptions): Promise<LoopResult> {
     retries: stats.retries,
     failed,
     pages: stats.pages,
-    firstCallMs: Math.round(firstCallMs),
+    minCallMs: histogram.minNonZeroValue,
     peakInFlight,
     latency: {
       p50: histogram.getValueAtPercentile(50),

@@ -130,7 +130,7 @@ function summarise(
   const journal = harness?.okta.state.journal.list() ?? [];
   const served429 = harness ? journal.filter((e) => e.status === 429).length : sum((r) => r.rateLimited);
   const attempts = harness ? journal.length : sum((r) => r.attempts);
-  const bound = boundFor(options, users, Math.max(1, Math.min(...results.map((r) => r.firstCallMs))));
+  const bound = boundFor(options, users, Math.max(1, Math.min(...results.map((r) => r.minCallMs))));
   const slots = Math.max(...results.map((r) => r.timeline.ok.length), 0);
   const add = (key: "ok" | "limited") =>
     Array.from({ length: slots }, (_, i) => results.reduce((t, r) => t + (r.timeline[key][i] ?? 0), 0));
