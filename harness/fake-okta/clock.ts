@@ -19,6 +19,17 @@ export class ManualClock implements Clock {
   }
 }
 
+/** Real time, shifted to start at `startAt`: a scenario's "now" that still moves (rate-limit windows need it). */
+export class ShiftedClock implements Clock {
+  private readonly offset: number;
+  constructor(startAt: number) {
+    this.offset = startAt - Date.now();
+  }
+  now(): number {
+    return Date.now() + this.offset;
+  }
+}
+
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }

@@ -55,6 +55,8 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
     };
     request.trace = trace;
     reply.header("x-okta-request-id", trace.requestId);
+    // Okta's clients compute waits from X-Rate-Limit-Reset − Date: both must come from one clock.
+    reply.header("date", new Date(trace.startedAt).toUTCString());
 
     const auth = Buffer.from(request.headers.authorization ?? "");
     if (auth.length !== expectedAuth.length || !timingSafeEqual(auth, expectedAuth)) {

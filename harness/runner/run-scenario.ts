@@ -3,6 +3,7 @@ import nock from "nock";
 import OpenAI from "openai";
 import { connect, type PacedClient } from "../../client/index.js";
 import { type AgentRun, runAgent } from "../agent/agent.js";
+import { ShiftedClock } from "../fake-okta/clock.js";
 import { snapshot } from "../fake-okta/snapshot.js";
 import { type Harness, startHarness } from "../start.js";
 import { checkExpectations, type TrajectoryStep } from "./expectations.js";
@@ -90,6 +91,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     harness = await startHarness({
       fixture: scenario.org,
+      // The org's "now" is the fake's now, so "today" and the System Log's default week hold still.
+      ...(scenario.org.now ? { clock: new ShiftedClock(Date.parse(scenario.org.now)) } : {}),
       limits: scenario.limits,
       faults: scenario.faults,
       // A fixed cursor key keeps tool results, and so recorded requests, identical between runs.
