@@ -85,6 +85,9 @@ describe("pagination", () => {
     const big = await call("GET", "/api/v1/users?limit=5000");
     expect((big.body as unknown[]).length).toBe(200);
     expect(parseLinks(big.headers.link).self).toContain("limit=200");
+    const none = await call("GET", "/api/v1/users?limit=0");
+    expect(none.status).toBe(200);
+    expect(none.body).toEqual([]);
   });
 
   it("a stale cursor (its user deleted since) resumes after that position", async () => {

@@ -37,6 +37,7 @@ export function pageOf<T>(
   accept: (record: T) => boolean = () => true,
 ): Page<T> {
   const items: T[] = [];
+  if (limit <= 0) return { items, next: null };
   let start = firstAfter(records, position, after);
   for (; start < records.length; start++) {
     const record = records[start] as T;
