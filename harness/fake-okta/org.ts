@@ -369,7 +369,7 @@ function userTarget(user: UserRecord): LogTarget {
 }
 
 /** An event done by the API token's owner to `user`, as Okta records admin API calls. */
-function userEvent(eventType: string, displayMessage: string, user: UserRecord): NewLogEvent {
+export function userEvent(eventType: string, displayMessage: string, user: UserRecord): NewLogEvent {
   return {
     eventType,
     legacyEventType: null,

@@ -4,7 +4,7 @@ import { ROLE_LABELS } from "./model.js";
 
 /** Turns records into Okta's JSON shapes. Key order is fixed, so a seed reproduces bytes. */
 
-const DEFAULT_USER_TYPE_ID = "oty1defaultusertype0";
+export const DEFAULT_USER_TYPE_ID = "oty1defaultusertype0";
 
 /** Lifecycle links Okta offers for each status (`_links` depend on status). */
 const STATUS_LINKS: Record<UserStatus, readonly string[]> = {

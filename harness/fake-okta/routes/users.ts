@@ -4,9 +4,10 @@ import { OktaError, validationFailed } from "../errors.js";
 import { compileFilter, USER_FILTER, USER_SEARCH } from "../filter.js";
 import { booleanParam, objectBody, originOf, queryOf, sendPage } from "../http.js";
 import type { UserRecord } from "../model.js";
+import { userEvent } from "../org.js";
 import { decodeCursor, pageOf, parseLimit } from "../pagination.js";
 import { validateProfile } from "../profile.js";
-import { groupJson, userJson, userJsonBytes } from "../serialize.js";
+import { DEFAULT_USER_TYPE_ID, groupJson, userJson, userJsonBytes } from "../serialize.js";
 import type { ServerState } from "../state.js";
 
 const USERS_LIMIT = { default: 200, max: 200 };
@@ -29,7 +30,7 @@ function userField(user: UserRecord, field: string): unknown {
   }
   if (field === "id") return user.id;
   if (field === "status") return user.status;
-  if (field === "type.id") return "oty1defaultusertype0";
+  if (field === "type.id") return DEFAULT_USER_TYPE_ID;
   return undefined;
 }
 
@@ -122,32 +123,8 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
     const user = org.addUser({ profile, status, hasPassword });
     for (const groupId of groupIds) org.addMember(groupId, user.id);
     org.log({
-      eventType: "user.lifecycle.create",
+      ...userEvent("user.lifecycle.create", "Create Okta user", user),
       legacyEventType: "core.user.config.user_creation.success",
-      displayMessage: "Create Okta user",
-      severity: "INFO",
-      actor: {
-        id: "00uapitokenowner0001",
-        type: "User",
-        alternateId: "api.admin@paceline.test",
-        displayName: "Paceline API Admin",
-      },
-      client: {
-        ipAddress: request.ip,
-        userAgent: request.headers["user-agent"] ?? "",
-        country: "United States",
-        state: null,
-        city: "Local",
-      },
-      outcome: { result: "SUCCESS", reason: null },
-      target: [
-        {
-          id: user.id,
-          type: "User",
-          alternateId: profile.login,
-          displayName: `${profile.firstName} ${profile.lastName}`,
-        },
-      ],
     });
     return userJson(user, originOf(request));
   });
