@@ -10,6 +10,17 @@ const ROOT = join(import.meta.dirname, "..", "..");
 // The whole bundled library, scripted: the real openai SDK, client, gateway and fake Okta; no key, no network.
 defineScenarioSuite(join(ROOT, "scenarios"));
 
+describe("the Responses API", () => {
+  it("the Responses API runs the same script to the same end state", async () => {
+    const scenario = await loadScenario(join(ROOT, "scenarios/deprovisioning.yaml"));
+    const result = await runScenario(scenario, { api: "responses" });
+    expect(result.error).toBeUndefined();
+    expect(result.failures).toEqual([]);
+    expect(result.toolCalls).toBe(4);
+    expect(result.answer).toContain("deactivated");
+  });
+});
+
 describe("a script that breaks the rules", () => {
   it("fails the run, naming every rule it broke, and JUnit reports a failure", async () => {
     const scenario = await loadScenario(join(ROOT, "test/fixtures/scenarios/deletes-active-user.yaml"));

@@ -4,9 +4,10 @@ import type { ScriptTurn } from "./scenario.js";
 import { resolveReferences, ScriptReferenceError } from "./script-refs.js";
 
 /**
- * A deterministic model for CI: serves a scenario's script as the Chat Completions API, through
- * nock, to the real `openai` SDK. Turn n answers the n-th request; tool results of earlier turns
- * (read back from the request, as a model would) feed `{{ label.path }}` references.
+ * A deterministic model for CI: serves a scenario's script as the Chat Completions API and the
+ * Responses API, through nock, to the real `openai` SDK. Turn n answers the n-th request; tool
+ * results of earlier turns (read back from the request, as a model would) feed `{{ label.path }}`
+ * references.
  */
 export const SCRIPTED_BASE_URL = "https://api.openai.com/v1";
 
@@ -42,7 +43,79 @@ export function serveScript(script: ScriptTurn[], baseUrl: string = SCRIPTED_BAS
       }
     })
     .persist();
-  return { errors, stop: () => nock.removeInterceptor(interceptor) };
+  const responses = nock(url.origin).post(`${url.pathname.replace(/\/$/, "")}/responses`);
+  responses
+    .reply(async (request: Request) => {
+      const body = (await request.json()) as { model: string; input: ResponsesInput[] };
+      // A model turn that called tools shows in the input as a run of function_call items.
+      const turn = body.input.filter(
+        (item, i) => item.type === "function_call" && body.input[i - 1]?.type !== "function_call",
+      ).length;
+      try {
+        return [200, responsesAnswer(script, turn, body), { "content-type": "application/json" }];
+      } catch (error) {
+        const message = error instanceof ScriptReferenceError ? error.message : String(error);
+        errors.push(`turn ${turn + 1}: ${message}`);
+        return [
+          400,
+          { error: { message: `scripted model: ${message}`, type: "invalid_request_error" } },
+          { "content-type": "application/json" },
+        ];
+      }
+    })
+    .persist();
+  return {
+    errors,
+    stop: () => {
+      nock.removeInterceptor(interceptor);
+      nock.removeInterceptor(responses);
+    },
+  };
+}
+
+type ResponsesInput = { type?: string; call_id?: string; output?: string };
+
+/** The same script as Responses API output items. */
+function responsesAnswer(
+  script: ScriptTurn[],
+  turn: number,
+  body: { model: string; input: ResponsesInput[] },
+) {
+  const messages: ChatCompletionMessageParam[] = body.input
+    .filter((item) => item.type === "function_call_output")
+    .map((item) => ({ role: "tool", tool_call_id: item.call_id ?? "", content: item.output ?? "" }));
+  const chat = completion(script, turn, { model: body.model, messages });
+  const message = chat.choices[0]?.message as {
+    content: string | null;
+    tool_calls?: { id: string; function: { name: string; arguments: string } }[];
+  };
+  const output = message.tool_calls
+    ? message.tool_calls.map((call) => ({
+        type: "function_call",
+        id: `fc_${call.id}`,
+        call_id: call.id,
+        name: call.function.name,
+        arguments: call.function.arguments,
+        status: "completed",
+      }))
+    : [
+        {
+          type: "message",
+          id: `msg_${turn}`,
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: message.content ?? "", annotations: [] }],
+        },
+      ];
+  return {
+    id: `resp_scripted_${turn}`,
+    object: "response",
+    created_at: 0,
+    model: body.model,
+    status: "completed",
+    output,
+    usage: null,
+  };
 }
 
 /** The labelled results so far: label → parsed JSON of that call's tool message. */
