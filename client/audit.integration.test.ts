@@ -106,7 +106,7 @@ describe("a 500-user audit against the harness (tight limits)", () => {
     const stormed = journal.filter((e) => e.faults.includes("storm")).length;
     const flaky = journal.filter((e) => e.faults.includes("flaky")).length;
     // Each storm 429 holds the whole bucket back for its reset, so the storm meets few calls.
-    expect(stormed).toBeGreaterThanOrEqual(2);
+    expect(stormed).toBeGreaterThanOrEqual(1);
     expect(flaky).toBeGreaterThan(3);
     expect(client.stats().rateLimited).toBe(journal.filter((e) => e.status === 429).length);
 
