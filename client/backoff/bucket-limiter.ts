@@ -306,12 +306,6 @@ export class BucketLimiter {
     await setReservoir(state.limiter, null);
   }
 
-  /** Milliseconds until the bucket's reported window resets, if known. */
-  resetInMs(bucketName: string, now: number = Date.now()): number | undefined {
-    const resetAt = this.buckets.get(bucketName)?.reset?.hi;
-    return resetAt === undefined ? undefined : Math.max(0, resetAt - now);
-  }
-
   async close(): Promise<void> {
     const quietly = async (action: () => unknown) => {
       try {

@@ -84,7 +84,6 @@ export const FixtureSchema = z.strictObject({
 
 export type Fixture = z.input<typeof FixtureSchema>;
 export type ParsedFixture = z.output<typeof FixtureSchema>;
-export type GeneratorOptions = z.input<typeof GeneratorSchema>;
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
-import type { RateLimitMode } from "./mcp-endpoint.js";
-import { buildMcpServer, type CallRecorder, type GatewayContext } from "./mcp-server.js";
-import { rateLimitHeaders, tightest } from "./rate-limit.js";
+import {
+  buildMcpServer,
+  type CallRecorder,
+  type GatewayContext,
+  httpAnswerOf,
+  type RateLimitMode,
+} from "./mcp-server.js";
 
 /**
  * The legacy HTTP+SSE transport (MCP 2024-11-05) for old clients: `GET …/sse` opens the event
@@ -103,19 +107,10 @@ export class LegacySseSessions {
       session.recorder.delete(id);
       return record ? [record] : [];
     });
-    const limited = records.find((r) => r.limited)?.limited;
-    if (session.mode === "http_429" && limited) {
-      return {
-        status: 429,
-        headers: {
-          "retry-after": String(limited.rateLimit?.reset ?? 1),
-          ...(limited.rateLimit ? rateLimitHeaders(limited.rateLimit) : {}),
-        },
-        body: JSON.stringify(limited.envelope),
-      };
-    }
+    const answer = httpAnswerOf(records, session.mode);
+    // In http_429 mode the 429 is the answer, and the result is not sent on the stream.
+    if ("status" in answer) return answer;
     for (const response of responses) session.transport.write(response);
-    const info = tightest(records.flatMap((r) => (r.rateLimit ? [r.rateLimit] : [])));
-    return { status: 202, headers: info ? rateLimitHeaders(info) : {}, body: "Accepted" };
+    return { status: 202, headers: answer.headers, body: "Accepted" };
   }
 }

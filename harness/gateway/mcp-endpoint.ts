@@ -3,10 +3,16 @@ import {
   isLegacyRequest,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
-import { buildMcpServer, type CallRecorder, type GatewayContext } from "./mcp-server.js";
-import { rateLimitHeaders, tightest } from "./rate-limit.js";
+import {
+  buildMcpServer,
+  type CallRecorder,
+  type GatewayContext,
+  httpAnswerOf,
+  type RateLimitMode,
+} from "./mcp-server.js";
 
-export type RateLimitMode = "tool_result" | "http_429";
+export type { RateLimitMode } from "./mcp-server.js";
+
 export type ResponseMode = "json" | "sse";
 
 /**
@@ -44,27 +50,20 @@ export async function serveStreamable(
   return decorate(response, body, recorder, modes.rateLimit);
 }
 
-export function decorate(
+function decorate(
   response: Response,
-  body: ArrayBuffer | string | null,
+  body: ArrayBuffer,
   recorder: CallRecorder,
   mode: RateLimitMode,
 ): Response {
-  const records = [...recorder.values()];
-  const limited = records.find((r) => r.limited)?.limited;
-  const info = tightest(records.flatMap((r) => (r.rateLimit ? [r.rateLimit] : [])));
-  if (mode === "http_429" && limited) {
-    const retryAfter = String(limited.rateLimit?.reset ?? 1);
-    return new Response(JSON.stringify(limited.envelope), {
+  const answer = httpAnswerOf([...recorder.values()], mode);
+  if ("status" in answer) {
+    return new Response(answer.body, {
       status: 429,
-      headers: {
-        "content-type": "application/json",
-        "retry-after": retryAfter,
-        ...(limited.rateLimit ? rateLimitHeaders(limited.rateLimit) : {}),
-      },
+      headers: { "content-type": "application/json", ...answer.headers },
     });
   }
   const headers = new Headers(response.headers);
-  if (info) for (const [name, value] of Object.entries(rateLimitHeaders(info))) headers.set(name, value);
+  for (const [name, value] of Object.entries(answer.headers)) headers.set(name, value);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -7,7 +7,7 @@ import {
 } from "@modelcontextprotocol/server";
 import type { CursorCodec } from "./cursor.js";
 import { type CallOutcome, callUpstream, type Upstream } from "./proxy.js";
-import type { RateLimitInfo } from "./rate-limit.js";
+import { type RateLimitInfo, rateLimitHeaders, tightest } from "./rate-limit.js";
 import type { GatewayTool } from "./tools.js";
 
 /** What each tools/call of an exchange learnt about rate limits, by JSON-RPC request id. */
@@ -17,6 +17,31 @@ export interface CallRecord {
   limited?: CallOutcome & { ok: false };
 }
 export type CallRecorder = Map<string | number, CallRecord>;
+
+export type RateLimitMode = "tool_result" | "http_429";
+
+/**
+ * What the calls of one HTTP exchange put on its answer: in `http_429` mode an upstream 429 becomes
+ * the answer itself (HTTP 429, `Retry-After`); otherwise the tightest `ratelimit-*` headers.
+ */
+export function httpAnswerOf(
+  records: CallRecord[],
+  mode: RateLimitMode,
+): { status: 429; headers: Record<string, string>; body: string } | { headers: Record<string, string> } {
+  const limited = records.find((r) => r.limited)?.limited;
+  if (mode === "http_429" && limited) {
+    return {
+      status: 429,
+      headers: {
+        "retry-after": String(limited.rateLimit?.reset ?? 1),
+        ...(limited.rateLimit ? rateLimitHeaders(limited.rateLimit) : {}),
+      },
+      body: JSON.stringify(limited.envelope),
+    };
+  }
+  const info = tightest(records.flatMap((r) => (r.rateLimit ? [r.rateLimit] : [])));
+  return { headers: info ? rateLimitHeaders(info) : {} };
+}
 
 export interface GatewayContext {
   tools: GatewayTool[];

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { systemClock } from "../fake-okta/clock.js";
 import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
+import { buildOrg } from "../fake-okta/seed.js";
 import { type Harness, startHarness } from "../start.js";
 import { type LoopResult, runAuditLoop, type Strategy } from "./audit-loop.js";
 import { type Bound, lowerBound } from "./lower-bound.js";
@@ -70,7 +71,6 @@ export async function runLoadtest(options: LoadtestOptions): Promise<StrategyRep
     for (const strategy of options.strategies) {
       if (harness) {
         // A fresh org, fresh windows and an empty journal for each strategy.
-        const { buildOrg } = await import("../fake-okta/seed.js");
         harness.okta.state.org = buildOrg(fixture);
         harness.okta.state.limiter = new RateLimiter(options.limits, systemClock);
         harness.okta.state.journal.clear();

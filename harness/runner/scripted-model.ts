@@ -25,54 +25,56 @@ export function callId(turn: number, index: number, label?: string): string {
 export function serveScript(script: ScriptTurn[], baseUrl: string = SCRIPTED_BASE_URL): ScriptedModel {
   const errors: string[] = [];
   const url = new URL(baseUrl);
-  const interceptor = nock(url.origin).post(`${url.pathname.replace(/\/$/, "")}/chat/completions`);
-  interceptor
-    .reply(async (request: Request) => {
-      const body = (await request.json()) as { model: string; messages: ChatCompletionMessageParam[] };
-      const turn = body.messages.filter((m) => m.role === "assistant").length;
-      try {
-        return [200, completion(script, turn, body), { "content-type": "application/json" }];
-      } catch (error) {
-        const message = error instanceof ScriptReferenceError ? error.message : String(error);
-        errors.push(`turn ${turn + 1}: ${message}`);
-        return [
-          400,
-          { error: { message: `scripted model: ${message}`, type: "invalid_request_error" } },
-          { "content-type": "application/json" },
-        ];
-      }
-    })
-    .persist();
-  const responses = nock(url.origin).post(`${url.pathname.replace(/\/$/, "")}/responses`);
-  responses
-    .reply(async (request: Request) => {
-      const body = (await request.json()) as { model: string; input: ResponsesInput[] };
+  const path = url.pathname.replace(/\/$/, "");
+  /** Serves one endpoint: turn n's answer, or a 400 naming the script problem (also kept in `errors`). */
+  const serve = <B>(
+    endpoint: string,
+    turnOf: (body: B) => number,
+    answer: (turn: number, body: B) => unknown,
+  ) => {
+    const interceptor = nock(url.origin).post(`${path}${endpoint}`);
+    interceptor
+      .reply(async (request: Request) => {
+        const body = (await request.json()) as B;
+        const turn = turnOf(body);
+        try {
+          return [200, answer(turn, body), { "content-type": "application/json" }];
+        } catch (error) {
+          const message = error instanceof ScriptReferenceError ? error.message : String(error);
+          errors.push(`turn ${turn + 1}: ${message}`);
+          const payload = { error: { message: `scripted model: ${message}`, type: "invalid_request_error" } };
+          return [400, payload, { "content-type": "application/json" }];
+        }
+      })
+      .persist();
+    return interceptor;
+  };
+  const interceptors = [
+    serve<ChatBody>(
+      "/chat/completions",
+      (body) => body.messages.filter((m) => m.role === "assistant").length,
+      (turn, body) => completion(script, turn, body),
+    ),
+    serve<ResponsesBody>(
+      "/responses",
       // A model turn that called tools shows in the input as a run of function_call items.
-      const turn = body.input.filter(
-        (item, i) => item.type === "function_call" && body.input[i - 1]?.type !== "function_call",
-      ).length;
-      try {
-        return [200, responsesAnswer(script, turn, body), { "content-type": "application/json" }];
-      } catch (error) {
-        const message = error instanceof ScriptReferenceError ? error.message : String(error);
-        errors.push(`turn ${turn + 1}: ${message}`);
-        return [
-          400,
-          { error: { message: `scripted model: ${message}`, type: "invalid_request_error" } },
-          { "content-type": "application/json" },
-        ];
-      }
-    })
-    .persist();
+      (body) =>
+        body.input.filter(
+          (item, i) => item.type === "function_call" && body.input[i - 1]?.type !== "function_call",
+        ).length,
+      (turn, body) => responsesAnswer(script, turn, body),
+    ),
+  ];
   return {
     errors,
     stop: () => {
-      nock.removeInterceptor(interceptor);
-      nock.removeInterceptor(responses);
+      for (const interceptor of interceptors) nock.removeInterceptor(interceptor);
     },
   };
 }
 
+type ChatBody = { model: string; messages: ChatCompletionMessageParam[] };
+type ResponsesBody = { model: string; input: ResponsesInput[] };
 type ResponsesInput = { type?: string; call_id?: string; output?: string };
 
 /** The same script as Responses API output items. */

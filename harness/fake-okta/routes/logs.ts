@@ -105,22 +105,13 @@ export function logRoutes(app: FastifyInstance, state: ServerState): void {
     const until = parseInstant("until", query.until);
     const end = until ?? clock.now();
     const since = parseInstant("since", query.since) ?? end - WEEK;
-    if (end - since > 180 * 86_400_000)
+    if (end - since > 180 * DAY)
       throw new OktaError("E0000053", undefined, ["'since' must be within the last 180 days"]);
     const filter = query.filter !== undefined ? compileFilter(query.filter, LOG_FILTER, logField) : undefined;
     const keywords = keywordMatcher(query.q);
     const matchesQuery = (e: LogEventRecord) => (!filter || filter(e)) && (!keywords || keywords(e));
     const applied = { ...query, limit: String(limit) };
     const cursor = parseLogCursor(query.after);
-    const page = (items: LogEventRecord[], more: boolean, next: LogEventRecord | undefined) =>
-      sendPage(
-        request,
-        reply,
-        { items, next: more && next ? logCursor(next) : null },
-        applied,
-        logEventJson,
-        ["since"],
-      );
 
     if (until === undefined && sortOrder === "ASCENDING") {
       // Polling: persistence order, resumed after the last event seen; the next link is always there.
@@ -143,6 +134,8 @@ export function logRoutes(app: FastifyInstance, state: ServerState): void {
     const inWindow = (e: LogEventRecord) =>
       e.published <= end && (cursor ? order(e, cursor) > 0 : e.published >= since);
     const matches = org.logs.filter((e) => inWindow(e) && matchesQuery(e)).sort(order);
-    return page(matches.slice(0, limit), matches.length > limit, matches[limit - 1]);
+    const next = matches.length > limit ? matches[limit - 1] : undefined;
+    const page = { items: matches.slice(0, limit), next: next ? logCursor(next) : null };
+    return sendPage(request, reply, page, applied, logEventJson, ["since"]);
   });
 }
