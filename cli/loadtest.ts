@@ -22,6 +22,7 @@ export interface LoadtestCommandOptions {
   concurrency: number;
   limits: string;
   windowMs?: number;
+  resetRounding?: "up" | "down";
   strategy: string;
   faults?: string;
   json?: string;
@@ -51,7 +52,7 @@ function withWindow(limits: RateLimitConfig, windowMs: number | undefined): Rate
 export async function loadtestCommand(options: LoadtestCommandOptions): Promise<number> {
   if (options.worker) return workerMode(options);
   const strategies = strategiesOf(options.strategy);
-  const limits = withWindow(await resolveLimits(options.limits), options.windowMs);
+  const limits = withWindow(await resolveLimits(options.limits, options.resetRounding), options.windowMs);
   let redisUrl = options.sharedLimiter;
   let stopRedis: (() => Promise<void>) | undefined;
   if (redisUrl === "auto") {

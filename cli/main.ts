@@ -36,6 +36,11 @@ program
     "rate limits: okta (published per-minute defaults), tight, none, or a file",
     "okta",
   )
+  .addOption(
+    new Option("--reset-rounding <way>", "X-Rate-Limit-Reset in whole seconds, rounded up or down")
+      .choices(["up", "down"])
+      .default("up"),
+  )
   .option("--faults <file>", "a YAML/JSON fault schedule to install at start")
   .option("--token <token>", "the SSWS API token to accept (default: random)")
   .option(
@@ -150,6 +155,11 @@ program
     "tight",
   )
   .option("--window-ms <w>", "set every bucket's window (ms)", integer("--window-ms"))
+  .addOption(
+    new Option("--reset-rounding <way>", "X-Rate-Limit-Reset in whole seconds, rounded up or down")
+      .choices(["up", "down"])
+      .default("up"),
+  )
   .option("--strategy <list>", "paced, retry-only, none, a comma list, or all", "all")
   .option("--faults <file>", "a fault schedule for the fake Okta")
   .option("--json <file>", "write one object per strategy run")

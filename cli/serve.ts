@@ -16,6 +16,7 @@ export interface ServeOptions {
   logs: number;
   fixture?: string;
   limits: string;
+  resetRounding?: "up" | "down";
   faults?: string;
   token?: string;
   methods?: string[];
@@ -33,7 +34,7 @@ export async function serve(options: ServeOptions): Promise<Harness> {
   const harness = await startHarness({
     oktaPort: options.port,
     fixture,
-    limits: await resolveLimits(options.limits),
+    limits: await resolveLimits(options.limits, options.resetRounding),
     faults: options.faults ? ((await loadDataFile(options.faults)) as never) : undefined,
     token: options.token,
     mcpServer: {
@@ -68,8 +69,16 @@ export async function serve(options: ServeOptions): Promise<Harness> {
   return harness;
 }
 
-/** `okta`, `tight`, `none`, or a YAML/JSON file with `{windowMs, concurrency, buckets}`. */
-export async function resolveLimits(value: string): Promise<RateLimitConfig> {
+/**
+ * `okta`, `tight`, `none`, or a YAML/JSON file with `{windowMs, concurrency, buckets}`; a
+ * `resetRounding` given on the command line overrides the file's.
+ */
+export async function resolveLimits(value: string, resetRounding?: "up" | "down"): Promise<RateLimitConfig> {
+  const limits = await readLimits(value);
+  return resetRounding ? { ...limits, resetRounding } : limits;
+}
+
+async function readLimits(value: string): Promise<RateLimitConfig> {
   if (Object.hasOwn(LIMIT_PRESETS, value)) return LIMIT_PRESETS[value as keyof typeof LIMIT_PRESETS];
   const parsed = RateLimitConfigSchema.safeParse(await loadDataFile(value));
   if (!parsed.success) {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OktaError } from "./errors.js";
 import type { FaultPlan } from "./faults.js";
 import { IdSource } from "./ids.js";
-import { type RateDecision, rateLimitHeaders } from "./rate-limits.js";
+import { type RateDecision, rateLimitHeaders, resetEpochSeconds } from "./rate-limits.js";
 import type { ServerState } from "./state.js";
 
 /**
@@ -37,8 +37,9 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
 
   const errorBody = (error: OktaError) => error.body(runtimeIds.okta("oae"));
 
+  const rounding = () => state.limiter.config.resetRounding;
   const refuse = (reply: FastifyReply, error: OktaError, decision: RateDecision | null) => {
-    if (decision) reply.headers(rateLimitHeaders(decision));
+    if (decision) reply.headers(rateLimitHeaders(decision, rounding()));
     return reply.code(error.status).type("application/json").send(errorBody(error));
   };
 
@@ -72,7 +73,7 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
     trace.holdsSlot = true;
     const decision = state.limiter.take(request.method, path);
     trace.decision = decision;
-    reply.headers(rateLimitHeaders(decision));
+    reply.headers(rateLimitHeaders(decision, rounding()));
     if (!decision.allowed) return refuse(reply, new OktaError("E0000047"), decision);
 
     const plan = state.faults.plan(request.method, path);
@@ -100,9 +101,10 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
       return reply;
     }
     if (action.status === 429) {
+      // The headers and the journal report the same state: the injected refusal's.
       const resetAt = state.clock.now() + action.resetMs;
-      const decision = { ...(trace.decision as RateDecision), remaining: 0, resetAt };
-      return refuse(reply, new OktaError("E0000047"), decision);
+      trace.decision = { ...(trace.decision as RateDecision), allowed: false, remaining: 0, resetAt };
+      return refuse(reply, new OktaError("E0000047"), trace.decision);
     }
     if (action.status === 500) return refuse(reply, new OktaError("E0000009"), null);
     return reply.code(action.status).type("text/html").send(BAD_GATEWAY_BODY(action.status));
@@ -133,7 +135,11 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
       durationMs: state.clock.now() - trace.startedAt,
       bucket: decision?.bucket ?? "none",
       rateLimit: decision
-        ? { limit: decision.limit, remaining: decision.remaining, reset: Math.ceil(decision.resetAt / 1000) }
+        ? {
+            limit: decision.limit,
+            remaining: decision.remaining,
+            reset: resetEpochSeconds(decision.resetAt, rounding()),
+          }
         : null,
       retryFor: (request.headers["x-okta-retry-for"] as string | undefined) ?? null,
       retryCount: retryCount === undefined ? null : Number(retryCount),

@@ -108,6 +108,58 @@ describe("rate limits over HTTP", () => {
   });
 });
 
+describe("windows as Okta keeps them (okta-api.md §3: not aligned; reset in whole epoch seconds)", () => {
+  // Hand-worked: the first request at TEST_NOW + 300 ms opens a 1 s window ending at TEST_NOW + 1300 ms,
+  // which is epoch second TEST_NOW/1000 + 2 rounded up, + 1 rounded down.
+  const base = TEST_NOW / 1000;
+  it.each([
+    ["up", base + 2],
+    ["down", base + 1],
+    [undefined, base + 2],
+  ] as const)(
+    "resetRounding %s: the window opens at the first request's own millisecond",
+    async (rounding, reset) => {
+      const { call, clock } = testApp(JANE, { limits: { ...config, resetRounding: rounding } });
+      clock.advance(300);
+      const first = await call("GET", "/api/v1/users");
+      expect(first.headers["x-rate-limit-reset"]).toBe(String(reset));
+      clock.advance(999);
+      await call("GET", "/api/v1/users");
+      // Still the window that opened at +300 ms: 2 calls spent, the third refused, 1 ms before its end.
+      expect((await call("GET", "/api/v1/users")).status).toBe(429);
+      clock.advance(1);
+      const next = await call("GET", "/api/v1/users");
+      expect(next.status).toBe(200);
+      expect(next.headers["x-rate-limit-remaining"]).toBe("1");
+    },
+  );
+
+  it("a window opens only with the next request: an idle gap does not start one", async () => {
+    const { call, clock } = testApp(JANE, { limits: config });
+    await call("GET", "/api/v1/users");
+    clock.advance(5_750);
+    const late = await call("GET", "/api/v1/users");
+    // Opened at +5750 ms: ends at +6750 ms, epoch second base + 7 rounded up.
+    expect(late.headers["x-rate-limit-reset"]).toBe(String(TEST_NOW / 1000 + 7));
+  });
+
+  it("an injected 429 reports the same state in its headers and in the journal", async () => {
+    const { call, state } = testApp(JANE, {
+      limits: config,
+      faults: { rules: [{ path: "/api/v1/users", action: { type: "status", status: 429, resetMs: 4000 } }] },
+    });
+    const refused = await call("GET", "/api/v1/users");
+    expect(refused.status).toBe(429);
+    const entry = state.journal.list().at(-1);
+    expect(entry?.rateLimit).toEqual({
+      limit: Number(refused.headers["x-rate-limit-limit"]),
+      remaining: 0,
+      reset: Number(refused.headers["x-rate-limit-reset"]),
+    });
+    expect(entry?.rateLimit?.reset).toBe(TEST_NOW / 1000 + 4);
+  });
+});
+
 describe("the concurrency limit", () => {
   let okta: FakeOkta | undefined;
   afterEach(async () => okta?.close());

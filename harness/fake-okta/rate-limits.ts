@@ -19,11 +19,19 @@ export const BucketRuleSchema = z.strictObject({
   windowMs: z.number().int().positive().optional(),
 });
 
+/**
+ * How a window's end (epoch milliseconds) becomes the whole epoch seconds of `X-Rate-Limit-Reset`.
+ * Okta documents whole seconds, not the rounding (okta-api.md §3): `up` (the default) never reports
+ * a reset before the real one, `down` reports up to a second early. Clients are tested under both.
+ */
+export const ResetRoundingSchema = z.enum(["up", "down"]);
+
 export const RateLimitConfigSchema = z.strictObject({
   windowMs: z.number().int().positive(),
   /** Simultaneous requests allowed org-wide; 0 means unlimited. */
   concurrency: z.number().int().nonnegative(),
   buckets: z.array(BucketRuleSchema),
+  resetRounding: ResetRoundingSchema.optional(),
 });
 
 export type BucketRule = z.infer<typeof BucketRuleSchema>;
@@ -142,11 +150,10 @@ export class RateLimiter {
         resetAt: now + this.config.windowMs,
       };
     }
-    // A window starts with the first request after the last one ended (not aligned to the
-    // minute), on a whole second when the window is whole seconds long, so the epoch-second
-    // X-Rate-Limit-Reset Okta reports is exact rather than up to a second late.
+    // A window starts with the first request after the last one ended, at that request's own
+    // millisecond: Okta's windows are not aligned to the minute or to whole seconds (okta-api.md §3).
     if (now >= bucket.windowStart + bucket.windowMs) {
-      bucket.windowStart = bucket.windowMs % 1000 === 0 ? Math.floor(now / 1000) * 1000 : now;
+      bucket.windowStart = now;
       bucket.used = 0;
     }
     const limit = bucket.rule.limit;
@@ -177,11 +184,16 @@ export class RateLimiter {
   }
 }
 
+/** A window's end as the whole epoch seconds Okta reports. */
+export function resetEpochSeconds(resetAt: number, rounding: "up" | "down" = "up"): number {
+  return rounding === "up" ? Math.ceil(resetAt / 1000) : Math.floor(resetAt / 1000);
+}
+
 /** Okta's `X-Rate-Limit-*` headers for a decision. Reset is in epoch seconds. */
-export function rateLimitHeaders(decision: RateDecision): Record<string, string> {
+export function rateLimitHeaders(decision: RateDecision, rounding?: "up" | "down"): Record<string, string> {
   return {
     "x-rate-limit-limit": String(decision.limit),
     "x-rate-limit-remaining": String(decision.remaining),
-    "x-rate-limit-reset": String(Math.ceil(decision.resetAt / 1000)),
+    "x-rate-limit-reset": String(resetEpochSeconds(decision.resetAt, rounding)),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Normalises upstream rate-limit headers into the gateway's `ratelimit-*` form. Okta sends
- * `X-Rate-Limit-Reset` as epoch seconds; the gateway reports seconds until reset. It measures
- * against its own clock (millisecond-precise) while that agrees with Okta's `Date` header, and
- * against `Date` (whole seconds) when the clocks disagree, so skew between hosts does not leak in.
+ * `X-Rate-Limit-Reset` as epoch seconds; the gateway reports whole seconds until reset (Truto:
+ * delta-seconds, rate-limits.md §1.6), computed from the upstream answer alone as Okta tells its
+ * clients to: `X-Rate-Limit-Reset − Date` (okta-api.md §3, rate-limits.md §3.2). Both are whole
+ * seconds, so the report can be up to a second off either way; the gateway's own clock plays no part.
  */
 export interface RateLimitInfo {
   limit: number;
@@ -18,9 +19,9 @@ export function fromOktaHeaders(headers: Headers): RateLimitInfo | undefined {
   if (![limit, remaining, resetEpoch].every(Number.isFinite) || headers.get("x-rate-limit-reset") === null)
     return undefined;
   const date = Date.parse(headers.get("date") ?? "");
-  const local = Date.now();
-  const now = Number.isNaN(date) || Math.abs(local - date) < 2000 ? local : date;
-  return { limit, remaining, reset: Math.max(0, Math.ceil(resetEpoch - now / 1000)) };
+  // Without a Date header (Okta always sends one) the gateway's clock is all there is.
+  const now = Number.isNaN(date) ? Date.now() : date;
+  return { limit, remaining, reset: Math.max(0, resetEpoch - Math.floor(now / 1000)) };
 }
 
 export function rateLimitHeaders(info: RateLimitInfo): Record<string, string> {
