@@ -6,13 +6,13 @@ import type { ResultInspection } from "./result-signal.js";
  * | failure       | what it proves                         | reads | idempotent writes | other writes |
  * |---------------|----------------------------------------|-------|-------------------|--------------|
  * | rate_limited  | refused before running (429)           | yes   | yes               | yes          |
- * | refused       | the connection never opened            | yes   | yes               | yes          |
+ * | refused       | the connection never opened            | yes   | no (fail fast)    | no           |
  * | unavailable   | 502/503/504: may or may not have run   | yes   | yes               | no           |
  * | lost          | sent, then timeout or reset: unknown   | yes   | yes               | no           |
  * | fatal         | anything else (400, 404, a bug…)       | no    | no                | no           |
  */
 export type Failure =
-  | { kind: "rate_limited"; waitMs?: number }
+  | { kind: "rate_limited"; waitMs?: number; concurrency?: boolean }
   | { kind: "refused" }
   | { kind: "unavailable"; status: number }
   | { kind: "lost"; reason: "timeout" | "reset" }
@@ -29,6 +29,8 @@ export interface TransportFacts {
   /** Network error code (`ECONNREFUSED`, `ECONNRESET`, …) when fetch failed. */
   networkCode?: string;
   waitMs?: number;
+  /** The 429 was the org's concurrency limit (limit and remaining both 0), not a bucket's. */
+  concurrency?: boolean;
 }
 
 /** Reads are `readOnlyHint` tools, or by the gateway's convention `list_…`/`get_…`. */
@@ -43,8 +45,10 @@ export function toolSafety(
 export function isRetryable(failure: Failure, safety: ToolSafety): boolean {
   switch (failure.kind) {
     case "rate_limited":
-    case "refused":
       return true;
+    // Nothing listens: a few quick tries for a read, and a write fails at once with the cause.
+    case "refused":
+      return safety.readOnly;
     case "unavailable":
     case "lost":
       return safety.idempotent;
@@ -58,8 +62,11 @@ const TRANSIENT = new Set([502, 503, 504]);
 /** A failed `isError` result that is worth a retry, or undefined for success or a permanent error. */
 export function classifyResult(inspection: ResultInspection, isError: boolean): Failure | undefined {
   if (!isError) return undefined;
-  if (inspection.status === 429)
-    return { kind: "rate_limited", waitMs: inspection.signal?.retryAfterMs ?? inspection.signal?.resetMs };
+  if (inspection.status === 429) {
+    const signal = inspection.signal;
+    const concurrency = signal?.limit === 0 && signal.remaining === 0;
+    return { kind: "rate_limited", waitMs: signal?.retryAfterMs ?? signal?.resetMs, concurrency };
+  }
   if (inspection.status !== undefined && TRANSIENT.has(inspection.status))
     return { kind: "unavailable", status: inspection.status };
   return undefined;
@@ -68,7 +75,7 @@ export function classifyResult(inspection: ResultInspection, isError: boolean): 
 /** A thrown call: an HTTP status on the MCP request, a network error, or the SDK's timeout. */
 export function classifyError(error: unknown, facts: TransportFacts): Failure {
   const status = facts.httpStatus ?? httpStatusOf(error);
-  if (status === 429) return { kind: "rate_limited", waitMs: facts.waitMs };
+  if (status === 429) return { kind: "rate_limited", waitMs: facts.waitMs, concurrency: facts.concurrency };
   if (status !== undefined && TRANSIENT.has(status)) return { kind: "unavailable", status };
   const code = facts.networkCode ?? networkCodeOf(error);
   if (code === "ECONNREFUSED") return { kind: "refused" };
@@ -109,4 +116,84 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   return Math.floor(random() * Math.min(options.capMs, options.baseMs * 2 ** attempt));
+}
+
+export interface RetryOptions {
+  /** Retries per call at most. Default 8. */
+  retries?: number;
+  /** One deadline for the whole call, from its first send (not from entering the queue). Default 120 s. */
+  deadlineMs?: number;
+  /** First backoff step when the server gives no wait. Default 250 ms; doubles, full jitter. */
+  baseDelayMs?: number;
+  /** Largest backoff step. Default 20 s. */
+  maxDelayMs?: number;
+  /** A server-requested wait longer than this fails fast with RateLimitedError. Default 60 s. */
+  maxWaitMs?: number;
+  /** Quick retries of a read whose connection was refused. Default 2. */
+  refusedRetries?: number;
+  /** Retries of a read that timed out (it may be slow, not lost). Default 1. */
+  timeoutRetries?: number;
+}
+
+export const RETRY_DEFAULTS: Required<RetryOptions> = {
+  retries: 8,
+  deadlineMs: 120_000,
+  baseDelayMs: 250,
+  maxDelayMs: 20_000,
+  maxWaitMs: 60_000,
+  refusedRetries: 2,
+  timeoutRetries: 1,
+};
+
+/** Where a call stands after a failed attempt. */
+export interface AttemptHistory {
+  /** Failed attempts so far, this one included (1 after the first). */
+  failures: number;
+  /** Failures of this same kind so far, this one included. */
+  sameKind: number;
+  /** Of the failures, how many were 429s. */
+  rateLimited: number;
+  /** When the call was first sent, and now. */
+  firstSentAt: number;
+  now: number;
+}
+
+export type RetryStep =
+  | { retry: true; delayMs: number; /** The bucket holds every queued call until then (a 429). */ holdsBucket: boolean }
+  | { retry: false; why: string };
+
+/**
+ * The retry step as ky's calculateRetryDelay: a delay, or why not. A 429 waits for the server's
+ * reset (the bucket holds its queue meanwhile); a concurrency 429 only backs off (a slot frees
+ * sooner than Okta's estimated reset); other retryable failures back off exponentially.
+ */
+export function retryStep(
+  failure: Failure,
+  safety: ToolSafety,
+  history: AttemptHistory,
+  options: RetryOptions = {},
+  random: () => number = Math.random,
+): RetryStep {
+  const o = { ...RETRY_DEFAULTS, ...options };
+  if (!isRetryable(failure, safety)) return { retry: false, why: "not safe to retry" };
+  // 429s are bounded by the deadline, not the count: a refused call never ran.
+  if (failure.kind !== "rate_limited" && history.failures - history.rateLimited > o.retries)
+    return { retry: false, why: `${o.retries} retries exhausted` };
+  if (failure.kind === "refused" && history.sameKind > o.refusedRetries)
+    return { retry: false, why: "the connection was refused" };
+  if (failure.kind === "lost" && failure.reason === "timeout" && history.sameKind > o.timeoutRetries)
+    return { retry: false, why: "timed out" };
+  const backoff = backoffDelay(history.failures - 1, { baseMs: o.baseDelayMs, capMs: o.maxDelayMs }, random);
+  let delayMs = backoff;
+  let holdsBucket = false;
+  if (failure.kind === "rate_limited" && !failure.concurrency && failure.waitMs !== undefined) {
+    if (failure.waitMs > o.maxWaitMs)
+      return { retry: false, why: `the server asks for ${failure.waitMs} ms, more than maxWaitMs` };
+    delayMs = failure.waitMs;
+    holdsBucket = true;
+  }
+  if (failure.kind === "refused") delayMs = Math.min(backoff, 200);
+  if (history.now + delayMs - history.firstSentAt > o.deadlineMs)
+    return { retry: false, why: `the call's deadline (${o.deadlineMs} ms from its first send) would pass` };
+  return { retry: true, delayMs, holdsBucket };
 }

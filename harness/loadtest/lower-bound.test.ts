@@ -73,12 +73,27 @@ describe("the audit loop's lower bound T*", () => {
         { name: "other", calls: 240, limit: 60, windowMs: 1000 },
       ],
     });
-    expect(bound.rateMs).toBe(3 * 1000 + 10);
+    // 240 calls at 60/s: 3 full windows, then the last 60 go 16 at a time: ⌈60/16⌉ = 4 rounds of d.
+    expect(bound.rateMs).toBe(3 * 1000 + 4 * 10);
+  });
+
+  it("the last window's calls cannot start before it opens, and go C at a time", () => {
+    // 1000 calls at 600/min with C=16, d=0.1 s: one full window, then 400 calls in ⌈400/16⌉ = 25 rounds.
+    const bound = lowerBound({
+      users: 1000,
+      pageSize: 1000,
+      callsPerUser: 1,
+      concurrency: 16,
+      latencyMs: 100,
+      buckets: [{ name: "other", calls: 1000, limit: 600, windowMs: 60_000 }],
+    });
+    expect(bound.rateMs).toBe(60_000 + 25 * 100);
   });
 
   it("maps the audit's calls to the fake Okta's buckets: tight preset, 500 users", () => {
-    // Roles and groups share Okta's 'other' bucket: 1000 calls at 60/s → 16 full windows.
+    // Roles and groups share Okta's 'other' bucket: 1000 calls at 60/s → 16 full windows, then the
+    // last 40 calls in ⌈40/16⌉ = 3 rounds of 20 ms.
     const bound = boundFor({ limits: LIMIT_PRESETS.tight, pageSize: 200, concurrency: 16 }, 500, 20);
-    expect(bound).toMatchObject({ pages: 3, totalCalls: 1003, rateMs: 16 * 1000 + 20, limitedBy: "rate" });
+    expect(bound).toMatchObject({ pages: 3, totalCalls: 1003, rateMs: 16 * 1000 + 60, limitedBy: "rate" });
   });
 });

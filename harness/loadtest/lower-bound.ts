@@ -3,7 +3,10 @@
  * (pages = ⌈U/P⌉, one after another), then a fixed number of calls per user; each rate-limit
  * bucket allows L calls per fixed window W, at most C calls are in flight, each takes d.
  *
- *   T_rate = max over buckets of (⌈N_b/L_b⌉ − 1)·W_b + d      (starting with a full window)
+ *   T_rate = max over buckets of (⌈N_b/L_b⌉ − 1)·W_b + ⌈R_b/C⌉·d
+ *            where R_b = N_b − (⌈N_b/L_b⌉ − 1)·L_b calls are left for the last window: they cannot
+ *            start before it opens, and at most C go at a time (with C unbounded, the reference's
+ *            `+ d`, harness-anchors.md §4)
  *   T_conc = d·(1 + ⌈(N − 1)/C⌉)                                (the first page must come back first)
  *   T_path = (pages + 1)·d                                      (the cursor chain, then one more call)
  *   T*     = max(T_rate, T_conc, T_path)
@@ -48,7 +51,11 @@ export function lowerBound(input: BoundInput): Bound {
     0,
     ...input.buckets
       .filter((b) => b.calls > 0 && b.limit > 0)
-      .map((b) => (Math.ceil(b.calls / b.limit) - 1) * b.windowMs + d),
+      .map((b) => {
+        const fullWindows = Math.ceil(b.calls / b.limit) - 1;
+        const last = b.calls - fullWindows * b.limit;
+        return fullWindows * b.windowMs + Math.ceil(last / Math.max(1, input.concurrency)) * d;
+      }),
   );
   const concurrencyMs = d * (1 + Math.ceil((totalCalls - 1) / Math.max(1, input.concurrency)));
   const pathMs = (pages + 1) * d;

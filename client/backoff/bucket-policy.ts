@@ -1,0 +1,246 @@
+import type { RateLimitSignal } from "./rate-limit-headers.js";
+
+/**
+ * The pacing policy of one rate-limit bucket, as pure functions of (state, report, time). It
+ * decides how many calls may still go in the current window (`budget`), when a spent bucket
+ * may try again (`refillAt`), and what each answer teaches about the window. The queue that
+ * obeys it (bottleneck, or a simulator in virtual time) lives elsewhere.
+ *
+ * The rules, in words:
+ * 1. The budget is what the server last said remains, less our calls still in flight. Within a
+ *    window it only shrinks; it grows only when the window has turned.
+ * 2. A window has turned when an answer reports more budget than an answer received before that
+ *    call was sent (the server's count only falls within a window), or reports an end after the
+ *    current one. Answers to calls sent before the last refill speak of an old window: ignored.
+ * 3. A whole-second reset, passed through a gateway, is up to two seconds off either way, so
+ *    each report bounds the window's end to an interval and the reports of one window are
+ *    intersected. Where a window opened with one of our calls, its start is known to the
+ *    millisecond, and since windows open with the first call after the last one ended, the
+ *    window's length is learnt across windows (each turn and each early probe bounds it).
+ * 4. A spent bucket releases one probe at the earliest plausible end (halving the interval while
+ *    it is wide, its top once narrow); the probe's answer turns the window or tells us it has not.
+ *    One refused probe a window, then the top. A refill never waits past the latest reset the
+ *    server reported, nor past the reset of the last 429: nothing seen later moves it further.
+ * 5. A 429 empties the bucket until its own reset. A concurrency 429 (limit 0, remaining 0,
+ *    okta-api.md §3) is about calls in flight, not this bucket: see `concurrency-policy.ts`.
+ * 6. Far above what could be in flight there is nothing to pace (`free`); shared buckets never are.
+ */
+export interface Interval {
+  lo: number;
+  hi: number;
+}
+
+export interface BucketState {
+  mode: "unknown" | "free" | "paced";
+  /** Calls that may still be released in this window; null = not limited. */
+  budget: number | null;
+  /** The server's ceiling, last non-zero report. */
+  limit?: number;
+  /** The least budget reported in the current window, and when that answer arrived. */
+  remaining?: number;
+  remainingAt: number;
+  /** Where the current window ends (epoch ms). */
+  end?: Interval;
+  /** Where it started, when one of our calls opened it. */
+  start?: Interval;
+  /** The window's length, learnt across windows. */
+  windowMs?: Interval;
+  /** `receivedAt + reset` of the latest report: a refill never waits past it. */
+  reportedEnd?: number;
+  /** The reset of the latest 429 this window. */
+  refusedUntil?: number;
+  /** Probes refused in this window (one, then wait for the top). */
+  refusedProbes: number;
+  /** When a spent bucket releases its next probe. */
+  refillAt?: number;
+  /** When the budget was last refilled: answers to calls sent earlier are stale. */
+  refilledAt: number;
+}
+
+export interface Exchange {
+  sentAt: number;
+  receivedAt: number;
+  /** This bucket's calls released and not yet answered, this one not counted. */
+  inFlight: number;
+}
+
+export interface PolicyOptions {
+  /** Budget above this many calls is not paced. Infinity keeps a bucket paced (shared ones). */
+  freeAbove: number;
+  /** Calls released before the first answer tells the budget. */
+  firstBudget: number;
+}
+
+/** How far a whole-second reset may be from the truth: rounded at Okta, then again at a gateway. */
+const REPORT_EARLY_MS = 2000;
+const REPORT_LATE_MS = 1000;
+/** A wait when the server said nothing of when to come back. */
+const UNKNOWN_RESET_MS = 1000;
+
+export function initialBucket(options: PolicyOptions): BucketState {
+  return { mode: "unknown", budget: options.firstBudget, remainingAt: 0, refusedProbes: 0, refilledAt: 0 };
+}
+
+const intersect = (a: Interval | undefined, b: Interval | undefined): Interval | undefined => {
+  if (!a || !b) return a ?? b;
+  const lo = Math.max(a.lo, b.lo);
+  const hi = Math.min(a.hi, b.hi);
+  return lo <= hi ? { lo, hi } : undefined;
+};
+
+/** Where a report of `resetMs` puts the window's end, for a call sent at `sentAt`, answered at `receivedAt`. */
+export function reportedEndInterval(resetMs: number, sentAt: number, receivedAt: number): Interval {
+  return { lo: sentAt + resetMs - REPORT_EARLY_MS, hi: receivedAt + resetMs + REPORT_LATE_MS };
+}
+
+/** A call was answered (not refused): learn from its report. */
+export function onAnswer(
+  state: BucketState,
+  report: RateLimitSignal | undefined,
+  exchange: Exchange,
+  options: PolicyOptions,
+): BucketState {
+  const { sentAt, receivedAt } = exchange;
+  if (report?.remaining === undefined) {
+    // A server that reports no budget cannot be paced from it; 429s still pace it.
+    return state.mode === "unknown" ? { ...state, mode: "free", budget: null } : state;
+  }
+  if (report.limit === 0) return state;
+  if (sentAt < state.refilledAt) return state;
+  const reportEnd =
+    report.resetMs !== undefined ? reportedEndInterval(report.resetMs, sentAt, receivedAt) : undefined;
+  const turned =
+    state.remaining === undefined ||
+    (report.remaining > state.remaining && sentAt >= state.remainingAt) ||
+    (reportEnd !== undefined && state.end !== undefined && reportEnd.lo >= state.end.hi);
+  if (!turned && reportEnd && state.end && reportEnd.hi <= state.end.lo) return state; // an older window
+  const limit = report.limit ?? state.limit;
+  const next: BucketState = { ...state, limit };
+  if (report.resetMs !== undefined) next.reportedEnd = receivedAt + report.resetMs;
+  if (turned) {
+    if (state.start && state.remaining !== undefined) {
+      // The previous window ended before this answer arrived.
+      next.windowMs = intersectOrReset(state.windowMs, { lo: 0, hi: receivedAt - state.start.lo });
+    }
+    next.remaining = report.remaining;
+    next.remainingAt = receivedAt;
+    next.end = reportEnd;
+    next.refusedUntil = undefined;
+    next.refusedProbes = 0;
+    // This call opened the window when it spent the window's first unit.
+    next.start =
+      limit !== undefined && report.remaining === limit - 1 ? { lo: sentAt, hi: receivedAt } : undefined;
+  } else {
+    if (report.remaining < (state.remaining ?? Number.POSITIVE_INFINITY)) {
+      next.remaining = report.remaining;
+      next.remainingAt = receivedAt;
+    }
+    next.end = intersect(state.end, reportEnd) ?? reportEnd ?? state.end;
+  }
+  learnWindow(next);
+  const target = Math.max(0, (next.remaining ?? 0) - exchange.inFlight);
+  if (next.mode !== "paced" && target > options.freeAbove) return { ...next, mode: "free", budget: null };
+  next.budget = turned || next.mode !== "paced" || next.budget === null ? target : Math.min(next.budget, target);
+  next.mode = "paced";
+  next.refillAt = next.budget === 0 ? planRefill(next, receivedAt) : undefined;
+  return next;
+}
+
+/** The window's length from its start and end, and its end from its start and length. */
+function learnWindow(state: BucketState): void {
+  if (!state.start || !state.end) return;
+  const { start, end } = state;
+  state.windowMs = intersectOrReset(state.windowMs, { lo: end.lo - start.hi, hi: end.hi - start.lo });
+  if (state.windowMs) {
+    const fromLength = { lo: start.lo + state.windowMs.lo, hi: start.hi + state.windowMs.hi };
+    state.end = intersect(end, fromLength) ?? end;
+  }
+}
+
+/** Bounds that contradict what was learnt mean the server is not what we thought: start over. */
+function intersectOrReset(current: Interval | undefined, bound: Interval): Interval {
+  return intersect(current, bound) ?? bound;
+}
+
+/** A call was refused with a rate-limit 429 (not a concurrency one). */
+export function onRefused(
+  state: BucketState,
+  report: RateLimitSignal | undefined,
+  exchange: Exchange,
+): BucketState {
+  const { sentAt, receivedAt } = exchange;
+  // Refused in a window that has since been refilled: the call just queues again.
+  if (sentAt < state.refilledAt) return state;
+  const waitMs = report?.retryAfterMs ?? report?.resetMs ?? UNKNOWN_RESET_MS;
+  const probe = sentAt >= state.refilledAt && state.refilledAt > 0;
+  const next: BucketState = {
+    ...state,
+    mode: "paced",
+    budget: 0,
+    remaining: 0,
+    remainingAt: receivedAt,
+    refusedUntil: Math.min(state.refusedUntil ?? Number.POSITIVE_INFINITY, receivedAt + waitMs),
+    refusedProbes: state.refusedProbes + (probe ? 1 : 0),
+  };
+  if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;
+  const reportEnd =
+    report?.resetMs !== undefined ? reportedEndInterval(report.resetMs, sentAt, receivedAt) : undefined;
+  const agrees = intersect(state.end, reportEnd);
+  if (agrees) {
+    // The window was still open when the call arrived (at or after it was sent).
+    next.end = intersect(agrees, { lo: sentAt, hi: Number.POSITIVE_INFINITY }) ?? agrees;
+    if (probe && state.start) {
+      next.windowMs = intersectOrReset(state.windowMs, {
+        lo: sentAt - state.start.hi,
+        hi: Number.POSITIVE_INFINITY,
+      });
+    }
+    learnWindow(next);
+  } else {
+    // A reset that contradicts the window we knew (an injected 429, or a server we misread).
+    next.end = reportEnd;
+  }
+  next.refillAt = planRefill(next, receivedAt);
+  return next;
+}
+
+/** The smallest gap between two probes, and the interval width below which bisecting stops. */
+function probeStep(state: BucketState): number {
+  const length = state.windowMs?.lo ?? state.windowMs?.hi;
+  return Math.min(1000, Math.max(10, (length ?? 1000) / 100));
+}
+
+/** When a spent bucket should release its next probe (never before `now`). */
+export function planRefill(state: BucketState, now: number): number {
+  const caps = [state.reportedEnd, state.refusedUntil].filter((t): t is number => t !== undefined);
+  const latest = caps.length > 0 ? Math.min(...caps) : now + UNKNOWN_RESET_MS;
+  let at = latest;
+  const end = state.end;
+  if (end) {
+    const hi = Math.min(end.hi, latest);
+    const lo = Math.min(end.lo, hi);
+    // Bisect while the edge is uncertain, once a window; then its top.
+    at = hi - lo > probeStep(state) && state.refusedProbes === 0 ? (lo + hi) / 2 : hi;
+  }
+  const earliest = state.refusedProbes > 0 ? now + probeStep(state) : now;
+  return Math.max(earliest, Math.round(at));
+}
+
+/** The refill time has come: release one probe; its answer tells whether the window turned. */
+export function onRefill(state: BucketState, now: number): BucketState {
+  return { ...state, budget: 1, refillAt: undefined, refilledAt: now };
+}
+
+/** A call was released: it spends one unit of budget. */
+export function onRelease(state: BucketState): BucketState {
+  return state.budget === null ? state : { ...state, budget: Math.max(0, state.budget - 1) };
+}
+
+/**
+ * A spent bucket with nothing in flight must have a refill coming, whatever the last answer
+ * said (or failed to say), or its queue would wait forever.
+ */
+export function ensureRefill(state: BucketState, now: number, inFlight: number): BucketState {
+  if (state.budget !== 0 || state.refillAt !== undefined || inFlight > 0) return state;
+  return { ...state, refillAt: planRefill(state, now) };
+}

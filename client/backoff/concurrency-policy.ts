@@ -1,0 +1,34 @@
+/**
+ * How many calls may be in flight. A concurrency 429 (Okta: limit and remaining both 0,
+ * okta-api.md §3) means the org has more requests in flight than it allows, ours and others':
+ * the cap falls by a quarter, once per round of calls (refusals of calls sent before the last
+ * cut are the same news), and climbs back by one after each full cap of calls that succeed,
+ * never above the configured maximum. It never touches a bucket's budget.
+ */
+export interface ConcurrencyState {
+  cap: number;
+  max: number;
+  /** Successes since the cap last moved. */
+  successes: number;
+  /** Calls sent before this moment were sent under the old cap. */
+  cutAt: number;
+}
+
+export function initialConcurrency(max: number): ConcurrencyState {
+  return { cap: max, max, successes: 0, cutAt: Number.NEGATIVE_INFINITY };
+}
+
+export function isConcurrencyRefusal(report: { limit?: number; remaining?: number } | undefined): boolean {
+  return report?.limit === 0 && report.remaining === 0;
+}
+
+export function onConcurrencyRefused(state: ConcurrencyState, sentAt: number, now: number): ConcurrencyState {
+  if (sentAt < state.cutAt) return state;
+  return { ...state, cap: Math.max(1, Math.floor(state.cap * 0.75)), successes: 0, cutAt: now };
+}
+
+export function onCallSucceeded(state: ConcurrencyState): ConcurrencyState {
+  if (state.cap >= state.max) return state;
+  const successes = state.successes + 1;
+  return successes >= state.cap ? { ...state, cap: state.cap + 1, successes: 0 } : { ...state, successes };
+}

@@ -1,0 +1,153 @@
+import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
+import { Rng } from "../fake-okta/rng.js";
+import { type Bound, lowerBound } from "../loadtest/lower-bound.js";
+import { EventLoop } from "./event-loop.js";
+import { type ModelCounts, OktaModel } from "./okta-model.js";
+import { SimClient, type SimClientOptions } from "./sim-client.js";
+
+/**
+ * One audit in virtual time: every worker lists the users page by page (each cursor waits for the
+ * page before it), then calls two tools per user of its share (`user % workers`), `concurrency`
+ * calls at a time. Deterministic from the seed.
+ */
+export interface AuditCell {
+  name: string;
+  users: number;
+  pageSize?: number;
+  limits: RateLimitConfig;
+  latencyMs: number;
+  /** Calls in flight per worker (the client's cap and the loop's). */
+  concurrency: number;
+  workers?: number;
+  stormShare?: number;
+  strategy?: "paced" | "retry-only";
+  /** Tool names as the gateway calls them; the client knows none of them. */
+  tools?: { list: string; roles: string; groups: string };
+  seed?: number;
+  /** Virtual time after which the run is called stuck. */
+  limitMs?: number;
+  trace?: SimClientOptions["trace"];
+}
+
+export interface AuditOutcome {
+  cell: string;
+  strategy: string;
+  timeMs: number;
+  bound: Bound;
+  ratio: number;
+  attempts: number;
+  rateLimited: number;
+  /** 429s as a share of attempts. */
+  share429: number;
+  failed: number;
+  complete: boolean;
+  finished: boolean;
+  server: ModelCounts;
+}
+
+const DEFAULT_TOOLS = { list: "list_everyone", roles: "who_can_do_what", groups: "memberships_of" };
+
+export function simulateAudit(cell: AuditCell): AuditOutcome {
+  const seed = cell.seed ?? 1;
+  const pageSize = cell.pageSize ?? 200;
+  const workers = cell.workers ?? 1;
+  const tools = cell.tools ?? DEFAULT_TOOLS;
+  const rng = new Rng(seed);
+  const loop = new EventLoop(1_795_867_200_123 + rng.int(1000));
+  const start = loop.now;
+  const server = new OktaModel(
+    loop,
+    { limits: cell.limits, latencyMs: cell.latencyMs, stormShare: cell.stormShare },
+    new Rng(seed + 1),
+  );
+  const audited = new Uint8Array(cell.users);
+  let lastDone = start;
+  const clients: SimClient[] = [];
+  for (let w = 0; w < workers; w++) {
+    const client = new SimClient(
+      loop,
+      server,
+      { maxConcurrent: cell.concurrency, pacing: (cell.strategy ?? "paced") === "paced", trace: cell.trace },
+      new Rng(seed + 10 + w),
+    );
+    clients.push(client);
+    runWorker(client, w);
+  }
+
+  function runWorker(client: SimClient, worker: number): void {
+    const work: number[] = [];
+    let outstanding = 0;
+    const pump = () => {
+      while (outstanding < cell.concurrency && work.length > 0) {
+        const user = work.shift() as number;
+        for (const tool of [tools.roles, tools.groups]) {
+          outstanding++;
+          const path = tool === tools.roles ? `/api/v1/users/u${user}/roles` : `/api/v1/users/u${user}/groups`;
+          client.call(tool, "GET", path, (ok) => {
+            outstanding--;
+            if (ok) audited[user] = (audited[user] ?? 0) + 1;
+            lastDone = loop.now;
+            pump();
+          });
+        }
+      }
+    };
+    const page = (first: number) => {
+      client.call(tools.list, "GET", "/api/v1/users", (ok) => {
+        lastDone = loop.now;
+        if (!ok) return;
+        const end = Math.min(cell.users, first + pageSize);
+        for (let user = first; user < end; user++) if (user % workers === worker) work.push(user);
+        if (end < cell.users) page(end);
+        pump();
+      });
+    };
+    page(0);
+  }
+
+  const finished = loop.run(start + (cell.limitMs ?? 3_600_000));
+  const timeMs = lastDone - start;
+  const bound = boundOf(cell, pageSize);
+  const attempts = clients.reduce((sum, c) => sum + c.attempts, 0);
+  const rateLimited = server.counts.bucket429 + server.counts.concurrency429 + server.counts.storm429;
+  return {
+    cell: cell.name,
+    strategy: cell.strategy ?? "paced",
+    timeMs,
+    bound,
+    ratio: timeMs / bound.lowerBoundMs,
+    attempts,
+    rateLimited,
+    share429: rateLimited / Math.max(1, attempts),
+    failed: clients.reduce((sum, c) => sum + c.failed, 0),
+    complete: audited.every((count) => count === 2),
+    finished,
+    server: server.counts,
+  };
+}
+
+/** T* from the limits config: the buckets the audit's calls fall in, by Okta's matching rules. */
+function boundOf(cell: AuditCell, pageSize: number): Bound {
+  const matcher = new RateLimiter(cell.limits, { now: () => 0 });
+  const workers = cell.workers ?? 1;
+  const pages = Math.ceil(cell.users / pageSize);
+  const loads = new Map<string, { calls: number; limit: number; windowMs: number }>();
+  for (const [path, calls] of [
+    ["/api/v1/users", pages * workers],
+    ["/api/v1/users/x/roles", cell.users],
+    ["/api/v1/users/x/groups", cell.users],
+  ] as const) {
+    const decision = matcher.peek("GET", path);
+    const load = loads.get(decision.bucket) ?? { calls: 0, limit: decision.limit, windowMs: decision.resetAt };
+    load.calls += calls;
+    loads.set(decision.bucket, load);
+  }
+  return lowerBound({
+    users: cell.users,
+    pageSize,
+    callsPerUser: 2,
+    concurrency: cell.concurrency * workers,
+    latencyMs: cell.latencyMs,
+    buckets: [...loads].map(([name, load]) => ({ name, ...load })),
+  });
+}
