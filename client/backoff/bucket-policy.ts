@@ -49,6 +49,10 @@ export interface BucketState {
   reportedEnd?: number;
   /** The reset of the latest 429 this window. */
   refusedUntil?: number;
+  /** A 429 holds the bucket until a probe is answered (set even when the 429 spoke of no known window). */
+  held: boolean;
+  /** A refill released one probe and its answer has not come yet. */
+  probing: boolean;
   /** Probes refused in this window (one, then wait for the top). */
   refusedProbes: number;
   /** When a spent bucket releases its next probe. */
@@ -78,7 +82,15 @@ const REPORT_LATE_MS = 1000;
 const UNKNOWN_RESET_MS = 1000;
 
 export function initialBucket(options: PolicyOptions): BucketState {
-  return { mode: "unknown", budget: options.firstBudget, remainingAt: 0, refusedProbes: 0, refilledAt: 0 };
+  return {
+    mode: "unknown",
+    budget: options.firstBudget,
+    remainingAt: 0,
+    refusedProbes: 0,
+    refilledAt: 0,
+    held: false,
+    probing: false,
+  };
 }
 
 const intersect = (a: Interval | undefined, b: Interval | undefined): Interval | undefined => {
@@ -115,7 +127,7 @@ export function onAnswer(
     (reportEnd !== undefined && state.end !== undefined && reportEnd.lo >= state.end.hi);
   if (!turned && reportEnd && state.end && reportEnd.hi <= state.end.lo) return state; // an older window
   const limit = report.limit ?? state.limit;
-  const next: BucketState = { ...state, limit };
+  const next: BucketState = { ...state, limit, probing: false };
   if (report.resetMs !== undefined) next.reportedEnd = receivedAt + report.resetMs;
   if (turned) {
     if (state.start && state.remaining !== undefined) {
@@ -140,7 +152,11 @@ export function onAnswer(
   learnWindow(next);
   const target = Math.max(0, (next.remaining ?? 0) - exchange.inFlight);
   if (next.mode !== "paced" && target > options.freeAbove) return { ...next, mode: "free", budget: null };
-  next.budget = turned || next.mode !== "paced" || next.budget === null ? target : Math.min(next.budget, target);
+  // A probe answered after a 429's hold releases the bucket, in the same window or a new one.
+  const released = state.held && sentAt >= state.refilledAt;
+  if (released) next.held = false;
+  const raise = turned || released || next.mode !== "paced" || next.budget === null;
+  next.budget = raise ? target : Math.min(next.budget ?? target, target);
   next.mode = "paced";
   next.refillAt = next.budget === 0 ? planRefill(next, receivedAt) : undefined;
   return next;
@@ -162,7 +178,12 @@ function intersectOrReset(current: Interval | undefined, bound: Interval): Inter
   return intersect(current, bound) ?? bound;
 }
 
-/** A call was refused with a rate-limit 429 (not a concurrency one). */
+/**
+ * A call was refused with a rate-limit 429 (not a concurrency one). The bucket holds until the
+ * 429's reset. A reset that agrees with the window we know also says the window is spent (and,
+ * for a probe, that it had not ended when the probe arrived); one that contradicts it (an injected
+ * 429, another client's budget) holds the bucket and teaches nothing else.
+ */
 export function onRefused(
   state: BucketState,
   report: RateLimitSignal | undefined,
@@ -172,22 +193,26 @@ export function onRefused(
   // Refused in a window that has since been refilled: the call just queues again.
   if (sentAt < state.refilledAt) return state;
   const waitMs = report?.retryAfterMs ?? report?.resetMs ?? UNKNOWN_RESET_MS;
-  const probe = sentAt >= state.refilledAt && state.refilledAt > 0;
+  const probe = state.probing;
   const next: BucketState = {
     ...state,
     mode: "paced",
     budget: 0,
-    remaining: 0,
-    remainingAt: receivedAt,
-    refusedUntil: Math.min(state.refusedUntil ?? Number.POSITIVE_INFINITY, receivedAt + waitMs),
+    held: true,
+    probing: false,
+    refusedUntil: receivedAt + waitMs,
     refusedProbes: state.refusedProbes + (probe ? 1 : 0),
   };
   if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;
   const reportEnd =
     report?.resetMs !== undefined ? reportedEndInterval(report.resetMs, sentAt, receivedAt) : undefined;
-  const agrees = intersect(state.end, reportEnd);
+  // We believed there was budget left: the refusal is not this window running out.
+  const unexpected = state.budget === null ? state.mode === "free" : state.budget > 0 && !probe;
+  const agrees = unexpected ? undefined : state.end ? intersect(state.end, reportEnd) : reportEnd;
   if (agrees) {
-    // The window was still open when the call arrived (at or after it was sent).
+    next.remaining = 0;
+    next.remainingAt = receivedAt;
+    // The window was still open when the call arrived, at or after it was sent.
     next.end = intersect(agrees, { lo: sentAt, hi: Number.POSITIVE_INFINITY }) ?? agrees;
     if (probe && state.start) {
       next.windowMs = intersectOrReset(state.windowMs, {
@@ -196,11 +221,15 @@ export function onRefused(
       });
     }
     learnWindow(next);
+    next.refillAt = planRefill(next, receivedAt);
   } else {
-    // A reset that contradicts the window we knew (an injected 429, or a server we misread).
-    next.end = reportEnd;
+    // Nothing we know says the window is spent: probe again soon (the 429's reset is only a cap),
+    // waiting twice as long after each refused probe.
+    next.refillAt = Math.min(
+      planRefill(next, receivedAt),
+      receivedAt + probeStep(next) * 2 ** Math.min(next.refusedProbes, 6),
+    );
   }
-  next.refillAt = planRefill(next, receivedAt);
   return next;
 }
 
@@ -228,7 +257,12 @@ export function planRefill(state: BucketState, now: number): number {
 
 /** The refill time has come: release one probe; its answer tells whether the window turned. */
 export function onRefill(state: BucketState, now: number): BucketState {
-  return { ...state, budget: 1, refillAt: undefined, refilledAt: now };
+  return { ...state, budget: 1, refillAt: undefined, refilledAt: now, probing: true };
+}
+
+/** A released call was refused before the server counted it (a concurrency 429): its unit comes back. */
+export function onReturned(state: BucketState): BucketState {
+  return state.budget === null ? state : { ...state, budget: state.budget + 1 };
 }
 
 /** A call was released: it spends one unit of budget. */

@@ -6,6 +6,7 @@ import {
   onRefill,
   onRefused,
   onRelease,
+  onReturned,
   type PolicyOptions,
 } from "../../client/backoff/bucket-policy.js";
 import {
@@ -125,7 +126,10 @@ export class SimClient {
       } else {
         this.rateLimited++;
         const concurrency = isConcurrencyRefusal(answer.signal);
-        if (concurrency) this.concurrency = onConcurrencyRefused(this.concurrency, sentAt, this.loop.now);
+        if (concurrency) {
+          this.concurrency = onConcurrencyRefused(this.concurrency, sentAt, this.loop.now);
+          if (this.options.pacing) current.state = onReturned(current.state);
+        }
         else if (this.options.pacing) current.state = onRefused(current.state, answer.signal, exchange);
         this.options.trace?.(`429 ${JSON.stringify(answer.signal)} sent ${sentAt}`, call.tool, current.state, this.loop.now);
         this.retry(call, concurrency, answer.signal.resetMs);

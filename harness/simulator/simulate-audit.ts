@@ -107,7 +107,7 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
 
   const finished = loop.run(start + (cell.limitMs ?? 3_600_000));
   const timeMs = lastDone - start;
-  const bound = boundOf(cell, pageSize);
+  const bound = auditBound(cell);
   const attempts = clients.reduce((sum, c) => sum + c.attempts, 0);
   const rateLimited = server.counts.bucket429 + server.counts.concurrency429 + server.counts.storm429;
   return {
@@ -127,7 +127,8 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
 }
 
 /** T* from the limits config: the buckets the audit's calls fall in, by Okta's matching rules. */
-function boundOf(cell: AuditCell, pageSize: number): Bound {
+export function auditBound(cell: AuditCell): Bound {
+  const pageSize = cell.pageSize ?? 200;
   const matcher = new RateLimiter(cell.limits, { now: () => 0 });
   const workers = cell.workers ?? 1;
   const pages = Math.ceil(cell.users / pageSize);
