@@ -1,46 +1,24 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type CallToolResult,
-  Client,
-  SSEClientTransport,
-  StreamableHTTPClientTransport,
-  type Tool,
-} from "@modelcontextprotocol/client";
-import pRetry from "p-retry";
+import type { CallToolResult, Client, Tool } from "@modelcontextprotocol/client";
 import { BucketLimiter, type LimiterOptions } from "./backoff/bucket-limiter.js";
-import { oktaBucketOf } from "./backoff/okta-buckets.js";
-import { parseRateLimitHeaders, type RateLimitSignal, waitFromSignal } from "./backoff/rate-limit-headers.js";
 import { inspectResult } from "./backoff/result-signal.js";
 import {
-  backoffDelay,
   classifyError,
   classifyResult,
   type Failure,
-  isRetryable,
-  networkCodeOf,
+  type RetryOptions,
+  retryStep,
   type ToolSafety,
-  type TransportFacts,
   toolSafety,
 } from "./backoff/retry-policy.js";
 import { readPage } from "./cursor/page.js";
 import { CursorLoop, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
-import { RateLimitedError, ToolResultError } from "./errors.js";
+import { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
 import { TypedEmitter } from "./events.js";
 import { OpenAIAdapter } from "./openai.js";
+import { type CallFacts, TrackedConnection, type TransportOptions } from "./transport.js";
 
-export interface RetryOptions {
-  /** Retries per call at most. Default 8. */
-  retries?: number;
-  /** Total time a call may spend retrying. Default 120 s. */
-  maxRetryTimeMs?: number;
-  /** First backoff step when the server gives no wait. Default 250 ms; doubles, full jitter. */
-  baseDelayMs?: number;
-  /** Largest backoff step. Default 20 s. */
-  maxDelayMs?: number;
-  /** A server-requested wait longer than this fails fast with RateLimitedError. Default 60 s. */
-  maxWaitMs?: number;
-}
+export type { RetryOptions } from "./backoff/retry-policy.js";
 
 export interface PaginationOptions extends PaginateOptions {
   /** The argument that carries the cursor. Default `next_cursor`. */
@@ -49,24 +27,20 @@ export interface PaginationOptions extends PaginateOptions {
   autoDrain?: boolean;
 }
 
-export interface ConnectOptions {
-  /** Extra HTTP headers on every request (e.g. `Authorization: Bearer <api token>`). */
-  headers?: Record<string, string>;
-  /** Default `auto`: Streamable HTTP, falling back to legacy SSE if the server refuses it. */
-  transport?: "auto" | "streamable-http" | "sse";
+export interface ConnectOptions extends TransportOptions {
   retry?: RetryOptions;
   limiter?: LimiterOptions & {
-    /** Which budget a tool spends. Default: its Okta resource, reads and writes apart. */
+    /**
+     * Which budget a tool spends, when you know it (a table of your gateway's tools). Default:
+     * each tool its own, merged as the answers show budgets shared (`learnBuckets`).
+     */
     bucketOf?: (tool: string, safety: ToolSafety) => string;
   };
   pagination?: PaginationOptions;
   /** Aborts every wait, retry and call of this client. */
   signal?: AbortSignal;
-  /** Per-call timeout. Default 60 s (the SDK's). */
+  /** Per-attempt timeout, cut short by the call's deadline (`retry.deadlineMs`). Default 60 s (the SDK's). */
   timeoutMs?: number;
-  clientInfo?: { name: string; version: string };
-  /** The fetch the transport uses (tests pass nock-intercepted or instrumented ones). */
-  fetch?: typeof fetch;
 }
 
 export interface CallOptions {
@@ -95,38 +69,23 @@ export interface Drained<T> {
   truncated: boolean;
 }
 
-/**
- * Default bucket: the Okta rate-limit bucket the tool's endpoint counts against (Okta's published
- * table); for a tool that table does not know, the resource it touches, reads and writes apart.
- */
-export function defaultBucketOf(tool: string, safety: ToolSafety): string {
-  const okta = oktaBucketOf(tool, safety);
-  if (okta) return okta;
-  let resource = tool
-    .replace(/^(list_all|get_single|create_a|update_a|delete_a)_okta_/, "")
-    .replace(/_by_id$/, "");
-  if (resource === tool && tool.startsWith("okta_")) resource = tool.slice(5).replace(/_[a-z]+$/, "");
-  if (!resource.endsWith("s")) resource += "s";
-  return `${resource}:${safety.readOnly ? "read" : "write"}`;
-}
-
-class AttemptFailure extends Error {
-  constructor(
-    readonly failure: Failure,
-    readonly sentAt: number,
-    readonly result?: CallToolResult,
-    readonly original?: unknown,
-  ) {
-    super(`attempt failed: ${failure.kind}`);
+/** The server's address for messages: scheme, host and port only (gateway URLs carry tokens in the path). */
+function serverName(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "the MCP server";
   }
 }
 
+const DEFAULT_TIMEOUT_MS = 60_000;
+
 /**
  * An MCP client for rate-limited gateways: every call is paced by its bucket's budget, retried
- * where that cannot repeat a side effect, and list tools are driven through their cursors.
+ * where that cannot repeat a side effect, within one deadline from its first send; list tools
+ * are driven through their cursors.
  */
 export class PacedClient extends TypedEmitter {
-  private readonly facts = new AsyncLocalStorage<TransportFacts & { signal?: RateLimitSignal }>();
   private readonly limiter: BucketLimiter;
   private readonly tools = new Map<string, Tool>();
   private readonly counters: ClientStats = {
@@ -138,7 +97,7 @@ export class PacedClient extends TypedEmitter {
     pages: 0,
   };
   readonly openai: OpenAIAdapter;
-  private sdk?: Client;
+  private connection?: TrackedConnection;
 
   constructor(
     readonly url: string,
@@ -152,55 +111,8 @@ export class PacedClient extends TypedEmitter {
     this.openai = new OpenAIAdapter(this);
   }
 
-  /** A fetch that records, for the call running in this async context, the HTTP status and rate-limit headers. */
-  private trackingFetch(): typeof fetch {
-    const base = this.options.fetch ?? fetch;
-    return async (input, init) => {
-      const facts = this.facts.getStore();
-      try {
-        const response = await base(input, init);
-        if (facts && init?.method === "POST") {
-          facts.httpStatus = response.status;
-          const signal = parseRateLimitHeaders(response.headers);
-          if (signal) {
-            facts.signal = signal;
-            facts.waitMs = waitFromSignal(signal);
-          }
-        }
-        return response;
-      } catch (error) {
-        if (facts) facts.networkCode = networkCodeOf(error) ?? "EUNKNOWN";
-        throw error;
-      }
-    };
-  }
-
   async connect(): Promise<this> {
-    const kind = this.options.transport ?? "auto";
-    const init = this.options.headers ? { headers: this.options.headers } : undefined;
-    const open = async (sse: boolean) => {
-      const client = new Client(this.options.clientInfo ?? { name: "paceline", version: "0.1.0" });
-      const transport = sse
-        ? new SSEClientTransport(new URL(this.url), { fetch: this.trackingFetch(), requestInit: init })
-        : new StreamableHTTPClientTransport(new URL(this.url), {
-            fetch: this.trackingFetch(),
-            requestInit: init,
-          });
-      await client.connect(transport);
-      return client;
-    };
-    if (kind === "sse") this.sdk = await open(true);
-    else if (kind === "streamable-http") this.sdk = await open(false);
-    else {
-      try {
-        this.sdk = await open(false);
-      } catch (error) {
-        const status = (error as { status?: number }).status;
-        // The spec's backwards-compatibility rule: a 4xx to the initialize POST means try legacy SSE.
-        if (status === undefined || status < 400 || status >= 500) throw error;
-        this.sdk = await open(true);
-      }
-    }
+    this.connection = await TrackedConnection.open(this.url, this.options);
     await this.refreshTools();
     return this;
   }
@@ -222,22 +134,25 @@ export class PacedClient extends TypedEmitter {
   }
 
   private get client(): Client {
-    if (!this.sdk) throw new Error("paceline: call connect() first");
-    return this.sdk;
+    if (!this.connection) throw new Error("paceline: call connect() first");
+    return this.connection.client;
   }
 
   safetyOf(tool: string): ToolSafety {
     return toolSafety(tool, this.tools.get(tool)?.annotations);
   }
 
+  /** The budget a tool spends now: declared by `limiter.bucketOf`, or its own, as merged by what the answers showed. */
   bucketOf(tool: string): string {
-    return (this.options.limiter?.bucketOf ?? defaultBucketOf)(tool, this.safetyOf(tool));
+    const declared = this.options.limiter?.bucketOf?.(tool, this.safetyOf(tool)) ?? tool;
+    return this.limiter.resolve(declared);
   }
 
   /**
    * Calls a tool: paced by its bucket, retried where safe. Resolves with the tool's result,
    * `isError` results included; throws RateLimitedError when the wait would be too long or the
-   * retries run out on 429s, and the transport's error when a failure may not be retried.
+   * deadline comes, ConnectionError when the server cannot be reached, and the transport's error
+   * when a failure may not be retried.
    */
   async callTool(
     name: string,
@@ -245,97 +160,118 @@ export class PacedClient extends TypedEmitter {
     callOptions: CallOptions = {},
   ): Promise<CallToolResult> {
     const safety = this.safetyOf(name);
-    const bucket = this.bucketOf(name);
-    const retry = this.options.retry ?? {};
+    const declared = this.options.limiter?.bucketOf?.(name, safety) ?? name;
     const signal = anySignal(this.options.signal, callOptions.signal);
-    const timeout = callOptions.timeoutMs ?? this.options.timeoutMs;
+    const timeoutMs = callOptions.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadlineMs = this.options.retry?.deadlineMs ?? 120_000;
     this.counters.calls++;
     this.emit("call", { tool: name, args });
+    let firstSentAt: number | undefined;
+    const kinds = new Map<string, number>();
+    let failures = 0;
 
-    const attempt = async (): Promise<CallToolResult> => {
-      this.counters.attempts++;
-      const facts: TransportFacts & { signal?: RateLimitSignal } = {};
-      const callOptionsForSdk = { ...(timeout ? { timeout } : {}), ...(signal ? { signal } : {}) };
-      let sentAt = Date.now();
-      let result: CallToolResult;
+    for (;;) {
+      const facts: CallFacts = {};
+      let sentAt = 0;
+      let result: CallToolResult | undefined;
+      let thrown: unknown;
       try {
-        result = await this.limiter.schedule(bucket, () => {
+        result = await this.limiter.schedule(declared, () => {
           sentAt = Date.now();
-          return this.facts.run(facts, () =>
-            this.client.callTool({ name, arguments: args }, callOptionsForSdk),
-          );
+          firstSentAt ??= sentAt;
+          this.counters.attempts++;
+          // One deadline for the whole call: an attempt never runs past it.
+          const timeout = Math.max(1, Math.min(timeoutMs, firstSentAt + deadlineMs - sentAt));
+          return this.connection?.track(facts, () =>
+            this.client.callTool({ name, arguments: args }, { timeout, ...(signal ? { signal } : {}) }),
+          ) as Promise<CallToolResult>;
         });
       } catch (error) {
-        await this.limiter.observe(bucket, facts.signal, sentAt);
-        throw this.failed(name, bucket, classifyError(error, facts), "http", sentAt, undefined, error);
+        if (sentAt === 0) throw error;
+        thrown = error;
       }
-      const inspection = inspectResult(result);
-      const rateSignal = { ...inspection.signal, ...facts.signal };
-      await this.limiter.observe(bucket, Object.keys(rateSignal).length > 0 ? rateSignal : undefined, sentAt);
-      const failure = classifyResult(inspection, result.isError === true);
-      if (failure) throw this.failed(name, bucket, failure, "result", sentAt, result);
-      return result;
-    };
+      const receivedAt = Date.now();
+      const inspection = result ? inspectResult(result, receivedAt) : undefined;
+      const report = inspection ? { ...inspection.signal, ...facts.signal } : facts.signal;
+      const failure = result
+        ? classifyResult(inspection ?? {}, result.isError === true)
+        : classifyError(thrown, facts);
+      const outcome = {
+        sentAt,
+        receivedAt,
+        signal: report && Object.keys(report).length > 0 ? report : undefined,
+      };
+      if (failure?.kind === "rate_limited") {
+        this.counters.rateLimited++;
+        this.emit("rateLimited", {
+          tool: name,
+          bucket: this.limiter.resolve(declared),
+          retryAfterMs: failure.waitMs,
+          via: result ? "result" : "http",
+        });
+        if (failure.concurrency) this.limiter.concurrencyRefused(declared, outcome);
+        else this.limiter.refused(declared, outcome);
+      } else if (result || facts.httpStatus !== undefined) this.limiter.answered(declared, outcome);
+      else this.limiter.unanswered(declared, receivedAt);
 
-    try {
-      return await pRetry(attempt, {
-        retries: retry.retries ?? 8,
-        maxRetryTime: retry.maxRetryTimeMs ?? 120_000,
-        minTimeout: 0,
-        signal,
-        shouldRetry: async ({ error, attemptNumber }) => {
-          const { failure, sentAt } = error as AttemptFailure;
-          if (!(error instanceof AttemptFailure) || !isRetryable(failure, safety)) return false;
-          const backoff = backoffDelay(attemptNumber - 1, {
-            baseMs: retry.baseDelayMs ?? 250,
-            capMs: retry.maxDelayMs ?? 20_000,
-          });
-          const serverWait = failure.kind === "rate_limited" ? failure.waitMs : undefined;
-          if (serverWait !== undefined && serverWait > (retry.maxWaitMs ?? 60_000)) {
-            throw new RateLimitedError(name, serverWait, `the server asks for a wait longer than maxWaitMs`);
-          }
-          this.counters.retries++;
-          this.emit("retry", {
-            tool: name,
-            attempt: attemptNumber,
-            delayMs: serverWait ?? backoff,
-            reason: failure.kind,
-          });
-          if (serverWait !== undefined && this.limiter.pacing) {
-            // The bucket holds this call and every other queued for it until the reset.
-            await this.limiter.exhaust(bucket, serverWait, sentAt);
-          } else {
-            const started = performance.now();
-            await sleep(serverWait ?? backoff, undefined, signal ? { signal } : undefined);
-            this.counters.waitedMs += performance.now() - started;
-          }
-          return true;
-        },
-      });
-    } catch (error) {
-      if (!(error instanceof AttemptFailure)) throw error;
-      if (error.failure.kind === "rate_limited") {
-        throw new RateLimitedError(name, error.failure.waitMs, "retries exhausted");
+      if (!failure) {
+        if (result) return result;
+        throw thrown;
       }
-      if (error.result) return error.result;
-      throw error.original;
+      failures++;
+      const kind = failure.kind === "rate_limited" && failure.concurrency ? "concurrency" : failure.kind;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      const step = retryStep(
+        failure,
+        safety,
+        {
+          failures,
+          sameKind: kinds.get(kind) ?? 0,
+          rateLimited: (kinds.get("rate_limited") ?? 0) + (kinds.get("concurrency") ?? 0),
+          firstSentAt: firstSentAt ?? receivedAt,
+          now: receivedAt,
+        },
+        this.options.retry,
+      );
+      if (!step.retry) return this.giveUp(name, failure, step.why, result, thrown);
+      this.counters.retries++;
+      this.emit("retry", { tool: name, attempt: failures, delayMs: step.delayMs, reason: failure.kind });
+      // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
+      if (step.holdsBucket && this.limiter.pacing) continue;
+      const started = performance.now();
+      await sleep(step.delayMs, undefined, signal ? { signal } : undefined);
+      this.counters.waitedMs += performance.now() - started;
     }
   }
 
-  private failed(
+  /** The last attempt's result or error, as the caller should see it. */
+  private giveUp(
     tool: string,
-    bucket: string,
     failure: Failure,
-    via: "http" | "result",
-    sentAt: number,
-    result?: CallToolResult,
-    original?: unknown,
-  ) {
-    if (failure.kind === "rate_limited") {
-      this.counters.rateLimited++;
-      this.emit("rateLimited", { tool, bucket, retryAfterMs: failure.waitMs, via });
+    why: string,
+    result: CallToolResult | undefined,
+    thrown: unknown,
+  ): CallToolResult {
+    if (failure.kind === "rate_limited") throw new RateLimitedError(tool, failure.waitMs, why);
+    if (result) return result;
+    const server = serverName(this.url);
+    if (failure.kind === "refused")
+      throw new ConnectionError(tool, server, "ECONNREFUSED", `nothing is listening (${why})`, {
+        cause: thrown,
+      });
+    if (failure.kind === "lost" && failure.reason === "reset") {
+      const code = (thrown as { cause?: { code?: string } })?.cause?.code ?? "ECONNRESET";
+      throw new ConnectionError(
+        tool,
+        server,
+        code,
+        `the connection broke; the call may or may not have run (${why})`,
+        {
+          cause: thrown,
+        },
+      );
     }
-    return new AttemptFailure(failure, sentAt, result, original);
+    throw thrown;
   }
 
   /** Iterates every item of a list tool, following its cursor; see CursorLoop for the stop guards. */
@@ -393,7 +329,7 @@ export class PacedClient extends TypedEmitter {
   }
 
   async close(): Promise<void> {
-    await this.sdk?.close();
+    await this.connection?.client.close();
     await this.limiter.close();
   }
 }

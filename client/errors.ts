@@ -1,6 +1,6 @@
 import type { ToolResultLike } from "./backoff/result-signal.js";
 
-/** The call was refused for its rate limit and waiting longer was not allowed (or retries ran out). */
+/** The call was refused for its rate limit and waiting longer was not allowed (or its deadline came). */
 export class RateLimitedError extends Error {
   override name = "RateLimitedError";
   constructor(
@@ -12,6 +12,22 @@ export class RateLimitedError extends Error {
     super(
       `${tool}: rate limited (${reason})${retryAfterMs !== undefined ? `; retry after ${Math.ceil(retryAfterMs)} ms` : ""}`,
     );
+  }
+}
+
+/** The server could not be reached, or the connection broke with the call's outcome unknown. */
+export class ConnectionError extends Error {
+  override name = "ConnectionError";
+  constructor(
+    readonly tool: string,
+    /** The MCP server's URL (without query or credentials). */
+    readonly server: string,
+    /** The network error code (`ECONNREFUSED`, `ECONNRESET`, …). */
+    readonly code: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${tool}: cannot reach ${server} (${code}): ${reason}`, options);
   }
 }
 

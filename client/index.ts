@@ -1,7 +1,8 @@
 /** `paceline/client`: a rate-limit-aware MCP client for managed gateways. */
 
 export type { LimiterOptions } from "./backoff/bucket-limiter.js";
-export { oktaBucketOf } from "./backoff/okta-buckets.js";
+export type { BucketState } from "./backoff/bucket-policy.js";
+export { oktaBucketOfEndpoint } from "./backoff/okta-endpoints.js";
 export {
   type HeaderSource,
   parseRateLimitHeaders,
@@ -16,6 +17,9 @@ export {
   classifyResult,
   type Failure,
   isRetryable,
+  RETRY_DEFAULTS,
+  type RetryStep,
+  retryStep,
   type ToolSafety,
   toolSafety,
 } from "./backoff/retry-policy.js";
@@ -25,13 +29,12 @@ export {
   type ConnectOptions,
   connect,
   type Drained,
-  defaultBucketOf,
   PacedClient,
   type PaginationOptions,
   type RetryOptions,
 } from "./client.js";
 export { type Page, readPage } from "./cursor/page.js";
 export { CursorLoop, type PageReport, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
-export { RateLimitedError, ToolResultError } from "./errors.js";
+export { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
 export type { ClientEvents } from "./events.js";
 export { cleanSchema, OpenAIAdapter, type OpenAIToolCall, type OpenAIToolOutput } from "./openai.js";

@@ -112,7 +112,7 @@ export class OpenAIAdapter {
         return await this.drainForModel(tool.name, args);
       }
       const result = await this.client.callTool(tool.name, args);
-      return result.isError ? await this.explainError(tool.name, args, result) : resultText(result);
+      return result.isError ? this.explainError(result) : resultText(result);
     } catch (error) {
       if (error instanceof RateLimitedError) {
         const seconds =
@@ -135,12 +135,8 @@ export class OpenAIAdapter {
     });
   }
 
-  /** Okta's error code and summary, the user's current status where it matters, and what to do instead. */
-  private async explainError(
-    tool: string,
-    args: Record<string, unknown>,
-    result: CallToolResult,
-  ): Promise<string> {
+  /** Okta's error code and summary, and what to do instead. */
+  private explainError(result: CallToolResult): string {
     const envelope = resultJson(result) ?? {};
     const raw = (envelope.raw_response ?? {}) as {
       errorCode?: string;
@@ -157,16 +153,13 @@ export class OpenAIAdapter {
     const parts = [
       `Error from Okta${code ? ` ${code}` : ""} (${String(envelope.statusCode ?? "?")}): ${summary}.`,
     ];
-    const userRef = args.userId ?? (tool.includes("user") ? args.id : undefined);
-    if (code && LIFECYCLE_CODES.has(code) && typeof userRef === "string") {
-      const status = await this.currentStatus(userRef);
-      if (status) parts.push(`The user is currently ${status}.`);
+    if (code && LIFECYCLE_CODES.has(code)) {
       parts.push(
-        "Do not repeat this call: choose the operation that this status accepts (see the tool descriptions), or report it.",
+        "Do not repeat this call: read the user's current status, then choose the operation that status accepts (see the tool descriptions), or report it.",
       );
     } else if (code === "E0000007") {
       parts.push(
-        "Nothing has that id: look it up first (e.g. list_all_okta_users with q or search) and use the exact id.",
+        "Nothing has that id: look it up first with a list tool (q or search) and use the exact id.",
       );
     } else if (code === "E0000090") {
       parts.push("The user already has this role: nothing to do.");
@@ -174,18 +167,6 @@ export class OpenAIAdapter {
       parts.push("Do not repeat the call unchanged.");
     }
     return parts.join(" ");
-  }
-
-  private async currentStatus(userRef: string): Promise<string | undefined> {
-    const get = this.client.listTools().find((t) => t.name === "get_single_okta_user_by_id");
-    if (!get) return undefined;
-    try {
-      const result = await this.client.callTool(get.name, { id: userRef });
-      const user = resultJson(result)?.result as { status?: string } | undefined;
-      return result.isError ? undefined : user?.status;
-    } catch {
-      return undefined;
-    }
   }
 }
 

@@ -1,18 +1,34 @@
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import pLimit, { type LimitFunction } from "p-limit";
+import {
+  type BucketState,
+  ensureRefill,
+  initialBucket,
+  onAnswer,
+  onRefill,
+  onRefused,
+  onRelease,
+  onReturned,
+  type PolicyOptions,
+} from "./bucket-policy.js";
+import {
+  type ConcurrencyState,
+  initialConcurrency,
+  onCallSucceeded,
+  onConcurrencyRefused,
+} from "./concurrency-policy.js";
 import type { RateLimitSignal } from "./rate-limit-headers.js";
-import { narrowReset, type ResetInterval } from "./reset-estimate.js";
+import { SharedBuckets } from "./shared-buckets.js";
 
 /**
- * Paces calls before the server refuses them. One bottleneck limiter per bucket holds the budget
- * the server reports (`remaining`, less calls already in flight) as its reservoir; when it reaches
- * zero every queued call for that bucket waits for the reset, not only the one that was refused.
- * A semaphore (p-limit) caps calls in flight overall. With `redis`, buckets live in Redis (bottleneck's
- * clustering over ioredis) so several processes share one org's budget.
+ * Carries out the pacing policy (`bucket-policy.ts`, `concurrency-policy.ts`): bottleneck is each
+ * bucket's queue, its reservoir set to the budget the policy decides, and (with `redis`) the store
+ * several processes share; a semaphore (p-limit) holds calls in flight to the concurrency cap. The
+ * client reports each call's outcome; this class turns it into the policy's state and timers.
  */
 export interface LimiterOptions {
-  /** Calls in flight across all buckets. Default 8. */
+  /** Calls in flight across all buckets, at most. Default 8. */
   maxConcurrent?: number;
   /** Share budgets across processes through Redis. */
   redis?: {
@@ -26,71 +42,68 @@ export interface LimiterOptions {
      */
     keyTtlMs?: number;
   };
-  /** Added to every reset wait, against clock skew and whole-second rounding. Default 50 ms. */
+  /** Added to every refill timer, against clock skew between hosts. Default 25 ms. */
   resetMarginMs?: number;
   /**
    * Pace from the server's budget (default true). False keeps only the concurrency cap: a 429
    * then delays the call that met it and no other (the "retry-only" strategy of a load test).
    */
   pacing?: boolean;
+  /** Learn from the answers which tools spend one budget (default true). */
+  learnBuckets?: boolean;
+  /** Sees each policy step of each bucket (for tracing and debugging). */
+  onPolicy?: (event: { bucket: string; step: PolicyStep; state: BucketState; at: number }) => void;
 }
+
+export type PolicyStep = "answered" | "refused" | "concurrency-refused" | "unanswered" | "refill";
 
 export interface ThrottleEvent {
   bucket: string;
-  /** How long the call waited for budget. */
+  /** How long the call waited for budget or a free slot. */
   waitedMs: number;
 }
 
-interface BucketState {
+/** What the client saw of one call, for the policy. */
+export interface CallOutcome {
+  sentAt: number;
+  receivedAt: number;
+  signal?: RateLimitSignal;
+}
+
+interface Bucket {
+  name: string;
+  state: BucketState;
   limiter: Bottleneck;
-  limit?: number;
-  /** When the current window ends (epoch ms), narrowed report by report. */
-  reset?: ResetInterval;
-  remaining?: number;
-  refill?: NodeJS.Timeout;
-  /** When the budget was last refilled: answers to calls sent before then speak of an old window. */
-  refilledAt: number;
-  /**
-   * `probing` until the first answer (only as many calls as the overall cap may go), `free` while
-   * the budget is far above what could be in flight (unlimited, and locally around bottleneck),
-   * `paced` once the reservoir tracks the server's budget.
-   */
-  mode: "probing" | "free" | "paced";
-  /** Calls in flight that went around the limiter while the bucket was not paced. */
-  bypassing: number;
-}
-
-/** bottleneck's updateSettings is async in Redis mode; a failed update keeps the old budget. */
-async function setReservoir(limiter: Bottleneck, reservoir: number | null): Promise<void> {
-  try {
-    await limiter.updateSettings({ reservoir });
-  } catch {
-    // Redis unavailable for a moment: pacing falls back to the 429 path.
-  }
-}
-
-/** Calls released from a bucket and not yet answered (reserved-to-start ones included). */
-function inFlight(state: BucketState): number {
-  const counts = state.limiter.counts();
-  return (counts.RUNNING ?? 0) + (counts.EXECUTING ?? 0) + state.bypassing;
+  /** Calls of this bucket released (by its budget) and not yet answered. */
+  inFlight: number;
+  timer?: NodeJS.Timeout;
+  timerAt?: number;
 }
 
 const expiredKeyError = (error: unknown) =>
   /SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT/.test(String((error as Error)?.message));
 
 export class BucketLimiter {
-  private readonly buckets = new Map<string, BucketState>();
-  private readonly overall: LimitFunction;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly shared = new SharedBuckets();
+  private readonly slots: LimitFunction;
+  private concurrency: ConcurrencyState;
+  private readonly policy: PolicyOptions;
   private readonly connection?: Bottleneck.IORedisConnection;
   private readonly redis?: Redis;
   private readonly margin: number;
+  private closed = false;
 
   constructor(
     private readonly options: LimiterOptions = {},
     private readonly onThrottled: (event: ThrottleEvent) => void = () => {},
   ) {
-    this.overall = pLimit(options.maxConcurrent ?? 8);
-    this.margin = options.resetMarginMs ?? 50;
+    const max = options.maxConcurrent ?? 8;
+    this.slots = pLimit(max);
+    this.concurrency = initialConcurrency(max);
+    this.margin = options.resetMarginMs ?? 25;
+    // Shared buckets stay paced: one process lifting the cap would lift it for all.
+    this.policy = { freeAbove: options.redis ? Number.POSITIVE_INFINITY : 4 * max, firstBudget: max };
     if (options.redis) {
       const client = new Redis(options.redis.url, { lazyConnect: false, maxRetriesPerRequest: 2 });
       // Connection trouble surfaces as failed schedules; unhandled error events would crash the host.
@@ -101,18 +114,37 @@ export class BucketLimiter {
     }
   }
 
-  private bucket(name: string): BucketState {
-    let state = this.buckets.get(name);
-    if (!state) {
-      state = { limiter: this.createLimiter(name), refilledAt: 0, bypassing: 0, mode: "probing" };
-      this.buckets.set(name, state);
-    }
-    return state;
+  get pacing(): boolean {
+    return this.options.pacing ?? true;
   }
 
-  private createLimiter(name: string): Bottleneck {
-    // Until the first answer tells the budget, only one overall cap's worth of calls may go.
-    const reservoir = this.overall.concurrency;
+  /** The calls-in-flight cap the concurrency policy has set. */
+  get concurrencyCap(): number {
+    return this.concurrency.cap;
+  }
+
+  /** The bucket a tool's declared bucket spends from now (merged buckets answer for each other). */
+  resolve(name: string): string {
+    return this.options.learnBuckets === false ? name : this.shared.resolve(name);
+  }
+
+  /** A snapshot of a bucket's policy state (for tests and traces). */
+  stateOf(name: string): BucketState | undefined {
+    return this.buckets.get(this.resolve(name))?.state;
+  }
+
+  private bucket(declared: string): Bucket {
+    const name = this.resolve(declared);
+    let bucket = this.buckets.get(name);
+    if (!bucket) {
+      const state = initialBucket(this.policy);
+      bucket = { name, state, limiter: this.createLimiter(name, state.budget), inFlight: 0 };
+      this.buckets.set(name, bucket);
+    }
+    return bucket;
+  }
+
+  private createLimiter(name: string, reservoir: number | null): Bottleneck {
     if (!this.connection || !this.options.redis) return new Bottleneck({ reservoir });
     const limiter = new Bottleneck({
       reservoir,
@@ -126,140 +158,126 @@ export class BucketLimiter {
     return limiter;
   }
 
-  /** Runs `fn` once its bucket has budget and an overall slot is free. */
-  async schedule<T>(bucketName: string, fn: () => Promise<T>): Promise<T> {
-    const state = this.bucket(bucketName);
-    if (!this.pacing || (!this.connection && state.mode === "free")) {
-      // Far from any limit there is nothing to pace, and bottleneck's own bookkeeping costs a few
-      // milliseconds a call: go straight to the overall cap, counting the call as in flight.
-      state.bypassing++;
-      try {
-        return await this.overall(fn);
-      } finally {
-        state.bypassing--;
-      }
-    }
-    void this.ensureRefill(state, Date.now());
+  /** Runs `fn` once its bucket has budget and a slot is free. */
+  async schedule<T>(declared: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error("paceline: the client is closed");
+    const bucket = this.bucket(declared);
     const queuedAt = performance.now();
-    const run = () => {
-      const waitedMs = performance.now() - queuedAt;
-      if (waitedMs >= 1) this.onThrottled({ bucket: bucketName, waitedMs });
-      return this.overall(fn);
+    const run = async (): Promise<T> => {
+      // Merged into another bucket while it queued: queue there instead.
+      if (this.resolve(declared) !== bucket.name) return this.schedule(declared, fn);
+      // Released: it spends budget now, though it may still wait for a slot.
+      if (this.pacing && bucket.state.budget !== null) bucket.state = onRelease(bucket.state);
+      bucket.inFlight++;
+      try {
+        return await this.slots(async () => {
+          const waitedMs = performance.now() - queuedAt;
+          if (waitedMs >= 1) this.onThrottled({ bucket: bucket.name, waitedMs });
+          return fn();
+        });
+      } finally {
+        bucket.inFlight--;
+      }
     };
+    // Far from any limit there is nothing to pace, and bottleneck's bookkeeping costs a few
+    // milliseconds a call: straight to the slots.
+    if (!this.pacing || (!this.connection && bucket.state.budget === null)) return run();
+    this.holdProcess(bucket, true);
     try {
-      return await this.bucket(bucketName).limiter.schedule(
-        { expiration: this.connection ? 120_000 : undefined },
-        run,
-      );
+      return await bucket.limiter.schedule({ expiration: this.connection ? 120_000 : undefined }, run);
     } catch (error) {
       if (!expiredKeyError(error)) throw error;
       // Redis dropped the bucket's keys (idle TTL): start it afresh and run the call again.
-      const state = this.bucket(bucketName);
-      state.limiter = this.createLimiter(bucketName);
-      return state.limiter.schedule(run);
-    }
-  }
-
-  /**
-   * Learns a bucket's budget from the rate-limit signal of a call sent at `sentAt` and answered at
-   * `receivedAt`. Answers to calls sent before the last refill are stale: they describe the window
-   * that has ended, and believing them would block (or over-fill) the new one.
-   */
-  async observe(
-    bucketName: string,
-    signal: RateLimitSignal | undefined,
-    sentAt: number,
-    receivedAt: number = Date.now(),
-  ): Promise<void> {
-    if (!this.pacing) return;
-    const state = this.bucket(bucketName);
-    try {
-      await this.learn(state, signal, sentAt, receivedAt);
+      bucket.limiter = this.createLimiter(bucket.name, bucket.state.budget);
+      return bucket.limiter.schedule(run);
     } finally {
-      // Whatever the answer said, a spent bucket must have a refill coming, or its queue would wait forever.
-      await this.ensureRefill(state, receivedAt);
+      this.holdProcess(bucket, false);
     }
   }
 
-  private async learn(
-    state: BucketState,
-    signal: RateLimitSignal | undefined,
-    sentAt: number,
-    receivedAt: number,
-  ): Promise<void> {
-    if (signal?.remaining === undefined) {
-      // A server that reports no budget cannot be paced from it; 429s still pace it.
-      if (state.mode === "probing" && !this.connection) await this.setMode(state, "free");
-      if (!signal) return;
-    }
-    if (signal.limit !== undefined) state.limit = signal.limit;
-    if (sentAt < state.refilledAt) return;
-    let newWindow = state.reset === undefined;
-    if (signal.resetMs !== undefined) {
-      const narrowed = narrowReset(state.reset, sentAt, receivedAt, signal.resetMs);
-      state.reset = narrowed.interval;
-      newWindow = narrowed.newWindow;
-    }
-    if (signal.remaining === undefined) return;
-    // Answers arrive out of order: within one window the budget only shrinks, so a larger
-    // `remaining` for the same window is stale.
-    if (!newWindow && state.remaining !== undefined && signal.remaining > state.remaining) return;
-    state.remaining = signal.remaining;
-    // Calls released but not yet answered will spend from `remaining` too.
-    const target = Math.max(0, signal.remaining - inFlight(state));
-    if (state.mode !== "paced") {
-      // Far above what could be in flight there is nothing to pace yet.
-      // (Shared buckets stay paced: one process lifting the cap would lift it for all.)
-      if (!this.connection && target > 4 * this.overall.concurrency) return this.setMode(state, "free");
-      state.mode = "paced";
-      if (this.connection) {
-        // Shared: another process may already be spending this window; only the (single,
-        // locked) refill at the window's end raises a shared budget.
-        this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
-        return;
-      }
-      await setReservoir(state.limiter, target);
-      if (target === 0) this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
-      return;
-    }
-    // Within a window the budget only shrinks: lowering it is safe whatever order concurrent
-    // updates land in, while raising it could release calls twice. Refills raise it.
-    let left: number | null = target;
-    try {
-      const current = await state.limiter.currentReservoir();
-      if (current === null) await setReservoir(state.limiter, target);
-      else if (target < current) await state.limiter.incrementReservoir(target - current);
-      left = await state.limiter.currentReservoir();
-      // A decrement racing a release can overshoot below zero; zero releases nothing either.
-      if (left !== null && left < 0) await setReservoir(state.limiter, 0);
-    } catch {
-      // Redis unavailable for a moment: pacing falls back to the 429 path.
-    }
-    // Spent: nothing more runs in this bucket until the window resets.
-    if (left !== null && left <= 0) this.refillAt(state, state.reset?.hi ?? receivedAt + 1000);
-  }
-
-  get pacing(): boolean {
-    return this.options.pacing ?? true;
-  }
-
-  /** After a 429 to a call sent at `sentAt`: nothing more runs in this bucket until `waitMs` has passed. */
-  async exhaust(bucketName: string, waitMs: number, sentAt: number, now: number = Date.now()): Promise<void> {
+  /** A call was answered (not refused): the bucket learns from its report. */
+  answered(declared: string, outcome: CallOutcome): void {
+    this.concurrency = onCallSucceeded(this.concurrency);
+    this.slots.concurrency = this.concurrency.cap;
     if (!this.pacing) return;
-    const state = this.bucket(bucketName);
-    // Refused in a window that has since been refilled: the call just queues again.
-    if (sentAt < state.refilledAt) return this.ensureRefill(state, now);
-    state.mode = "paced";
-    state.remaining = 0;
-    // The narrowed reset interval is more precise than a whole-second wait, when it agrees with it.
-    const hi = state.reset?.hi;
-    const until = hi !== undefined && hi > now && hi <= now + waitMs ? hi : now + waitMs;
-    await setReservoir(state.limiter, 0);
-    this.refillAt(state, until);
+    const bucket = this.bucket(declared);
+    const exchange = { ...outcome, inFlight: bucket.inFlight };
+    bucket.state = onAnswer(bucket.state, outcome.signal, exchange, this.policy);
+    this.trace(bucket, "answered", outcome.receivedAt);
+    if (this.options.learnBuckets !== false) {
+      const merged = this.shared.observe(bucket.name, outcome.signal, outcome.sentAt, outcome.receivedAt);
+      if (merged) this.merge(merged.merged);
+    }
+    this.apply(bucket, outcome.receivedAt);
   }
 
-  private async claimRefill(state: BucketState, resetAt: number): Promise<boolean> {
-    const key = `${this.options.redis?.keyPrefix ?? "paceline"}:refill:${state.limiter.id}:${Math.round(resetAt / 1000)}`;
+  /** A call met a rate-limit 429: the bucket holds until the policy says. */
+  refused(declared: string, outcome: CallOutcome): void {
+    if (!this.pacing) return;
+    const bucket = this.bucket(declared);
+    bucket.state = onRefused(bucket.state, outcome.signal, { ...outcome, inFlight: bucket.inFlight });
+    this.trace(bucket, "refused", outcome.receivedAt);
+    this.apply(bucket, outcome.receivedAt);
+  }
+
+  /** A call met the org's concurrency limit: fewer in flight; the bucket's budget unit comes back. */
+  concurrencyRefused(declared: string, outcome: CallOutcome): void {
+    this.concurrency = onConcurrencyRefused(this.concurrency, outcome.sentAt, outcome.receivedAt);
+    this.slots.concurrency = this.concurrency.cap;
+    if (!this.pacing) return;
+    const bucket = this.bucket(declared);
+    bucket.state = onReturned(bucket.state);
+    this.trace(bucket, "concurrency-refused", outcome.receivedAt);
+    this.apply(bucket, outcome.receivedAt);
+  }
+
+  /** A call got no answer (network failure): nothing learnt, but a spent bucket must still refill. */
+  unanswered(declared: string, at: number = Date.now()): void {
+    if (!this.pacing) return;
+    this.apply(this.bucket(declared), at);
+  }
+
+  private trace(bucket: Bucket, step: PolicyStep, at: number): void {
+    this.options.onPolicy?.({ bucket: bucket.name, step, state: bucket.state, at });
+  }
+
+  /** A bucket merged into another: its queued calls drain into the other (see `run`). */
+  private merge(name: string): void {
+    const bucket = this.buckets.get(name);
+    if (!bucket) return;
+    this.buckets.delete(name);
+    if (bucket.timer) clearTimeout(bucket.timer);
+    void this.tell(bucket, null);
+  }
+
+  /** Tells bottleneck the budget, and arms the refill timer the policy asks for. */
+  private apply(bucket: Bucket, now: number): void {
+    bucket.state = ensureRefill(bucket.state, now, bucket.inFlight);
+    void this.tell(bucket, bucket.state.budget);
+    const at = bucket.state.refillAt;
+    if (at === undefined || at === bucket.timerAt) return;
+    if (bucket.timer) clearTimeout(bucket.timer);
+    bucket.timerAt = at;
+    bucket.timer = setTimeout(() => void this.refill(bucket, at), Math.max(0, at - Date.now()) + this.margin);
+    this.holdProcess(bucket, this.queued(bucket) > 0);
+  }
+
+  private async refill(bucket: Bucket, at: number): Promise<void> {
+    bucket.timer = undefined;
+    bucket.timerAt = undefined;
+    if (this.closed || bucket.state.refillAt !== at) return;
+    // Shared: every process schedules this refill; one wins the moment's lock and probes.
+    if (this.redis && !(await this.claim(bucket, at))) {
+      bucket.state = { ...bucket.state, refillAt: undefined };
+      return this.apply(bucket, Date.now());
+    }
+    bucket.state = onRefill(bucket.state, Date.now());
+    this.trace(bucket, "refill", Date.now());
+    await this.tell(bucket, bucket.state.budget);
+  }
+
+  private async claim(bucket: Bucket, at: number): Promise<boolean> {
+    const key = `${this.options.redis?.keyPrefix ?? "paceline"}:refill:${bucket.name}:${Math.round(at / 100)}`;
     try {
       return (await this.redis?.set(key, "1", "PX", 60_000, "NX")) === "OK";
     } catch {
@@ -267,46 +285,30 @@ export class BucketLimiter {
     }
   }
 
-  private async ensureRefill(state: BucketState, now: number): Promise<void> {
-    if (state.mode !== "paced" || state.refill) return;
-    let left: number | null = null;
+  /** bottleneck counts releases down itself; the policy's budget counts them too, so setting it is safe. */
+  private async tell(bucket: Bucket, budget: number | null): Promise<void> {
     try {
-      left = await state.limiter.currentReservoir();
+      await bucket.limiter.updateSettings({ reservoir: budget });
     } catch {
-      return;
+      // Redis unavailable for a moment: the next report tells it again, and 429s still pace.
     }
-    if (left !== null && left <= 0)
-      this.refillAt(state, state.reset && state.reset.hi > now ? state.reset.hi : now + 1000);
   }
 
-  private refillAt(state: BucketState, resetAt: number): void {
-    if (state.refill) clearTimeout(state.refill);
-    const delay = Math.max(0, resetAt - Date.now()) + this.margin;
-    state.refill = setTimeout(async () => {
-      state.refill = undefined;
-      state.remaining = undefined;
-      state.reset = undefined;
-      state.refilledAt = Date.now();
-      // A known limit refills the window, less calls still in flight that may land in it; an
-      // unknown limit lifts the cap until the next report.
-      // Shared: every process schedules this refill; one wins the window's lock and refills.
-      if (this.redis && !(await this.claimRefill(state, resetAt))) return;
-      const running = inFlight(state);
-      await setReservoir(
-        state.limiter,
-        state.limit === undefined ? null : Math.max(1, state.limit - running),
-      );
-    }, delay);
-    state.refill.unref();
+  private queued(bucket: Bucket): number {
+    const counts = bucket.limiter.counts();
+    return (counts.RECEIVED ?? 0) + (counts.QUEUED ?? 0);
   }
 
-  private async setMode(state: BucketState, mode: "free"): Promise<void> {
-    if (state.mode === mode) return;
-    state.mode = mode;
-    await setReservoir(state.limiter, null);
+  /** A refill timer keeps the process alive while calls wait for it, and only then. */
+  private holdProcess(bucket: Bucket, waiting: boolean): void {
+    if (!bucket.timer) return;
+    if (waiting || this.queued(bucket) > 0) bucket.timer.ref();
+    else bucket.timer.unref();
   }
 
+  /** Stops every bucket; calls still queued fail with a clear error. */
   async close(): Promise<void> {
+    this.closed = true;
     const quietly = async (action: () => unknown) => {
       try {
         await action();
@@ -314,9 +316,12 @@ export class BucketLimiter {
         // Closing is best effort.
       }
     };
-    for (const state of this.buckets.values()) {
-      if (state.refill) clearTimeout(state.refill);
-      await quietly(() => state.limiter.disconnect(false));
+    for (const bucket of this.buckets.values()) {
+      if (bucket.timer) clearTimeout(bucket.timer);
+      await quietly(() =>
+        bucket.limiter.stop({ dropWaitingJobs: true, dropErrorMessage: "paceline: the client was closed" }),
+      );
+      await quietly(() => bucket.limiter.disconnect(false));
     }
     await quietly(() => this.connection?.disconnect(false));
   }

@@ -222,6 +222,9 @@ export function onRefused(
     }
     learnWindow(next);
     next.refillAt = planRefill(next, receivedAt);
+  } else if (report?.retryAfterMs !== undefined) {
+    // Retry-After is the server's explicit word: no probe before it.
+    next.refillAt = receivedAt + report.retryAfterMs;
   } else {
     // Nothing we know says the window is spent: probe again soon (the 429's reset is only a cap),
     // waiting twice as long after each refused probe.

@@ -159,7 +159,11 @@ export interface AttemptHistory {
 }
 
 export type RetryStep =
-  | { retry: true; delayMs: number; /** The bucket holds every queued call until then (a 429). */ holdsBucket: boolean }
+  | {
+      retry: true;
+      delayMs: number /** The bucket holds every queued call until then (a 429). */;
+      holdsBucket: boolean;
+    }
   | { retry: false; why: string };
 
 /**

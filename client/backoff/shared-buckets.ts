@@ -5,8 +5,10 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  * known here. Every tool starts in its own bucket (or the one a user's table declares). Within a
  * window a server's count only falls, so if two tools share a budget, a call of one sent after an
  * answer of the other reports strictly less remaining (unless both are spent). Two buckets with the
- * same limit whose answers keep that order `evidence` times, and never break it, are merged; one
- * break and they are never merged. Buckets that merely fall in step (equal traffic on two budgets)
+ * same limit whose answers keep that order `evidence` times, each time from the other side (so a
+ * busy bucket cannot merge with an idle one whose single answer it keeps undercutting), and never
+ * break it, are merged; three
+ * breaks and they are never merged (one may be a window that turned unseen). Buckets that merely fall in step (equal traffic on two budgets)
  * break the order about half the time, so they stay apart. An answer whose own bucket has just
  * turned to a new window (its remaining rose) compares with nothing: the other's answer may speak
  * of the window before.
@@ -21,16 +23,18 @@ interface LastAnswer {
 
 export class SharedBuckets {
   private readonly alias = new Map<string, string>();
-  private readonly last = new Map<string, LastAnswer>();
-  private readonly agree = new Map<string, number>();
-  private readonly apart = new Set<string>();
+  /** Each bucket's latest answers, oldest first (a few rounds' worth). */
+  private readonly recent = new Map<string, LastAnswer[]>();
+  private readonly agree = new Map<string, { count: number; lastFrom: string }>();
+  private readonly breaks = new Map<string, number>();
 
   constructor(private readonly evidence = 8) {}
 
   /** The bucket a declared bucket currently spends from (itself, unless merged). */
   resolve(bucket: string): string {
     let current = bucket;
-    for (let next = this.alias.get(current); next !== undefined; next = this.alias.get(current)) current = next;
+    for (let next = this.alias.get(current); next !== undefined; next = this.alias.get(current))
+      current = next;
     return current;
   }
 
@@ -53,30 +57,37 @@ export class SharedBuckets {
       until: receivedAt + (report.resetMs ?? 0) + 1000,
     };
     let merged: { merged: string; into: string } | undefined;
-    const own = this.last.get(self);
+    const own = this.recent.get(self)?.at(-1);
     const turned = own !== undefined && answer.remaining > own.remaining;
-    for (const [other, seen] of turned ? [] : this.last) {
-      if (other === self || seen.limit !== answer.limit) continue;
-      // Only an answer received before this call was sent, in a window not yet over, can be compared.
-      if (seen.receivedAt > sentAt || seen.until < sentAt) continue;
+    for (const [other, answers] of turned ? [] : this.recent) {
+      // The latest answer of the other bucket that arrived before this call was sent.
+      const seen = answers.findLast((a) => a.receivedAt <= sentAt);
+      if (other === self || !seen || seen.limit !== answer.limit || seen.until < sentAt) continue;
       const pair = [self, other].sort().join("\u0000");
-      if (this.apart.has(pair)) continue;
+      if ((this.breaks.get(pair) ?? 0) >= 3) continue;
+      // A spent bucket's answer says nothing about order: the next may be a new window.
+      if (seen.remaining === 0 && answer.remaining > 0) continue;
       const ordered = answer.remaining < seen.remaining || (answer.remaining === 0 && seen.remaining === 0);
       if (!ordered) {
-        this.apart.add(pair);
-        this.agree.delete(pair);
+        this.breaks.set(pair, (this.breaks.get(pair) ?? 0) + 1);
         continue;
       }
-      const count = (this.agree.get(pair) ?? 0) + 1;
-      this.agree.set(pair, count);
+      const previous = this.agree.get(pair);
+      if (previous?.lastFrom === self) continue;
+      const count = (previous?.count ?? 0) + 1;
+      this.agree.set(pair, { count, lastFrom: self });
       if (count >= this.evidence && !merged) {
         // The older bucket (first seen) keeps its name, so its queue and state carry on.
         this.alias.set(self, other);
         merged = { merged: self, into: other };
       }
     }
-    this.last.set(merged ? merged.into : self, answer);
-    if (merged) this.last.delete(merged.merged);
+    const home = merged ? merged.into : self;
+    const list = this.recent.get(home) ?? [];
+    list.push(answer);
+    if (list.length > 64) list.shift();
+    this.recent.set(home, list);
+    if (merged) this.recent.delete(merged.merged);
     return merged;
   }
 }

@@ -24,7 +24,10 @@ export interface CellResult extends AuditOutcome {
 }
 
 const okta = LIMIT_PRESETS.okta;
-const rounded = (limits: RateLimitConfig, rounding: "up" | "down") => ({ ...limits, resetRounding: rounding });
+const rounded = (limits: RateLimitConfig, rounding: "up" | "down") => ({
+  ...limits,
+  resetRounding: rounding,
+});
 const windowOf = (windowMs: number) => ({ ...okta, windowMs });
 
 /** The storm spends budget too (Okta counts the request before refusing it): T* on the un-stormed share. */
@@ -105,7 +108,8 @@ export function runCell(cell: MatrixCell): CellResult {
   const outcome = simulateAudit(cell);
   // A storm's T* is the bound on what it leaves of the budget.
   const ratio = cell.stormShare
-    ? outcome.timeMs / auditBound({ ...cell, limits: stormedLimits(cell.limits, cell.stormShare) }).lowerBoundMs
+    ? outcome.timeMs /
+      auditBound({ ...cell, limits: stormedLimits(cell.limits, cell.stormShare) }).lowerBoundMs
     : outcome.ratio;
   const result = { ...outcome, ratio, targets: cell.targets, misses: [] as string[] };
   if (!outcome.finished) result.misses.push("did not finish");

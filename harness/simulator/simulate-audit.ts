@@ -26,7 +26,7 @@ export interface AuditCell {
   seed?: number;
   /** Virtual time after which the run is called stuck. */
   limitMs?: number;
-  trace?: SimClientOptions["trace"];
+  onPolicy?: SimClientOptions["onPolicy"];
 }
 
 export interface AuditOutcome {
@@ -67,7 +67,11 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
     const client = new SimClient(
       loop,
       server,
-      { maxConcurrent: cell.concurrency, pacing: (cell.strategy ?? "paced") === "paced", trace: cell.trace },
+      {
+        maxConcurrent: cell.concurrency,
+        pacing: (cell.strategy ?? "paced") === "paced",
+        onPolicy: cell.onPolicy,
+      },
       new Rng(seed + 10 + w),
     );
     clients.push(client);
@@ -82,7 +86,8 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
         const user = work.shift() as number;
         for (const tool of [tools.roles, tools.groups]) {
           outstanding++;
-          const path = tool === tools.roles ? `/api/v1/users/u${user}/roles` : `/api/v1/users/u${user}/groups`;
+          const path =
+            tool === tools.roles ? `/api/v1/users/u${user}/roles` : `/api/v1/users/u${user}/groups`;
           client.call(tool, "GET", path, (ok) => {
             outstanding--;
             if (ok) audited[user] = (audited[user] ?? 0) + 1;
@@ -139,7 +144,11 @@ export function auditBound(cell: AuditCell): Bound {
     ["/api/v1/users/x/groups", cell.users],
   ] as const) {
     const decision = matcher.peek("GET", path);
-    const load = loads.get(decision.bucket) ?? { calls: 0, limit: decision.limit, windowMs: decision.resetAt };
+    const load = loads.get(decision.bucket) ?? {
+      calls: 0,
+      limit: decision.limit,
+      windowMs: decision.resetAt,
+    };
     load.calls += calls;
     loads.set(decision.bucket, load);
   }

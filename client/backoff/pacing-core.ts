@@ -1,0 +1,243 @@
+import {
+  type BucketState,
+  ensureRefill,
+  initialBucket,
+  onAnswer,
+  onRefill,
+  onRefused,
+  onRelease,
+  onReturned,
+  type PolicyOptions,
+} from "./bucket-policy.js";
+import {
+  type ConcurrencyState,
+  initialConcurrency,
+  onCallSucceeded,
+  onConcurrencyRefused,
+} from "./concurrency-policy.js";
+import type { RateLimitSignal } from "./rate-limit-headers.js";
+import { SharedBuckets } from "./shared-buckets.js";
+
+/**
+ * The pacing policy carried out in one process: a FIFO per bucket, released synchronously while
+ * the bucket's budget and the concurrency cap allow, refill timers where the policy asks. Time and
+ * timers are injected, so the same code runs in the client (real time) and in the simulator
+ * (virtual time). Every released call gets a ticket and reports its outcome on it exactly once.
+ */
+export interface Timers {
+  now(): number;
+  /** Runs `fn` at `at` (epoch ms); the handle cancels it. */
+  at(at: number, fn: () => void): { cancel(): void; hold?(keepAlive: boolean): void };
+}
+
+export interface CoreOptions {
+  maxConcurrent: number;
+  /** False: retry-only (no budget pacing); the concurrency cap still holds. */
+  pacing: boolean;
+  /** Learn which buckets are one budget from the answers. */
+  learnBuckets: boolean;
+  /** Budget above this is not paced; Infinity keeps buckets paced. */
+  freeAbove?: number;
+  onPolicy?: (event: { bucket: string; step: PolicyStep; state: BucketState; at: number }) => void;
+}
+
+export type PolicyStep = "answered" | "refused" | "concurrency-refused" | "unanswered" | "refill";
+
+/** What one attempt's answer showed. */
+export interface Outcome {
+  sentAt: number;
+  receivedAt: number;
+  signal?: RateLimitSignal;
+}
+
+export interface Ticket {
+  /** The bucket the call was released from. */
+  readonly bucket: string;
+  answered(outcome: Outcome): void;
+  refused(outcome: Outcome): void;
+  concurrencyRefused(outcome: Outcome): void;
+  /** No answer came (a network failure): nothing learnt, the slot frees. */
+  unanswered(): void;
+}
+
+interface Waiting {
+  declared: string;
+  start: (ticket: Ticket) => void;
+}
+
+interface Bucket {
+  name: string;
+  state: BucketState;
+  queue: Waiting[];
+  /** Released and not yet reported. */
+  inFlight: number;
+  timer?: { cancel(): void; hold?(keepAlive: boolean): void };
+  timerAt?: number;
+}
+
+export class PacingCore {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly shared = new SharedBuckets();
+  private concurrency: ConcurrencyState;
+  private readonly policy: PolicyOptions;
+  private inFlight = 0;
+
+  constructor(
+    private readonly options: CoreOptions,
+    private readonly timers: Timers,
+  ) {
+    this.concurrency = initialConcurrency(options.maxConcurrent);
+    this.policy = {
+      freeAbove: options.freeAbove ?? 4 * options.maxConcurrent,
+      firstBudget: options.maxConcurrent,
+    };
+  }
+
+  resolve(declared: string): string {
+    return this.options.learnBuckets ? this.shared.resolve(declared) : declared;
+  }
+
+  stateOf(declared: string): BucketState | undefined {
+    return this.buckets.get(this.resolve(declared))?.state;
+  }
+
+  get concurrencyCap(): number {
+    return this.concurrency.cap;
+  }
+
+  get queued(): number {
+    let total = 0;
+    for (const bucket of this.buckets.values()) total += bucket.queue.length;
+    return total;
+  }
+
+  /** Queues a call; `start` runs when its bucket and a slot allow. */
+  enqueue(declared: string, start: (ticket: Ticket) => void): void {
+    this.bucket(declared).queue.push({ declared, start });
+    this.dispatch();
+  }
+
+  /** Drops every queued call, handing each to `drop`. */
+  drain(drop: (start: (ticket: Ticket) => void) => void): void {
+    for (const bucket of this.buckets.values()) {
+      bucket.timer?.cancel();
+      for (const waiting of bucket.queue.splice(0)) drop(waiting.start);
+    }
+  }
+
+  private bucket(declared: string): Bucket {
+    const name = this.resolve(declared);
+    let bucket = this.buckets.get(name);
+    if (!bucket) {
+      bucket = { name, state: initialBucket(this.policy), queue: [], inFlight: 0 };
+      this.buckets.set(name, bucket);
+    }
+    return bucket;
+  }
+
+  /** Releases queued calls, one bucket after another in turn, while budgets and the cap allow. */
+  private dispatch(): void {
+    for (let released = true; released && this.inFlight < this.concurrency.cap; ) {
+      released = false;
+      for (const bucket of this.buckets.values()) {
+        if (this.inFlight >= this.concurrency.cap) break;
+        const paced = this.options.pacing && bucket.state.budget !== null;
+        if (bucket.queue.length === 0 || (paced && (bucket.state.budget ?? 0) <= 0)) continue;
+        const waiting = bucket.queue.shift() as Waiting;
+        if (paced) bucket.state = onRelease(bucket.state);
+        this.release(bucket, waiting);
+        released = true;
+      }
+    }
+    for (const bucket of this.buckets.values()) this.holdProcess(bucket);
+  }
+
+  private release(bucket: Bucket, waiting: Waiting): void {
+    this.inFlight++;
+    bucket.inFlight++;
+    let reported = false;
+    const report = (step: PolicyStep, outcome?: Outcome) => {
+      if (reported) return;
+      reported = true;
+      this.inFlight--;
+      bucket.inFlight--;
+      this.learn(waiting.declared, step, outcome);
+      this.dispatch();
+    };
+    waiting.start({
+      bucket: bucket.name,
+      answered: (outcome) => report("answered", outcome),
+      refused: (outcome) => report("refused", outcome),
+      concurrencyRefused: (outcome) => report("concurrency-refused", outcome),
+      unanswered: () => report("unanswered"),
+    });
+  }
+
+  private learn(declared: string, step: PolicyStep, outcome?: Outcome): void {
+    if (step === "answered") this.concurrency = onCallSucceeded(this.concurrency);
+    if (step === "concurrency-refused" && outcome)
+      this.concurrency = onConcurrencyRefused(this.concurrency, outcome.sentAt, outcome.receivedAt);
+    if (!this.options.pacing) return;
+    // The call's bucket may have merged into another while it was out: its answer lands there.
+    const bucket = this.bucket(declared);
+    const exchange = outcome ? { ...outcome, inFlight: bucket.inFlight } : undefined;
+    if (step === "answered" && exchange) {
+      bucket.state = onAnswer(bucket.state, outcome?.signal, exchange, this.policy);
+      if (this.options.learnBuckets) {
+        const merged = this.shared.observe(
+          bucket.name,
+          outcome?.signal,
+          exchange.sentAt,
+          exchange.receivedAt,
+        );
+        if (merged) this.merge(merged.merged, merged.into);
+      }
+    } else if (step === "refused" && exchange) {
+      bucket.state = onRefused(bucket.state, outcome?.signal, exchange);
+    } else if (step === "concurrency-refused") {
+      bucket.state = onReturned(bucket.state);
+    }
+    this.options.onPolicy?.({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now() });
+    this.arm(bucket);
+  }
+
+  /** Queued calls of a merged bucket move to the one it merged into. */
+  private merge(from: string, into: string): void {
+    const source = this.buckets.get(from);
+    const target = this.buckets.get(into);
+    if (!source || !target) return;
+    source.timer?.cancel();
+    target.queue.push(...source.queue);
+    target.inFlight += source.inFlight;
+    this.buckets.delete(from);
+  }
+
+  /** Arms the refill timer the policy asks for. */
+  private arm(bucket: Bucket): void {
+    bucket.state = ensureRefill(bucket.state, this.timers.now(), bucket.inFlight);
+    const at = bucket.state.refillAt;
+    if (at === undefined || at === bucket.timerAt) return;
+    bucket.timer?.cancel();
+    bucket.timerAt = at;
+    bucket.timer = this.timers.at(at, () => {
+      if (bucket.timerAt !== at) return;
+      bucket.timer = undefined;
+      bucket.timerAt = undefined;
+      if (bucket.state.refillAt !== at) return;
+      bucket.state = onRefill(bucket.state, this.timers.now());
+      this.options.onPolicy?.({
+        bucket: bucket.name,
+        step: "refill",
+        state: bucket.state,
+        at: this.timers.now(),
+      });
+      this.dispatch();
+    });
+    this.holdProcess(bucket);
+  }
+
+  /** A refill timer keeps the process alive while calls wait for it, and only then. */
+  private holdProcess(bucket: Bucket): void {
+    bucket.timer?.hold?.(bucket.queue.length > 0);
+  }
+}
