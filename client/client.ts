@@ -173,47 +173,47 @@ export class PacedClient extends TypedEmitter {
     for (;;) {
       const facts: CallFacts = {};
       let sentAt = 0;
-      let result: CallToolResult | undefined;
-      let thrown: unknown;
-      try {
-        result = await this.limiter.schedule(declared, () => {
-          sentAt = Date.now();
-          firstSentAt ??= sentAt;
-          this.counters.attempts++;
-          // One deadline for the whole call: an attempt never runs past it.
-          const timeout = Math.max(1, Math.min(timeoutMs, firstSentAt + deadlineMs - sentAt));
-          return this.connection?.track(facts, () =>
+      const attempt = await this.limiter.schedule(declared, async (ticket) => {
+        sentAt = Date.now();
+        firstSentAt ??= sentAt;
+        this.counters.attempts++;
+        // One deadline for the whole call: an attempt never runs past it.
+        const timeout = Math.max(1, Math.min(timeoutMs, firstSentAt + deadlineMs - sentAt));
+        let result: CallToolResult | undefined;
+        let thrown: unknown;
+        try {
+          result = (await this.connection?.track(facts, () =>
             this.client.callTool({ name, arguments: args }, { timeout, ...(signal ? { signal } : {}) }),
-          ) as Promise<CallToolResult>;
-        });
-      } catch (error) {
-        if (sentAt === 0) throw error;
-        thrown = error;
-      }
-      const receivedAt = Date.now();
-      const inspection = result ? inspectResult(result, receivedAt) : undefined;
-      const report = inspection ? { ...inspection.signal, ...facts.signal } : facts.signal;
-      const failure = result
-        ? classifyResult(inspection ?? {}, result.isError === true)
-        : classifyError(thrown, facts);
-      const outcome = {
-        sentAt,
-        receivedAt,
-        signal: report && Object.keys(report).length > 0 ? report : undefined,
-      };
-      if (failure?.kind === "rate_limited") {
-        this.counters.rateLimited++;
-        this.emit("rateLimited", {
-          tool: name,
-          bucket: this.limiter.resolve(declared),
-          retryAfterMs: failure.waitMs,
-          via: result ? "result" : "http",
-        });
-        if (failure.concurrency) this.limiter.concurrencyRefused(declared, outcome);
-        else this.limiter.refused(declared, outcome);
-      } else if (result || facts.httpStatus !== undefined) this.limiter.answered(declared, outcome);
-      else this.limiter.unanswered(declared, receivedAt);
-
+          )) as CallToolResult;
+        } catch (error) {
+          thrown = error;
+        }
+        const receivedAt = Date.now();
+        const inspection = result ? inspectResult(result, receivedAt) : undefined;
+        const report = inspection ? { ...inspection.signal, ...facts.signal } : facts.signal;
+        const failure = result
+          ? classifyResult(inspection ?? {}, result.isError === true)
+          : classifyError(thrown, facts);
+        const outcome = {
+          sentAt,
+          receivedAt,
+          signal: report && Object.keys(report).length > 0 ? report : undefined,
+        };
+        if (failure?.kind === "rate_limited") {
+          this.counters.rateLimited++;
+          this.emit("rateLimited", {
+            tool: name,
+            bucket: ticket.bucket,
+            retryAfterMs: failure.waitMs,
+            via: result ? "result" : "http",
+          });
+          if (failure.concurrency) ticket.concurrencyRefused(outcome);
+          else ticket.refused(outcome);
+        } else if (result || facts.httpStatus !== undefined) ticket.answered(outcome);
+        else ticket.unanswered();
+        return { result, thrown, failure, receivedAt };
+      });
+      const { result, thrown, failure, receivedAt } = attempt;
       if (!failure) {
         if (result) return result;
         throw thrown;

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { connect, RateLimitedError } from "./index.js";
+import { ConnectionError, connect, RateLimitedError } from "./index.js";
 
 /**
  * What the harness cannot easily produce, scripted at the HTTP level with nock: a 429 on the MCP
@@ -118,15 +118,29 @@ describe("HTTP-level behaviour (nock)", () => {
     await client.close();
   });
 
-  it("retries a write refused before it was sent (connection refused)", async () => {
-    const calls = scriptedServer([{ error: "ECONNREFUSED" }]);
+  it("a refused connection fails a write at once, naming the server (never its path: gateway tokens live there)", async () => {
+    scriptedServer([{ error: "ECONNREFUSED" }]);
     const client = await connect(`${ORIGIN}/mcp`, {
       transport: "streamable-http",
       retry: { baseDelayMs: 10 },
     });
-    const result = await client.callTool("okta_users_suspend", { userId: "u1" });
-    expect(result.isError ?? false).toBe(false);
-    expect(calls).toHaveLength(2);
+    const error = await client.callTool("okta_users_suspend", { userId: "u1" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error).toMatchObject({ code: "ECONNREFUSED", server: ORIGIN });
+    expect(String((error as Error).message)).not.toMatch(/nock\.test\/mcp/);
+    expect(client.stats()).toMatchObject({ attempts: 1, retries: 0 });
+    await client.close();
+  });
+
+  it("a refused connection gets a read a few quick retries, then fails with ConnectionError", async () => {
+    scriptedServer([{ error: "ECONNREFUSED" }, { error: "ECONNREFUSED" }, { error: "ECONNREFUSED" }]);
+    const client = await connect(`${ORIGIN}/mcp`, { transport: "streamable-http" });
+    const retries: number[] = [];
+    client.on("retry", (event) => retries.push(event.delayMs));
+    await expect(client.callTool("list_all_okta_users", {})).rejects.toBeInstanceOf(ConnectionError);
+    // Two quick retries (RETRY_DEFAULTS.refusedRetries), each at most 200 ms after the last.
+    expect(client.stats()).toMatchObject({ attempts: 3, retries: 2 });
+    expect(retries.every((ms) => ms <= 200)).toBe(true);
     await client.close();
   });
 

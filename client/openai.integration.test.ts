@@ -87,7 +87,8 @@ describe("running the model's tool calls", () => {
     expect(JSON.parse(list ?? "").result[0].profile.login).toBe("sam.staged@company.com");
     expect(refused).toContain("E0000001");
     expect(refused).toContain("Cannot suspend a user that is not active");
-    expect(refused).toContain("currently STAGED");
+    // The adapter knows no gateway's tool names: it says what to do, not which tool to call.
+    expect(refused).toContain("read the user's current status");
     expect(refused).toContain("Do not repeat this call");
     expect(badJson).toContain("not a JSON object");
     expect(unknown).toContain("no tool named okta_users_vaporize");

@@ -20,7 +20,8 @@ describe("which failures are retried", () => {
   const cases: [Failure, boolean, boolean, boolean][] = [
     // failure, read, idempotent write, write
     [{ kind: "rate_limited", waitMs: 1000 }, true, true, true],
-    [{ kind: "refused" }, true, true, true],
+    // Nothing listens: a read gets a few quick tries, a write fails at once (issue #9).
+    [{ kind: "refused" }, true, false, false],
     [{ kind: "unavailable", status: 503 }, true, true, false],
     [{ kind: "unavailable", status: 502 }, true, true, false],
     [{ kind: "lost", reason: "timeout" }, true, true, false],
@@ -61,7 +62,11 @@ describe("classifying what happened", () => {
     };
     const inspection = inspectResult(result, now);
     expect(inspection.signal).toEqual({ limit: 60, remaining: 0, resetMs: 4000 });
-    expect(classifyResult(inspection, true)).toEqual({ kind: "rate_limited", waitMs: 4000 });
+    expect(classifyResult(inspection, true)).toEqual({
+      kind: "rate_limited",
+      waitMs: 4000,
+      concurrency: false,
+    });
   });
 
   it("reads the envelope from JSON text when there is no structured content", () => {

@@ -119,7 +119,10 @@ export function backoffDelay(
 }
 
 export interface RetryOptions {
-  /** Retries per call at most. Default 8. */
+  /**
+   * Retries per call at most, 429s not counted (the deadline bounds them: a refused call never
+   * ran). Default 8. 0 turns every retry off, 429s included.
+   */
   retries?: number;
   /** One deadline for the whole call, from its first send (not from entering the queue). Default 120 s. */
   deadlineMs?: number;
@@ -180,6 +183,7 @@ export function retryStep(
 ): RetryStep {
   const o = { ...RETRY_DEFAULTS, ...options };
   if (!isRetryable(failure, safety)) return { retry: false, why: "not safe to retry" };
+  if (o.retries === 0) return { retry: false, why: "retries are off" };
   // 429s are bounded by the deadline, not the count: a refused call never ran.
   if (failure.kind !== "rate_limited" && history.failures - history.rateLimited > o.retries)
     return { retry: false, why: `${o.retries} retries exhausted` };
