@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import {
+  type BucketState,
+  ensureRefill,
+  initialBucket,
+  onAnswer,
+  onRefill,
+  onRefused,
+  onRelease,
+  onReturned,
+  planRefill,
+  reportedEndInterval,
+} from "./bucket-policy.js";
+import {
+  initialConcurrency,
+  isConcurrencyRefusal,
+  onCallSucceeded,
+  onConcurrencyRefused,
+} from "./concurrency-policy.js";
+
+/** Every expected value below is worked out by hand from the rules in bucket-policy.ts's header. */
+const T = 1_000_000; // an arbitrary epoch-ms origin
+const options = { freeAbove: 64, firstBudget: 16 };
+const answer = (
+  state: BucketState,
+  report: { limit?: number; remaining?: number; resetMs?: number },
+  sentAt: number,
+  receivedAt: number,
+  inFlight = 0,
+) => onAnswer(state, report, { sentAt, receivedAt, inFlight }, options);
+
+describe("the budget", () => {
+  it("starts at the first budget, then is what the server says remains less our calls in flight", () => {
+    const start = initialBucket(options);
+    expect(start).toMatchObject({ mode: "unknown", budget: 16 });
+    const s = answer(start, { limit: 60, remaining: 40, resetMs: 1000 }, T, T + 10, 5);
+    expect(s).toMatchObject({ mode: "paced", budget: 35, remaining: 40, limit: 60 });
+  });
+
+  it("far above what could be in flight there is nothing to pace", () => {
+    const s = answer(initialBucket(options), { limit: 600, remaining: 599, resetMs: 60_000 }, T, T + 10, 3);
+    expect(s).toMatchObject({ mode: "free", budget: null });
+  });
+
+  it("a server that reports no budget leaves the bucket unpaced (429s still pace it)", () => {
+    expect(answer(initialBucket(options), {}, T, T + 10)).toMatchObject({ mode: "free", budget: null });
+  });
+
+  it("within a window only shrinks: a larger remaining from a call sent earlier is stale", () => {
+    let s = answer(initialBucket(options), { limit: 60, remaining: 30, resetMs: 1000 }, T, T + 20);
+    // Sent at T + 5, before the answer above arrived (T + 20): it was counted earlier.
+    s = answer(s, { limit: 60, remaining: 33, resetMs: 1000 }, T + 5, T + 25);
+    expect(s).toMatchObject({ budget: 30, remaining: 30 });
+    s = answer(s, { limit: 60, remaining: 28, resetMs: 1000 }, T + 21, T + 30, 2);
+    expect(s).toMatchObject({ budget: 26, remaining: 28 });
+  });
+
+  it("grows when the window has turned: more remaining from a call sent after the lower answer arrived", () => {
+    let s = answer(initialBucket(options), { limit: 60, remaining: 2, resetMs: 1000 }, T, T + 20);
+    s = answer(s, { limit: 60, remaining: 59, resetMs: 2000 }, T + 30, T + 40, 1);
+    expect(s).toMatchObject({ budget: 58, remaining: 59 });
+    // remaining = limit − 1: this call opened the window, so its start is known to its round trip.
+    expect(s.start).toEqual({ lo: T + 30, hi: T + 40 });
+  });
+
+  it("each release spends one; a concurrency-refused call gives its unit back", () => {
+    let s = answer(initialBucket(options), { limit: 60, remaining: 10, resetMs: 1000 }, T, T + 10);
+    s = onRelease(onRelease(s));
+    expect(s.budget).toBe(8);
+    expect(onReturned(s).budget).toBe(9);
+  });
+
+  it("a concurrency report (limit 0, remaining 0) says nothing about the bucket", () => {
+    const s = answer(initialBucket(options), { limit: 60, remaining: 10, resetMs: 1000 }, T, T + 10);
+    expect(answer(s, { limit: 0, remaining: 0, resetMs: 1000 }, T + 20, T + 30)).toEqual(s);
+  });
+});
+
+describe("where a whole-second reset puts the window's end", () => {
+  it("up to 2 s early (rounded at Okta, then at the gateway) and 1 s late", () => {
+    expect(reportedEndInterval(3000, T, T + 50)).toEqual({ lo: T + 1000, hi: T + 3050 + 1000 });
+  });
+
+  it("reports of one window are intersected", () => {
+    let s = answer(initialBucket(options), { limit: 600, remaining: 50, resetMs: 10_000 }, T, T + 10);
+    // A second report, 700 ms later, says 9 s: (T+700+7000, T+710+10000] ∩ (T+8000, T+11010].
+    s = answer(s, { limit: 600, remaining: 40, resetMs: 9000 }, T + 700, T + 710);
+    expect(s.end).toEqual({ lo: T + 8000, hi: T + 10_710 });
+  });
+});
+
+describe("refills", () => {
+  const spent = () => {
+    const s = answer(initialBucket(options), { limit: 60, remaining: 0, resetMs: 2000 }, T, T + 10);
+    return s;
+  };
+
+  it("a spent bucket plans a probe inside the end interval, never past the latest reported reset", () => {
+    const s = spent();
+    expect(s.budget).toBe(0);
+    // end ∈ (T + 0, T + 3010], capped by the report T + 10 + 2000: bisect (T, T + 2010] → T + 1005.
+    expect(s.end).toEqual({ lo: T, hi: T + 3010 });
+    expect(s.reportedEnd).toBe(T + 2010);
+    expect(s.refillAt).toBe(T + 1005);
+  });
+
+  it("the refill releases one probe; its answer turns the window", () => {
+    let s = onRefill(spent(), T + 1005);
+    expect(s).toMatchObject({ budget: 1, probing: true, refilledAt: T + 1005 });
+    s = onRelease(s);
+    s = answer(s, { limit: 60, remaining: 59, resetMs: 2000 }, T + 1005, T + 1015);
+    expect(s).toMatchObject({ budget: 59, probing: false, refillAt: undefined });
+  });
+
+  it("a refused probe bounds the end from below, and the next probe waits for the top", () => {
+    let s = onRelease(onRefill(spent(), T + 1005));
+    s = onRefused(s, { limit: 60, remaining: 0, resetMs: 1000 }, { sentAt: T + 1005, receivedAt: T + 1015, inFlight: 0 });
+    expect(s.refusedProbes).toBe(1);
+    // (T, T + 3010] ∩ (T + 1005 − 1000, T + 1015 + 2000] ∩ [sent, ∞) = [T + 1005, T + 3010].
+    expect(s.end).toEqual({ lo: T + 1005, hi: T + 3010 });
+    // Top of the interval, capped by the earlier report's T + 2010.
+    expect(s.refillAt).toBe(T + 2010);
+  });
+
+  it("an answer to a call sent before the refill speaks of the old window: ignored", () => {
+    const s = onRefill(spent(), T + 1005);
+    expect(answer(s, { limit: 60, remaining: 0, resetMs: 1000 }, T + 900, T + 1010)).toEqual(s);
+  });
+
+  it("a spent bucket with nothing in flight always has a refill coming", () => {
+    const s = { ...spent(), refillAt: undefined };
+    expect(ensureRefill(s, T + 20, 1).refillAt).toBeUndefined();
+    expect(ensureRefill(s, T + 20, 0).refillAt).toBe(planRefill(s, T + 20));
+  });
+});
+
+describe("429s", () => {
+  const paced = () => answer(initialBucket(options), { limit: 600, remaining: 5, resetMs: 60_000 }, T, T + 10);
+
+  it("a 429 that agrees with the window holds the bucket; the refill never waits past the 429's reset", () => {
+    let s = onRelease(onRelease(onRelease(onRelease(onRelease(paced())))));
+    s = onRefused(s, { limit: 600, remaining: 0, resetMs: 59_000 }, { sentAt: T + 900, receivedAt: T + 910, inFlight: 0 });
+    expect(s).toMatchObject({ budget: 0, held: true, remaining: 0, refusedUntil: T + 59_910 });
+    expect(s.refillAt).toBeLessThanOrEqual(T + 59_910);
+  });
+
+  it("a late 200 with a 60 s reset does not move a refill past the 429's 2 s reset", () => {
+    let s = onRelease(onRelease(onRelease(onRelease(onRelease(paced())))));
+    s = onRefused(s, { limit: 600, remaining: 0, resetMs: 2000 }, { sentAt: T + 900, receivedAt: T + 910, inFlight: 1 });
+    const before = s.refillAt ?? 0;
+    expect(before).toBeLessThanOrEqual(T + 2910);
+    // A call sent before the 429 answers 200 a moment later, reporting the 60 s window.
+    s = answer(s, { limit: 600, remaining: 0, resetMs: 59_000 }, T + 905, T + 950);
+    expect(s.refillAt).toBeLessThanOrEqual(T + 2910);
+  });
+
+  it("Retry-After is the server's word: the probe waits exactly that long", () => {
+    const s = onRefused(paced(), { retryAfterMs: 7000 }, { sentAt: T + 20, receivedAt: T + 30, inFlight: 0 });
+    expect(s.refillAt).toBe(T + 7030);
+  });
+
+  it("a 429 while we believed in budget (an injected one) probes again soon, not at its reset", () => {
+    const s = onRefused(paced(), { limit: 600, remaining: 0, resetMs: 2000 }, { sentAt: T + 20, receivedAt: T + 30, inFlight: 0 });
+    // Probe step: 1000 / 100 = 10 ms (no window length learnt yet), doubled for none refused yet → 10 ms.
+    expect(s.refillAt).toBe(T + 30 + 10);
+    // The window we knew is kept: the probe's answer will tell whether budget is left.
+    expect(s.remaining).toBe(5);
+    const probe = onRelease(onRefill(s, T + 40));
+    const after = answer(probe, { limit: 600, remaining: 3, resetMs: 59_000 }, T + 40, T + 50);
+    expect(after).toMatchObject({ held: false, budget: 3 });
+  });
+});
+
+describe("the window's length, learnt across windows", () => {
+  it("a window we opened, and the turn that followed, bound its length", () => {
+    // Our call opened the window: remaining = limit − 1, sent T, answered T + 10.
+    let s = answer(initialBucket(options), { limit: 60, remaining: 59, resetMs: 1000 }, T, T + 10);
+    expect(s.start).toEqual({ lo: T, hi: T + 10 });
+    s = { ...s, ...answer(s, { limit: 60, remaining: 0, resetMs: 1000 }, T + 500, T + 510) };
+    // The next window turns with an answer received at T + 1020: W ≤ 1020 − T.
+    s = answer(onRefill(s, T + 1005), { limit: 60, remaining: 59, resetMs: 1000 }, T + 1005, T + 1020);
+    expect(s.windowMs?.hi).toBeLessThanOrEqual(1020);
+    expect(s.start).toEqual({ lo: T + 1005, hi: T + 1020 });
+    // The end follows: start + W, within [T + 1005 + W.lo, T + 1020 + W.hi].
+    expect(s.end?.hi).toBeLessThanOrEqual(T + 1020 + 1020);
+  });
+});
+
+describe("the concurrency cap", () => {
+  it("a concurrency 429 is limit 0 and remaining 0 (okta-api.md §3)", () => {
+    expect(isConcurrencyRefusal({ limit: 0, remaining: 0 })).toBe(true);
+    expect(isConcurrencyRefusal({ limit: 600, remaining: 0 })).toBe(false);
+  });
+
+  it("falls by a quarter once per round, and climbs by one per cap of successes", () => {
+    let c = initialConcurrency(100);
+    c = onConcurrencyRefused(c, T, T + 300);
+    expect(c.cap).toBe(75);
+    // Refusals of calls sent before the cut are the same news.
+    expect(onConcurrencyRefused(c, T + 100, T + 310).cap).toBe(75);
+    c = onConcurrencyRefused(c, T + 301, T + 600);
+    expect(c.cap).toBe(56);
+    for (let i = 0; i < 55; i++) c = onCallSucceeded(c);
+    expect(c.cap).toBe(56);
+    c = onCallSucceeded(c);
+    expect(c.cap).toBe(57);
+  });
+
+  it("never below one nor above the maximum", () => {
+    let c = initialConcurrency(2);
+    for (let i = 0; i < 5; i++) c = onConcurrencyRefused(c, T + i * 10, T + i * 10 + 5);
+    expect(c.cap).toBe(1);
+    for (let i = 0; i < 10; i++) c = onCallSucceeded(c);
+    expect(c.cap).toBe(2);
+  });
+});
