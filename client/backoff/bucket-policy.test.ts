@@ -114,7 +114,11 @@ describe("refills", () => {
 
   it("a refused probe bounds the end from below, and the next probe waits for the top", () => {
     let s = onRelease(onRefill(spent(), T + 1005));
-    s = onRefused(s, { limit: 60, remaining: 0, resetMs: 1000 }, { sentAt: T + 1005, receivedAt: T + 1015, inFlight: 0 });
+    s = onRefused(
+      s,
+      { limit: 60, remaining: 0, resetMs: 1000 },
+      { sentAt: T + 1005, receivedAt: T + 1015, inFlight: 0 },
+    );
     expect(s.refusedProbes).toBe(1);
     // (T, T + 3010] ∩ (T + 1005 − 1000, T + 1015 + 2000] ∩ [sent, ∞) = [T + 1005, T + 3010].
     expect(s.end).toEqual({ lo: T + 1005, hi: T + 3010 });
@@ -135,18 +139,27 @@ describe("refills", () => {
 });
 
 describe("429s", () => {
-  const paced = () => answer(initialBucket(options), { limit: 600, remaining: 5, resetMs: 60_000 }, T, T + 10);
+  const paced = () =>
+    answer(initialBucket(options), { limit: 600, remaining: 5, resetMs: 60_000 }, T, T + 10);
 
   it("a 429 that agrees with the window holds the bucket; the refill never waits past the 429's reset", () => {
     let s = onRelease(onRelease(onRelease(onRelease(onRelease(paced())))));
-    s = onRefused(s, { limit: 600, remaining: 0, resetMs: 59_000 }, { sentAt: T + 900, receivedAt: T + 910, inFlight: 0 });
-    expect(s).toMatchObject({ budget: 0, held: true, remaining: 0, refusedUntil: T + 59_910 });
+    s = onRefused(
+      s,
+      { limit: 600, remaining: 0, resetMs: 59_000 },
+      { sentAt: T + 900, receivedAt: T + 910, inFlight: 0 },
+    );
+    expect(s).toMatchObject({ budget: 0, held: true, remaining: 5, refusedUntil: T + 59_910 });
     expect(s.refillAt).toBeLessThanOrEqual(T + 59_910);
   });
 
   it("a late 200 with a 60 s reset does not move a refill past the 429's 2 s reset", () => {
     let s = onRelease(onRelease(onRelease(onRelease(onRelease(paced())))));
-    s = onRefused(s, { limit: 600, remaining: 0, resetMs: 2000 }, { sentAt: T + 900, receivedAt: T + 910, inFlight: 1 });
+    s = onRefused(
+      s,
+      { limit: 600, remaining: 0, resetMs: 2000 },
+      { sentAt: T + 900, receivedAt: T + 910, inFlight: 1 },
+    );
     const before = s.refillAt ?? 0;
     expect(before).toBeLessThanOrEqual(T + 2910);
     // A call sent before the 429 answers 200 a moment later, reporting the 60 s window.
@@ -160,7 +173,11 @@ describe("429s", () => {
   });
 
   it("a 429 while we believed in budget (an injected one) probes again soon, not at its reset", () => {
-    const s = onRefused(paced(), { limit: 600, remaining: 0, resetMs: 2000 }, { sentAt: T + 20, receivedAt: T + 30, inFlight: 0 });
+    const s = onRefused(
+      paced(),
+      { limit: 600, remaining: 0, resetMs: 2000 },
+      { sentAt: T + 20, receivedAt: T + 30, inFlight: 0 },
+    );
     // Probe step: 1000 / 100 = 10 ms (no window length learnt yet), doubled for none refused yet → 10 ms.
     expect(s.refillAt).toBe(T + 30 + 10);
     // The window we knew is kept: the probe's answer will tell whether budget is left.

@@ -21,7 +21,8 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  *    it is wide, its top once narrow); the probe's answer turns the window or tells us it has not.
  *    One refused probe a window, then the top. A refill never waits past the latest reset the
  *    server reported, nor past the reset of the last 429: nothing seen later moves it further.
- * 5. A 429 empties the bucket until its own reset. A concurrency 429 (limit 0, remaining 0,
+ * 5. A 429 holds the bucket until its own reset (a probe may go sooner when the 429 contradicts
+ *    the budget we knew: an injected 429, or another client's spend). A concurrency 429 (limit 0, remaining 0,
  *    okta-api.md §3) is about calls in flight, not this bucket: see `concurrency-policy.ts`.
  * 6. Far above what could be in flight there is nothing to pace (`free`); shared buckets never are.
  */
@@ -55,6 +56,9 @@ export interface BucketState {
   probing: boolean;
   /** Probes refused in this window (one, then wait for the top). */
   refusedProbes: number;
+  /** When the last refused probe was sent: any reset the server reported before it was early. */
+  refusedProbeAt?: number;
+
   /** When a spent bucket releases its next probe. */
   refillAt?: number;
   /** When the budget was last refilled: answers to calls sent earlier are stale. */
@@ -139,6 +143,8 @@ export function onAnswer(
     next.end = reportEnd;
     next.refusedUntil = undefined;
     next.refusedProbes = 0;
+    next.refusedProbeAt = undefined;
+
     // This call opened the window when it spent the window's first unit.
     next.start =
       limit !== undefined && report.remaining === limit - 1 ? { lo: sentAt, hi: receivedAt } : undefined;
@@ -202,6 +208,7 @@ export function onRefused(
     probing: false,
     refusedUntil: receivedAt + waitMs,
     refusedProbes: state.refusedProbes + (probe ? 1 : 0),
+    refusedProbeAt: probe ? sentAt : state.refusedProbeAt,
   };
   if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;
   const reportEnd =
@@ -210,8 +217,8 @@ export function onRefused(
   const unexpected = state.budget === null ? state.mode === "free" : state.budget > 0 && !probe;
   const agrees = unexpected ? undefined : state.end ? intersect(state.end, reportEnd) : reportEnd;
   if (agrees) {
-    next.remaining = 0;
-    next.remainingAt = receivedAt;
+    // `remaining` stays the last answer's: a probe's answer then tells a turned window (more) from
+    // an injected refusal in the same one (less), and neither is mistaken for the other.
     // The window was still open when the call arrived, at or after it was sent.
     next.end = intersect(agrees, { lo: sentAt, hi: Number.POSITIVE_INFINITY }) ?? agrees;
     if (probe && state.start) {
@@ -244,7 +251,11 @@ function probeStep(state: BucketState): number {
 
 /** When a spent bucket should release its next probe (never before `now`). */
 export function planRefill(state: BucketState, now: number): number {
-  const caps = [state.reportedEnd, state.refusedUntil].filter((t): t is number => t !== undefined);
+  // A reset the server reported before a probe that was then refused has proven early.
+  const proven = state.refusedProbeAt ?? Number.NEGATIVE_INFINITY;
+  const caps = [state.reportedEnd, state.refusedUntil].filter(
+    (t): t is number => t !== undefined && t > proven,
+  );
   const latest = caps.length > 0 ? Math.min(...caps) : now + UNKNOWN_RESET_MS;
   let at = latest;
   const end = state.end;
@@ -254,7 +265,8 @@ export function planRefill(state: BucketState, now: number): number {
     // Bisect while the edge is uncertain, once a window; then its top.
     at = hi - lo > probeStep(state) && state.refusedProbes === 0 ? (lo + hi) / 2 : hi;
   }
-  const earliest = state.refusedProbes > 0 ? now + probeStep(state) : now;
+  // After refused probes, wait longer each time: the edge is later than we thought.
+  const earliest = state.refusedProbes > 0 ? now + probeStep(state) * 2 ** (state.refusedProbes - 1) : now;
   return Math.max(earliest, Math.round(at));
 }
 

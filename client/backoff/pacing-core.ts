@@ -160,7 +160,8 @@ export class PacingCore {
       if (reported) return;
       reported = true;
       this.inFlight--;
-      bucket.inFlight--;
+      // Its bucket may have merged into another meanwhile, taking its count along.
+      this.bucket(waiting.declared).inFlight--;
       this.learn(waiting.declared, step, outcome);
       this.dispatch();
     };

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { inspectResult } from "./result-signal.js";
 import {
+  type AttemptHistory,
   backoffDelay,
   classifyError,
   classifyResult,
   type Failure,
   isRetryable,
+  retryStep,
   toolSafety,
 } from "./retry-policy.js";
 
@@ -136,5 +138,79 @@ describe("backoff with full jitter", () => {
     expect(backoffDelay(3, { baseMs: 100, capMs: 10_000 }, () => 0.5)).toBe(400);
     expect(backoffDelay(20, { baseMs: 100, capMs: 10_000 }, () => 0.5)).toBe(5000);
     expect(backoffDelay(5, { baseMs: 100, capMs: 10_000 }, () => 0)).toBe(0);
+  });
+});
+
+describe("the retry step (a delay, or why not)", () => {
+  const T = 1_000_000;
+  const at = (failures: number, now: number, extra: Partial<AttemptHistory> = {}): AttemptHistory => ({
+    failures,
+    sameKind: failures,
+    rateLimited: 0,
+    firstSentAt: T,
+    now,
+    ...extra,
+  });
+  const noJitter = () => 0.5;
+
+  it("a 429 waits for the server's reset and holds the bucket; 429s are not counted against `retries`", () => {
+    const step = retryStep(
+      { kind: "rate_limited", waitMs: 2000 },
+      READ,
+      at(20, T + 100, { rateLimited: 20 }),
+      {},
+      noJitter,
+    );
+    expect(step).toEqual({ retry: true, delayMs: 2000, holdsBucket: true });
+  });
+
+  it("one deadline from the first send, not from entering the queue", () => {
+    // First sent at T; now T + 119 s; a 2 s wait would end past the 120 s deadline.
+    const step = retryStep(
+      { kind: "rate_limited", waitMs: 2000 },
+      READ,
+      at(3, T + 119_000, { rateLimited: 3 }),
+    );
+    expect(step).toMatchObject({ retry: false, why: expect.stringContaining("deadline") });
+  });
+
+  it("a concurrency 429 backs off (jittered) instead of waiting for Okta's estimated reset", () => {
+    const step = retryStep(
+      { kind: "rate_limited", waitMs: 1000, concurrency: true },
+      READ,
+      at(1, T),
+      {},
+      noJitter,
+    );
+    // Full jitter: 0.5 × min(20 s, 250 ms · 2^0) = 125 ms.
+    expect(step).toEqual({ retry: true, delayMs: 125, holdsBucket: false });
+  });
+
+  it("a server wait above maxWaitMs fails fast", () => {
+    const step = retryStep({ kind: "rate_limited", waitMs: 90_000 }, READ, at(1, T));
+    expect(step).toMatchObject({ retry: false, why: expect.stringContaining("maxWaitMs") });
+  });
+
+  it("a refused connection: two quick retries for a read, none for a write", () => {
+    expect(retryStep({ kind: "refused" }, READ, at(2, T), {}, noJitter)).toMatchObject({ retry: true });
+    expect(retryStep({ kind: "refused" }, READ, at(3, T))).toMatchObject({ retry: false });
+    expect(retryStep({ kind: "refused" }, WRITE, at(1, T))).toMatchObject({ retry: false });
+  });
+
+  it("a timed-out read is retried once (it may be slow, not lost)", () => {
+    expect(retryStep({ kind: "lost", reason: "timeout" }, READ, at(1, T), {}, noJitter)).toMatchObject({
+      retry: true,
+    });
+    expect(retryStep({ kind: "lost", reason: "timeout" }, READ, at(2, T))).toMatchObject({ retry: false });
+  });
+
+  it("retries: 0 turns every retry off, 429s included; other failures count against `retries`", () => {
+    expect(retryStep({ kind: "rate_limited", waitMs: 10 }, READ, at(1, T), { retries: 0 })).toMatchObject({
+      retry: false,
+    });
+    expect(retryStep({ kind: "unavailable", status: 503 }, READ, at(3, T), { retries: 2 })).toMatchObject({
+      retry: false,
+      why: "2 retries exhausted",
+    });
   });
 });

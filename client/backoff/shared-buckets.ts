@@ -27,6 +27,8 @@ export class SharedBuckets {
   private readonly recent = new Map<string, LastAnswer[]>();
   private readonly agree = new Map<string, { count: number; lastFrom: string }>();
   private readonly breaks = new Map<string, number>();
+  /** When each bucket was first seen. */
+  private readonly order = new Map<string, number>();
 
   constructor(private readonly evidence = 8) {}
 
@@ -50,6 +52,7 @@ export class SharedBuckets {
   ): { merged: string; into: string } | undefined {
     if (report?.remaining === undefined || !report.limit) return undefined;
     const self = this.resolve(bucket);
+    if (!this.order.has(self)) this.order.set(self, this.order.size);
     const answer = {
       remaining: report.remaining,
       limit: report.limit,
@@ -78,16 +81,26 @@ export class SharedBuckets {
       this.agree.set(pair, { count, lastFrom: self });
       if (count >= this.evidence && !merged) {
         // The older bucket (first seen) keeps its name, so its queue and state carry on.
-        this.alias.set(self, other);
-        merged = { merged: self, into: other };
+        const [into, from] =
+          (this.order.get(other) ?? 0) <= (this.order.get(self) ?? 0) ? [other, self] : [self, other];
+        this.alias.set(from, into);
+        merged = { merged: from, into };
       }
     }
-    const home = merged ? merged.into : self;
-    const list = this.recent.get(home) ?? [];
+    const list = this.recent.get(self) ?? [];
     list.push(answer);
     if (list.length > 64) list.shift();
-    this.recent.set(home, list);
-    if (merged) this.recent.delete(merged.merged);
+    this.recent.set(self, list);
+    if (merged) {
+      const into = this.recent.get(merged.into) ?? [];
+      this.recent.set(
+        merged.into,
+        [...into, ...(this.recent.get(merged.merged) ?? [])]
+          .sort((a, b) => a.receivedAt - b.receivedAt)
+          .slice(-64),
+      );
+      this.recent.delete(merged.merged);
+    }
     return merged;
   }
 }

@@ -57,13 +57,15 @@ export function matrixCells(): MatrixCell[] {
         name: `${shape.window} reset ${rounding}`,
         targets: { ratio: shape.ratio, share429: strict ? 0.002 : 0.05 },
       });
+      // Processes that share the budget without the shared (Redis) limiter: each sees the others
+      // only in the counts the server reports, so a window's first burst overlaps.
       for (const workers of [2, 4])
         cells.push({
           ...base,
           name: `${shape.window} reset ${rounding}, ${workers} workers`,
           concurrency: 16 / workers,
           workers,
-          targets: { ratio: 1.1, share429: 0.05 },
+          targets: { ratio: 1.1, share429: strict ? 0.03 : 0.2 },
         });
     }
     cells.push({
