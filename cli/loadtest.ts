@@ -109,7 +109,13 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
         )}\n`,
       );
     if (options.html) await writeFile(options.html, reportHtml(reports));
-    return 0;
+    // `none` (no retries) is there to show what 429s cost; the others must audit everyone.
+    const incomplete = reports.filter((r) => r.strategy !== "none" && (!r.complete || r.failed > 0));
+    for (const r of incomplete)
+      process.stderr.write(
+        `paceline: ${r.strategy}: the audit is incomplete (${r.usersAudited} of ${r.users} users audited, ${r.failed} calls failed)\n`,
+      );
+    return incomplete.length > 0 ? 1 : 0;
   } finally {
     await stopRedis?.();
   }

@@ -59,6 +59,8 @@ export interface ClientStats {
   /** Milliseconds spent waiting for budget or backing off, summed over calls. */
   waitedMs: number;
   pages: number;
+  /** Calls allowed in flight now: `maxConcurrent`, lowered while the server refuses for concurrency. */
+  concurrencyCap: number;
 }
 
 export interface Drained<T> {
@@ -95,6 +97,7 @@ export class PacedClient extends TypedEmitter {
     rateLimited: 0,
     waitedMs: 0,
     pages: 0,
+    concurrencyCap: 0,
   };
   readonly openai: OpenAIAdapter;
   private connection?: TrackedConnection;
@@ -325,7 +328,11 @@ export class PacedClient extends TypedEmitter {
   }
 
   stats(): ClientStats {
-    return { ...this.counters, waitedMs: Math.round(this.counters.waitedMs) };
+    return {
+      ...this.counters,
+      waitedMs: Math.round(this.counters.waitedMs),
+      concurrencyCap: this.limiter.concurrencyCap,
+    };
   }
 
   async close(): Promise<void> {

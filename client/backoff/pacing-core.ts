@@ -195,7 +195,9 @@ export class PacingCore {
       }
     } else if (step === "refused" && exchange) {
       bucket.state = onRefused(bucket.state, outcome?.signal, exchange);
-    } else if (step === "concurrency-refused") {
+    } else if (step === "concurrency-refused" || step === "unanswered") {
+      // Refused before the server counted it, or no answer at all: its budget unit comes back
+      // (for a connection that broke mid-call, at worst one unit too many).
       bucket.state = onReturned(bucket.state);
     }
     this.options.onPolicy?.({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now() });

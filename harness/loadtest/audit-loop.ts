@@ -83,6 +83,12 @@ export async function runAuditLoop(options: LoopOptions): Promise<LoopResult> {
   const call = (tool: string, userId: string) => {
     pending++;
     void limit(async () => {
+      // Once a call has failed for good (the server is gone), the rest are not worth sending.
+      if (failure) {
+        pending--;
+        drained?.();
+        return;
+      }
       inFlight++;
       peakInFlight = Math.max(peakInFlight, inFlight);
       const t0 = performance.now();
@@ -118,6 +124,7 @@ export async function runAuditLoop(options: LoopOptions): Promise<LoopResult> {
     for await (const user of client.paginate<{ id: string }>("list_all_okta_users", {
       limit: options.pageSize,
     })) {
+      if (failure) break;
       const mine = !options.worker || position % options.worker.of === options.worker.index;
       position++;
       if (!mine) continue;

@@ -1,8 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { systemClock } from "../fake-okta/clock.js";
+import type { JournalEntry } from "../fake-okta/journal.js";
 import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
-import { buildOrg } from "../fake-okta/seed.js";
 import { type Harness, startHarness } from "../start.js";
 import { type LoopResult, runAuditLoop, type Strategy } from "./audit-loop.js";
 import { type Bound, lowerBound } from "./lower-bound.js";
@@ -69,13 +68,8 @@ export async function runLoadtest(options: LoadtestOptions): Promise<StrategyRep
   const reports: StrategyReport[] = [];
   try {
     for (const strategy of options.strategies) {
-      if (harness) {
-        // A fresh org, fresh windows and an empty journal for each strategy.
-        harness.okta.state.org = buildOrg(fixture);
-        harness.okta.state.limiter = new RateLimiter(options.limits, systemClock);
-        harness.okta.state.journal.clear();
-        if (options.faults) harness.okta.state.faults.install(options.faults as never);
-      }
+      // A fresh org, fresh windows and an empty journal for each strategy, through the admin API.
+      if (harness) await resetFake(harness.okta.adminUrl, fixture, options.limits, options.faults);
       const mcpUrl = options.mcpUrl ?? harness?.gateway.mcpUrl ?? "";
       const started = performance.now();
       const results =
@@ -110,7 +104,8 @@ export async function runLoadtest(options: LoadtestOptions): Promise<StrategyRep
               }),
             ];
       const timeMs = Math.round(performance.now() - started);
-      reports.push(summarise(strategy, results, timeMs, options, harness));
+      const journal = harness ? await readJournal(harness.okta.adminUrl) : undefined;
+      reports.push(summarise(strategy, results, timeMs, options, journal));
     }
   } finally {
     await harness?.close();
@@ -123,13 +118,13 @@ function summarise(
   results: LoopResult[],
   timeMs: number,
   options: LoadtestOptions,
-  harness?: Harness,
+  served?: JournalEntry[],
 ): StrategyReport {
   const sum = (pick: (r: LoopResult) => number) => results.reduce((total, r) => total + pick(r), 0);
   const users = sum((r) => r.usersListed);
-  const journal = harness?.okta.state.journal.list() ?? [];
-  const served429 = harness ? journal.filter((e) => e.status === 429).length : sum((r) => r.rateLimited);
-  const attempts = harness ? journal.length : sum((r) => r.attempts);
+  const journal = served ?? [];
+  const served429 = served ? journal.filter((e) => e.status === 429).length : sum((r) => r.rateLimited);
+  const attempts = served ? journal.length : sum((r) => r.attempts);
   const bound = boundFor(options, users, Math.max(1, Math.min(...results.map((r) => r.minCallMs))));
   const slots = Math.max(...results.map((r) => r.timeline.ok.length), 0);
   const add = (key: "ok" | "limited") =>
@@ -198,7 +193,29 @@ export function boundFor(
   });
 }
 
-function windowUse(journal: ReturnType<Harness["okta"]["state"]["journal"]["list"]>): WindowUse[] {
+async function admin(url: string, method: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+  return response.status === 204 ? undefined : response.json();
+}
+
+async function resetFake(adminUrl: string, fixture: unknown, limits: RateLimitConfig, faults: unknown) {
+  await admin(`${adminUrl}/reset`, "POST", fixture);
+  await admin(`${adminUrl}/limits`, "PUT", limits);
+  if (faults) await admin(`${adminUrl}/faults`, "PUT", faults);
+  else await admin(`${adminUrl}/faults`, "DELETE");
+  await admin(`${adminUrl}/journal`, "DELETE");
+}
+
+async function readJournal(adminUrl: string): Promise<JournalEntry[]> {
+  return ((await admin(`${adminUrl}/journal`, "GET")) as { entries: JournalEntry[] }).entries;
+}
+
+function windowUse(journal: JournalEntry[]): WindowUse[] {
   const byBucket = new Map<string, Map<number, { used: number; limit: number }>>();
   for (const entry of journal) {
     if (!entry.rateLimit || entry.bucket === "unlimited" || entry.bucket === "concurrency") continue;
@@ -220,11 +237,7 @@ function windowUse(journal: ReturnType<Harness["okta"]["state"]["journal"]["list
 }
 
 /** The lowest remaining budget the fake Okta reported in each time slot (its busiest bucket). */
-function remainingTimeline(
-  journal: ReturnType<Harness["okta"]["state"]["journal"]["list"]>,
-  slots: number,
-  slotMs: number,
-): (number | null)[] {
+function remainingTimeline(journal: JournalEntry[], slots: number, slotMs: number): (number | null)[] {
   if (journal.length === 0) return [];
   const start = journal[0]?.startedAt ?? 0;
   const series: (number | null)[] = Array.from({ length: slots }, () => null);
