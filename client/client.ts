@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CallToolResult, Client, Tool } from "@modelcontextprotocol/client";
-import { BucketLimiter, type LimiterOptions } from "./backoff/bucket-limiter.js";
+import pRetry from "p-retry";
+import { BucketLimiter, type LimiterOptions, type Ticket } from "./backoff/bucket-limiter.js";
 import { inspectResult } from "./backoff/result-signal.js";
 import {
   classifyError,
@@ -81,6 +82,18 @@ function serverName(url: string): string {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** One failed attempt, carried through p-retry to the retry step. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly failure: Failure,
+    readonly receivedAt: number,
+    readonly result: CallToolResult | undefined,
+    readonly thrown: unknown,
+  ) {
+    super(`attempt failed: ${failure.kind}`);
+  }
+}
 
 /**
  * An MCP client for rate-limited gateways: every call is paced by its bucket's budget, retried
@@ -173,78 +186,107 @@ export class PacedClient extends TypedEmitter {
     const kinds = new Map<string, number>();
     let failures = 0;
 
-    for (;;) {
-      const facts: CallFacts = {};
-      let sentAt = 0;
-      const attempt = await this.limiter.schedule(declared, async (ticket) => {
-        sentAt = Date.now();
+    const attemptOnce = async (): Promise<CallToolResult> => {
+      const attempt = await this.limiter.schedule(declared, (ticket) => {
+        const sentAt = Date.now();
         firstSentAt ??= sentAt;
-        this.counters.attempts++;
         // One deadline for the whole call: an attempt never runs past it.
         const timeout = Math.max(1, Math.min(timeoutMs, firstSentAt + deadlineMs - sentAt));
-        let result: CallToolResult | undefined;
-        let thrown: unknown;
-        try {
-          result = (await this.connection?.track(facts, () =>
-            this.client.callTool({ name, arguments: args }, { timeout, ...(signal ? { signal } : {}) }),
-          )) as CallToolResult;
-        } catch (error) {
-          thrown = error;
-        }
-        const receivedAt = Date.now();
-        const inspection = result ? inspectResult(result, receivedAt) : undefined;
-        const report = inspection ? { ...inspection.signal, ...facts.signal } : facts.signal;
-        const failure = result
-          ? classifyResult(inspection ?? {}, result.isError === true)
-          : classifyError(thrown, facts);
-        const outcome = {
-          sentAt,
-          receivedAt,
-          signal: report && Object.keys(report).length > 0 ? report : undefined,
-        };
-        if (failure?.kind === "rate_limited") {
-          this.counters.rateLimited++;
-          this.emit("rateLimited", {
-            tool: name,
-            bucket: ticket.bucket,
-            retryAfterMs: failure.waitMs,
-            via: result ? "result" : "http",
-          });
-          if (failure.concurrency) ticket.concurrencyRefused(outcome);
-          else ticket.refused(outcome);
-        } else if (result || facts.httpStatus !== undefined) ticket.answered(outcome);
-        else ticket.unanswered();
-        return { result, thrown, failure, receivedAt };
+        return this.sendOnce(ticket, name, args, { timeout, ...(signal ? { signal } : {}) });
       });
       const { result, thrown, failure, receivedAt } = attempt;
       if (!failure) {
         if (result) return result;
         throw thrown;
       }
-      failures++;
-      const kind = failure.kind === "rate_limited" && failure.concurrency ? "concurrency" : failure.kind;
-      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-      const step = retryStep(
-        failure,
-        safety,
-        {
-          failures,
-          sameKind: kinds.get(kind) ?? 0,
-          rateLimited: (kinds.get("rate_limited") ?? 0) + (kinds.get("concurrency") ?? 0),
-          firstSentAt: firstSentAt ?? receivedAt,
-          now: receivedAt,
+      throw new AttemptFailure(failure, receivedAt, result, thrown);
+    };
+
+    let gaveUp: string | undefined;
+    try {
+      // p-retry runs the attempts and honours the signal; paceline's retry step decides what and how long.
+      return await pRetry(attemptOnce, {
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: 0,
+        maxTimeout: 0,
+        ...(signal ? { signal } : {}),
+        shouldRetry: async ({ error }) => {
+          if (!(error instanceof AttemptFailure)) return false;
+          const { failure, receivedAt } = error;
+          failures++;
+          const kind = failure.kind === "rate_limited" && failure.concurrency ? "concurrency" : failure.kind;
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+          const step = retryStep(
+            failure,
+            safety,
+            {
+              failures,
+              sameKind: kinds.get(kind) ?? 0,
+              rateLimited: (kinds.get("rate_limited") ?? 0) + (kinds.get("concurrency") ?? 0),
+              firstSentAt: firstSentAt ?? receivedAt,
+              now: receivedAt,
+            },
+            this.options.retry,
+          );
+          if (!step.retry) {
+            gaveUp = step.why;
+            return false;
+          }
+          this.counters.retries++;
+          this.emit("retry", { tool: name, attempt: failures, delayMs: step.delayMs, reason: failure.kind });
+          // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
+          if (step.holdsBucket && this.limiter.pacing) return true;
+          const started = performance.now();
+          await sleep(step.delayMs, undefined, signal ? { signal } : undefined);
+          this.counters.waitedMs += performance.now() - started;
+          return true;
         },
-        this.options.retry,
-      );
-      if (!step.retry) return this.giveUp(name, failure, step.why, result, thrown);
-      this.counters.retries++;
-      this.emit("retry", { tool: name, attempt: failures, delayMs: step.delayMs, reason: failure.kind });
-      // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
-      if (step.holdsBucket && this.limiter.pacing) continue;
-      const started = performance.now();
-      await sleep(step.delayMs, undefined, signal ? { signal } : undefined);
-      this.counters.waitedMs += performance.now() - started;
+      });
+    } catch (error) {
+      if (!(error instanceof AttemptFailure)) throw error;
+      return this.giveUp(name, error.failure, gaveUp ?? "not retried", error.result, error.thrown);
     }
+  }
+
+  /** One attempt on the wire: its outcome classified, and reported to the limiter on its ticket. */
+  private async sendOnce(
+    ticket: Ticket,
+    name: string,
+    args: Record<string, unknown>,
+    requestOptions: { timeout: number; signal?: AbortSignal },
+  ): Promise<{ result?: CallToolResult; thrown?: unknown; failure?: Failure; receivedAt: number }> {
+    const facts: CallFacts = {};
+    const sentAt = Date.now();
+    this.counters.attempts++;
+    let result: CallToolResult | undefined;
+    let thrown: unknown;
+    try {
+      result = (await this.connection?.track(facts, () =>
+        this.client.callTool({ name, arguments: args }, requestOptions),
+      )) as CallToolResult;
+    } catch (error) {
+      thrown = error;
+    }
+    const receivedAt = Date.now();
+    const inspection = result ? inspectResult(result, receivedAt) : undefined;
+    const report = inspection ? { ...inspection.signal, ...facts.signal } : facts.signal;
+    const failure = result
+      ? classifyResult(inspection ?? {}, result.isError === true)
+      : classifyError(thrown, facts);
+    const outcome = {
+      sentAt,
+      receivedAt,
+      signal: report && Object.keys(report).length > 0 ? report : undefined,
+    };
+    if (failure?.kind === "rate_limited") {
+      this.counters.rateLimited++;
+      const via = result ? "result" : "http";
+      this.emit("rateLimited", { tool: name, bucket: ticket.bucket, retryAfterMs: failure.waitMs, via });
+      if (failure.concurrency) ticket.concurrencyRefused(outcome);
+      else ticket.refused(outcome);
+    } else if (result || facts.httpStatus !== undefined) ticket.answered(outcome);
+    else ticket.unanswered();
+    return { result, thrown, failure, receivedAt };
   }
 
   /** The last attempt's result or error, as the caller should see it. */

@@ -1,7 +1,7 @@
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import type { BucketState } from "./bucket-policy.js";
-import { type Outcome, PacingCore, type PolicyStep, type Ticket } from "./pacing-core.js";
+import { PacingCore, type PolicyStep, type Ticket } from "./pacing-core.js";
 
 /**
  * The pacing core in real time, and (with `redis`) bottleneck's shared store as a second gate so
@@ -33,6 +33,11 @@ export interface LimiterOptions {
   pacing?: boolean;
   /** Learn from the answers which tools spend one budget (default true). */
   learnBuckets?: boolean;
+  /**
+   * Pace every bucket from its budget, however large (default false: a bucket far above what
+   * could be in flight skips the queue). Shared (Redis) buckets are always paced.
+   */
+  alwaysPace?: boolean;
   /** Sees each policy step of each bucket (for tracing and debugging). */
   onPolicy?: (event: { bucket: string; step: PolicyStep; state: BucketState; at: number }) => void;
 }
@@ -66,7 +71,7 @@ export class BucketLimiter {
         pacing: options.pacing ?? true,
         learnBuckets: options.learnBuckets ?? true,
         // Shared buckets stay paced: one process lifting the cap would lift it for all.
-        freeAbove: options.redis ? Number.POSITIVE_INFINITY : undefined,
+        freeAbove: options.redis || options.alwaysPace ? Number.POSITIVE_INFINITY : undefined,
         onPolicy: (event) => {
           options.onPolicy?.(event);
           if (this.connection) void this.share(event.bucket, event.step, event.state);

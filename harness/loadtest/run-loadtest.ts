@@ -203,7 +203,13 @@ async function admin(url: string, method: string, body?: unknown): Promise<unkno
   return response.status === 204 ? undefined : response.json();
 }
 
-async function resetFake(adminUrl: string, fixture: unknown, limits: RateLimitConfig, faults: unknown) {
+/** A fresh org, fresh windows, the faults (or none) and an empty journal, through the admin API. */
+export async function resetFake(
+  adminUrl: string,
+  fixture: unknown,
+  limits: RateLimitConfig,
+  faults: unknown,
+) {
   await admin(`${adminUrl}/reset`, "POST", fixture);
   await admin(`${adminUrl}/limits`, "PUT", limits);
   if (faults) await admin(`${adminUrl}/faults`, "PUT", faults);
@@ -211,7 +217,7 @@ async function resetFake(adminUrl: string, fixture: unknown, limits: RateLimitCo
   await admin(`${adminUrl}/journal`, "DELETE");
 }
 
-async function readJournal(adminUrl: string): Promise<JournalEntry[]> {
+export async function readJournal(adminUrl: string): Promise<JournalEntry[]> {
   return ((await admin(`${adminUrl}/journal`, "GET")) as { entries: JournalEntry[] }).entries;
 }
 

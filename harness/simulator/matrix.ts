@@ -109,11 +109,11 @@ export function matrixCells(): MatrixCell[] {
 export function runCell(cell: MatrixCell): CellResult {
   const outcome = simulateAudit(cell);
   // A storm's T* is the bound on what it leaves of the budget.
-  const ratio = cell.stormShare
-    ? outcome.timeMs /
-      auditBound({ ...cell, limits: stormedLimits(cell.limits, cell.stormShare) }).lowerBoundMs
-    : outcome.ratio;
-  const result = { ...outcome, ratio, targets: cell.targets, misses: [] as string[] };
+  const bound = cell.stormShare
+    ? auditBound({ ...cell, limits: stormedLimits(cell.limits, cell.stormShare) })
+    : outcome.bound;
+  const ratio = outcome.timeMs / bound.lowerBoundMs;
+  const result = { ...outcome, bound, ratio, targets: cell.targets, misses: [] as string[] };
   if (!outcome.finished) result.misses.push("did not finish");
   if (!outcome.complete) result.misses.push("incomplete");
   if (outcome.failed > 0) result.misses.push(`${outcome.failed} failed calls`);
