@@ -9,7 +9,9 @@ import { ConnectionError, connect, RateLimitedError } from "./index.js";
 const ORIGIN = "http://mcp.nock.test";
 
 type Rpc = { jsonrpc: "2.0"; id?: number; method: string; params?: Record<string, unknown> };
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | { error: string };
+type Reply =
+  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
+  | { error: string };
 
 const TOOLS = [
   {
@@ -49,6 +51,7 @@ function scriptedServer(callReplies: Reply[]) {
       calls.push(rpc);
       const next = callReplies.shift() ?? { status: 200 };
       if ("error" in next) throw Object.assign(new Error(next.error), { code: next.error });
+      if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
       if (next.status !== 200) return [next.status, next.body ?? "", next.headers ?? {}];
       return ok({ content: [{ type: "text", text: "{}" }], structuredContent: { result: [] } });
     })
@@ -141,6 +144,32 @@ describe("HTTP-level behaviour (nock)", () => {
     // Two quick retries (RETRY_DEFAULTS.refusedRetries), each at most 200 ms after the last.
     expect(client.stats()).toMatchObject({ attempts: 3, retries: 2 });
     expect(retries.every((ms) => ms <= 200)).toBe(true);
+    await client.close();
+  });
+
+  it("a read that outlasts its timeout is tried once more, not re-run until the retries run out", async () => {
+    scriptedServer([
+      { status: 200, delayMs: 400 },
+      { status: 200, delayMs: 400 },
+      { status: 200, delayMs: 400 },
+    ]);
+    const client = await connect(`${ORIGIN}/mcp`, { transport: "streamable-http", timeoutMs: 100 });
+    await expect(client.callTool("list_all_okta_users", {})).rejects.toThrow();
+    // RETRY_DEFAULTS.timeoutRetries = 1: the slow tool ran twice on the server, not nine times.
+    expect(client.stats()).toMatchObject({ attempts: 2, retries: 1 });
+    await client.close();
+  });
+
+  it("one deadline across attempts: an attempt's timeout is cut to what is left of it", async () => {
+    scriptedServer([{ status: 503 }, { status: 200, delayMs: 1000 }]);
+    const client = await connect(`${ORIGIN}/mcp`, {
+      transport: "streamable-http",
+      timeoutMs: 60_000,
+      retry: { deadlineMs: 300, baseDelayMs: 10 },
+    });
+    await expect(client.callTool("list_all_okta_users", {})).rejects.toThrow();
+    // The second attempt had ~300 ms of deadline left, not the 60 s timeout; no third attempt.
+    expect(client.stats().attempts).toBe(2);
     await client.close();
   });
 

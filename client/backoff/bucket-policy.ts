@@ -293,3 +293,18 @@ export function ensureRefill(state: BucketState, now: number, inFlight: number):
   if (state.budget !== 0 || state.refillAt !== undefined || inFlight > 0) return state;
   return { ...state, refillAt: planRefill(state, now) };
 }
+
+/**
+ * Two buckets turned out to be one budget (see shared-buckets.ts): the one that carries on keeps
+ * its own counts and takes what the other had learnt of the window's length and edges.
+ */
+export function absorb(into: BucketState, from: BucketState): BucketState {
+  const next = { ...into };
+  if (from.windowMs)
+    next.windowMs = intersect(into.windowMs, from.windowMs) ?? into.windowMs ?? from.windowMs;
+  if (from.start && !into.start && from.end && into.end && intersect(from.end, into.end))
+    next.start = from.start;
+  if (from.end && into.end) next.end = intersect(into.end, from.end) ?? into.end;
+  learnWindow(next);
+  return next;
+}

@@ -1,4 +1,5 @@
 import {
+  absorb,
   type BucketState,
   ensureRefill,
   initialBucket,
@@ -210,6 +211,7 @@ export class PacingCore {
     const target = this.buckets.get(into);
     if (!source || !target) return;
     source.timer?.cancel();
+    target.state = absorb(target.state, source.state);
     target.queue.push(...source.queue);
     target.inFlight += source.inFlight;
     this.buckets.delete(from);

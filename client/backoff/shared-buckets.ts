@@ -60,7 +60,9 @@ export class SharedBuckets {
       until: receivedAt + (report.resetMs ?? 0) + 1000,
     };
     let merged: { merged: string; into: string } | undefined;
-    const own = this.recent.get(self)?.at(-1);
+    // Its own bucket's latest answer received before this call was sent: more remaining than that
+    // means a new window (answers to calls sent earlier may simply arrive late).
+    const own = this.recent.get(self)?.findLast((a) => a.receivedAt <= sentAt);
     const turned = own !== undefined && answer.remaining > own.remaining;
     for (const [other, answers] of turned ? [] : this.recent) {
       // The latest answer of the other bucket that arrived before this call was sent.
