@@ -107,7 +107,7 @@ export class LegacySseSessions {
       session.recorder.delete(id);
       return record ? [record] : [];
     });
-    const answer = httpAnswerOf(records, session.mode);
+    const answer = httpAnswerOf(records, session.mode, ids.length);
     // In http_429 mode the 429 is the answer, and the result is not sent on the stream.
     if ("status" in answer) return answer;
     for (const response of responses) session.transport.write(response);

@@ -47,7 +47,13 @@ export async function serveStreamable(
   if (request.method !== "POST") return response;
   // The body is read to the end (SSE included) so the calls it answers are known before the headers go out.
   const body = await response.arrayBuffer();
-  return decorate(response, body, recorder, modes.rateLimit);
+  return decorate(response, body, recorder, modes.rateLimit, requestsIn(parsedBody));
+}
+
+/** JSON-RPC requests (messages with a method and an id) in a POST body, batch or single. */
+function requestsIn(parsedBody: unknown): number {
+  const messages = Array.isArray(parsedBody) ? parsedBody : [parsedBody];
+  return messages.filter((m) => typeof m === "object" && m !== null && "method" in m && "id" in m).length;
 }
 
 function decorate(
@@ -55,8 +61,9 @@ function decorate(
   body: ArrayBuffer,
   recorder: CallRecorder,
   mode: RateLimitMode,
+  requests: number,
 ): Response {
-  const answer = httpAnswerOf([...recorder.values()], mode);
+  const answer = httpAnswerOf([...recorder.values()], mode, requests);
   if ("status" in answer) {
     return new Response(answer.body, {
       status: 429,

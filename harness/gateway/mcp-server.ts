@@ -21,15 +21,20 @@ export type CallRecorder = Map<string | number, CallRecord>;
 export type RateLimitMode = "tool_result" | "http_429";
 
 /**
- * What the calls of one HTTP exchange put on its answer: in `http_429` mode an upstream 429 becomes
- * the answer itself (HTTP 429, `Retry-After`); otherwise the tightest `ratelimit-*` headers.
+ * What the calls of one HTTP exchange put on its answer: in `http_429` mode, when every request of
+ * the exchange was refused with an upstream 429, that 429 becomes the answer itself (HTTP 429,
+ * `Retry-After`); otherwise (a batch where anything ran, or `tool_result` mode) the results go back
+ * with the tightest `ratelimit-*` headers, so no result of a call that ran is dropped.
  */
 export function httpAnswerOf(
   records: CallRecord[],
   mode: RateLimitMode,
+  /** The JSON-RPC requests (messages with an id) the exchange carried. */
+  requests: number,
 ): { status: 429; headers: Record<string, string>; body: string } | { headers: Record<string, string> } {
   const limited = records.find((r) => r.limited)?.limited;
-  if (mode === "http_429" && limited) {
+  const allRefused = requests > 0 && records.length === requests && records.every((r) => r.limited);
+  if (mode === "http_429" && limited && allRefused) {
     return {
       status: 429,
       headers: {
@@ -44,6 +49,8 @@ export function httpAnswerOf(
 }
 
 export interface GatewayContext {
+  /** The MCP server these tools belong to (cursors are bound to it). */
+  serverId: string;
   tools: GatewayTool[];
   upstream: Upstream;
   cursors: CursorCodec;
@@ -70,7 +77,7 @@ export function buildMcpServer(context: GatewayContext, recorder: CallRecorder):
       tool,
       (request.params.arguments ?? {}) as Record<string, unknown>,
       context.upstream,
-      context.cursors,
+      { codec: context.cursors, serverId: context.serverId },
     );
     recorder.set(ctx.mcpReq.id, {
       rateLimit: outcome.rateLimit,

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import { type CursorCodec, nextLinkPath } from "./cursor.js";
+import { type CursorCodec, cursorBinding, nextLinkPath } from "./cursor.js";
 import { fromOktaHeaders, type RateLimitInfo } from "./rate-limit.js";
 import type { GatewayTool } from "./tools.js";
 
@@ -43,17 +43,31 @@ export function localError(status: number, message: string): CallOutcome {
   };
 }
 
+export interface CursorScope {
+  codec: CursorCodec;
+  /** The MCP server the call came through: its cursors are valid there only. */
+  serverId: string;
+}
+
 export async function callUpstream(
   tool: GatewayTool,
   args: Record<string, unknown>,
   upstream: Upstream,
-  cursors: CursorCodec,
+  cursors: CursorScope,
 ): Promise<CallOutcome> {
-  const request = buildRequest(tool, args, cursors);
+  const binding = cursorBinding(cursors.serverId, tool.name, args);
+  const request = buildRequest(tool, args, cursors.codec, binding);
   if ("error" in request) return localError(400, request.error);
+  const url = new URL(`${upstream.baseUrl.replace(/\/$/, "")}${request.pathAndQuery}`);
+  // Defence in depth: the URL's path is exactly the one built, nothing resolved or normalised away.
+  if (
+    url.pathname !==
+    new URL(upstream.baseUrl).pathname.replace(/\/$/, "") + request.pathAndQuery.split("?")[0]
+  )
+    return localError(400, `The arguments for ${tool.name} do not make a valid Okta path.`);
   let response: Response;
   try {
-    response = await fetch(`${upstream.baseUrl.replace(/\/$/, "")}${request.pathAndQuery}`, {
+    response = await fetch(url, {
       method: request.method,
       headers: {
         authorization: `SSWS ${upstream.token}`,
@@ -89,7 +103,7 @@ export async function callUpstream(
       ok: true,
       status: response.status,
       result: body,
-      nextCursor: next ? cursors.encode(next) : null,
+      nextCursor: next ? cursors.codec.encode(next, binding) : null,
       rateLimit,
     };
   }
@@ -126,11 +140,42 @@ interface UpstreamRequest {
   body?: Record<string, unknown>;
 }
 
+/**
+ * What a path argument may be: an Okta id (`00u…`) or a login (an email-like name). No separator,
+ * no dot segment, no percent-encoding, no control or space character can reach the path, so no
+ * argument can change which endpoint is called (a `..` would walk out of a filtered server's tools).
+ */
+const PATH_VALUE = /^[A-Za-z0-9_@+\-.'!$&*=~]{1,255}$/;
+
+function pathValueProblem(name: string, value: unknown): string | undefined {
+  if (typeof value !== "string" && typeof value !== "number")
+    return `${name} must be a string (an Okta id or login), got ${Array.isArray(value) ? "an array" : typeof value}.`;
+  const text = String(value);
+  if (text === "." || text === ".." || !PATH_VALUE.test(text))
+    return `${name} is not an Okta id or login: ${JSON.stringify(text.slice(0, 80))}. Use the exact id (00u…, 00g…) or login from a list tool.`;
+  return undefined;
+}
+
+/** The path a tool's arguments fill in, or what is wrong with them. */
+function toolPath(tool: GatewayTool, args: Record<string, unknown>): string | { error: string } {
+  let path = tool.spec.path;
+  for (const param of tool.spec.params) {
+    if (param.in !== "path") continue;
+    const value = args[param.name];
+    if (value === undefined || value === null) continue;
+    const problem = pathValueProblem(param.name, value);
+    if (problem) return { error: problem };
+    path = path.replace(`{${param.name}}`, encodeURIComponent(String(value)));
+  }
+  return path;
+}
+
 /** Maps flat tool arguments onto Okta's path, query and body; names what is wrong otherwise. */
 function buildRequest(
   tool: GatewayTool,
   args: Record<string, unknown>,
   cursors: CursorCodec,
+  binding: string,
 ): UpstreamRequest | { error: string } {
   const known = new Set(Object.keys(tool.inputSchema.properties));
   const unknown = Object.keys(args).filter((key) => !known.has(key));
@@ -143,26 +188,27 @@ function buildRequest(
   );
   if (missing.length > 0)
     return { error: `Missing required argument(s) for ${tool.name}: ${missing.join(", ")}.` };
+  const path = toolPath(tool, args);
+  if (typeof path !== "string") return path;
 
   if (typeof args.next_cursor === "string" && args.next_cursor !== "") {
-    const pathAndQuery = cursors.decode(args.next_cursor);
-    if (!pathAndQuery) {
+    const pathAndQuery = cursors.decode(args.next_cursor, binding);
+    // Bound to this server, tool and arguments, and pointing at this tool's own path.
+    if (!pathAndQuery || pathAndQuery.split("?")[0] !== path) {
       return {
         error:
-          "next_cursor is not one this gateway issued (was it changed?). Pass it back exactly as received, or omit it to start over.",
+          "next_cursor is not one this tool issued for these arguments (was it changed, or from another tool?). Pass it back exactly as received, with the same other arguments, or omit it to start over.",
       };
     }
     return { method: "GET", pathAndQuery };
   }
 
-  let path = tool.spec.path;
   const query = new URLSearchParams();
   const body: Record<string, unknown> = {};
   for (const param of tool.spec.params) {
     const value = args[param.name];
-    if (value === undefined || value === null) continue;
-    if (param.in === "path") path = path.replace(`{${param.name}}`, encodeURIComponent(String(value)));
-    else if (param.in === "query") query.set(param.oktaName ?? param.name, String(value));
+    if (value === undefined || value === null || param.in === "path") continue;
+    if (param.in === "query") query.set(param.oktaName ?? param.name, String(value));
     else body[param.oktaName ?? param.name] = value;
   }
   if (tool.spec.method === "list" && args.limit !== undefined) query.set("limit", String(args.limit));

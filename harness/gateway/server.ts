@@ -46,6 +46,7 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
   // A harness must stop promptly even with SSE streams or keep-alive sockets still open.
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   const contextOf = (server: McpServerRecord): GatewayContext => ({
+    serverId: server.id,
     tools: server.tools,
     upstream: options.upstream,
     cursors,
