@@ -26,6 +26,7 @@ export async function startHarness(
     clock: options.clock,
     port: options.gatewayPort,
     cursorSecret: options.cursorSecret,
+    allowedHosts: options.allowedHosts,
   });
   return {
     okta,

@@ -50,6 +50,9 @@ export interface ThrottleEvent {
   waitedMs: number;
 }
 
+/** How long a call may wait at the shared gate before one probe is let through. */
+const GATE_NUDGE_MS = 1000;
+
 const expiredKeyError = (error: unknown) =>
   /SETTINGS_KEY_NOT_FOUND|UNKNOWN_CLIENT/.test(String((error as Error)?.message));
 
@@ -160,13 +163,36 @@ export class BucketLimiter {
   }
 
   private async throughGate<T>(bucket: string, fn: () => Promise<T>): Promise<T> {
+    // The shared reservoir is raised by answers; if every process waits at the gate, no answer
+    // comes. While this call waits, one process a moment lets one probe through, so the budget
+    // is always found again (and the waiting call keeps the process alive).
+    let waiting = true;
+    const nudge = setInterval(() => void this.nudge(bucket), GATE_NUDGE_MS);
+    const run = () => {
+      waiting = false;
+      clearInterval(nudge);
+      return fn();
+    };
     try {
-      return await this.gate(bucket).schedule({ expiration: 120_000 }, fn);
+      return await this.gate(bucket).schedule({ expiration: 120_000 }, run);
     } catch (error) {
       if (!expiredKeyError(error)) throw error;
       // Redis dropped the bucket's keys (idle TTL): start it afresh and run the call again.
       this.gates.delete(bucket);
-      return this.gate(bucket).schedule(fn);
+      return await this.gate(bucket).schedule(run);
+    } finally {
+      if (waiting) clearInterval(nudge);
+    }
+  }
+
+  private async nudge(bucket: string): Promise<void> {
+    if (this.closed || !(await this.claim(bucket, Date.now()))) return;
+    try {
+      const gate = this.gate(bucket);
+      const left = await gate.currentReservoir();
+      if (left !== null && left <= 0) await gate.incrementReservoir(1);
+    } catch {
+      // Redis unavailable for a moment: the next nudge tries again.
     }
   }
 

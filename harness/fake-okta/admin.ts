@@ -19,6 +19,12 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
 
   /** Replaces the org with one built from a fixture (generator and/or explicit data). */
   app.post("/__admin/reset", async (request, reply) => {
+    // An empty org is a fixture that says so (`{"generate": {"users": 0}}`), never a missing body.
+    if (request.body === undefined || request.body === null || typeof request.body !== "object")
+      return badInput(
+        reply,
+        'reset body: a fixture object is required (e.g. {"seed": 42, "generate": {"users": 200}})',
+      );
     try {
       state.org = buildOrg(request.body ?? {}, state.clock, "reset body");
     } catch (error) {

@@ -155,6 +155,15 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
     const decision = request.trace?.decision ?? null;
     if (error instanceof OktaError) return refuse(reply, error, decision);
     const code = (error as { code?: string }).code;
+    // Over 1 MiB: refused at the edge, before Okta's API sees it. The reference is silent on
+    // Okta's exact answer; an edge's 413 page is what an HTTP client meets there.
+    if (code === "FST_ERR_CTP_BODY_TOO_LARGE")
+      return reply
+        .code(413)
+        .type("text/html")
+        .send(
+          "<html><head><title>413</title></head><body><h1>413 Request Entity Too Large</h1></body></html>",
+        );
     if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return refuse(reply, new OktaError("E0000003"), decision);
     if ((error as { statusCode?: number }).statusCode === 400)
       return refuse(reply, new OktaError("E0000003"), decision);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
+import { allowedHostsOf, installHostGuard } from "../shared/host-guard.js";
 import { adminRoutes } from "./admin.js";
 import { type Clock, systemClock } from "./clock.js";
 import { OktaError } from "./errors.js";
@@ -28,6 +29,8 @@ export interface FakeOktaOptions {
   journalCapacity?: number;
   /** Fastify's logger; off by default so a load test measures the fake, not its logging. */
   logger?: boolean;
+  /** Host names requests may name in `Host`/`Origin` besides loopback (for containers). */
+  allowedHosts?: string[];
 }
 
 export interface FakeOkta {
@@ -38,6 +41,13 @@ export interface FakeOkta {
   readonly state: ServerState;
   readonly app: FastifyInstance;
   close(): Promise<void>;
+}
+
+/** A query string's parameters, each by its first value. */
+function firstValues(query: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(query)) if (!Object.hasOwn(params, key)) params[key] = value;
+  return params;
 }
 
 /** Builds the fake Okta's Fastify app without listening (for `inject` in tests). */
@@ -62,8 +72,15 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
   const app = Fastify({
     logger: options.logger ?? false,
     // Okta tolerates `//api/v1/...`, which the Okta SDK sends when orgUrl ends with a slash.
-    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    routerOptions: {
+      ignoreDuplicateSlashes: true,
+      ignoreTrailingSlash: true,
+      querystringParser: firstValues,
+    },
     bodyLimit: 1024 * 1024,
+    // A parameter given twice counts once, by its first value (as a Java servlet's getParameter does);
+    // arrays never reach a route.
+
     // A harness must stop promptly even with keep-alive sockets or slow requests still open.
     forceCloseConnections: true,
   });
@@ -77,6 +94,13 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
       done(new OktaError("E0000003"), undefined);
     }
   });
+  installHostGuard(app, allowedHostsOf(options.allowedHosts), (message) => ({
+    errorCode: "E0000006",
+    errorSummary: "You do not have permission to perform the requested action",
+    errorLink: "E0000006",
+    errorId: "oae-host-not-allowed",
+    errorCauses: [{ errorSummary: message }],
+  }));
   installLayers(app, state, org.seed);
   userRoutes(app, state);
   lifecycleRoutes(app, state);

@@ -13,6 +13,8 @@ export function testApp(fixture: Fixture, options: Partial<FakeOktaOptions> = {}
     limits: "none",
     token: TEST_TOKEN,
     clock,
+    // Pagination tests serve Link headers for the org names a real deployment would answer to.
+    allowedHosts: ["okta.example.test", "acme.okta.test"],
     ...options,
   });
   const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {

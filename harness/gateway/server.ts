@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Clock, systemClock } from "../fake-okta/clock.js";
+import { allowedHostsOf, installHostGuard } from "../shared/host-guard.js";
 import { CursorCodec } from "./cursor.js";
 import { LegacySseSessions } from "./legacy-sse.js";
 import { serveStreamable } from "./mcp-endpoint.js";
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   /** Key that signs `next_cursor`. Default: random per start; fixed for replayable runs. */
   cursorSecret?: string;
   logger?: boolean;
+  /** Host names requests may name in `Host`/`Origin` besides loopback (for containers). */
+  allowedHosts?: string[];
 }
 
 export interface Gateway {
@@ -45,6 +48,10 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
   const sse = new LegacySseSessions();
   // A harness must stop promptly even with SSE streams or keep-alive sockets still open.
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  installHostGuard(app, allowedHostsOf(options.allowedHosts), (message) =>
+    // The MCP endpoint answers in JSON-RPC's shape; the admin API in its own.
+    ({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }),
+  );
   const contextOf = (server: McpServerRecord): GatewayContext => ({
     serverId: server.id,
     tools: server.tools,
@@ -69,6 +76,19 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     handler: async (request, reply) => {
       const server = resolve(request, reply);
       if (!server) return reply;
+      // Stateless: no server-initiated stream to offer. The transport spec's answer is 405.
+      if (request.method === "GET")
+        return reply
+          .code(405)
+          .header("allow", "POST, DELETE")
+          .send({
+            jsonrpc: "2.0",
+            error: {
+              code: -32000,
+              message: "Method not allowed: this gateway is stateless and opens no SSE stream on GET.",
+            },
+            id: null,
+          });
       const headers = new Headers();
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -132,6 +152,21 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
       return reply.code(400).send({
         jsonrpc: "2.0",
         error: { code: -32700, message: "Parse error: the body is not JSON" },
+        id: null,
+      });
+    if (status === 413)
+      return reply.code(413).send({
+        jsonrpc: "2.0",
+        error: {
+          code: -32600,
+          message: `The request body is larger than this gateway accepts (${app.initialConfig.bodyLimit} bytes).`,
+        },
+        id: null,
+      });
+    if (status === 415)
+      return reply.code(415).send({
+        jsonrpc: "2.0",
+        error: { code: -32600, message: "The request body must be application/json." },
         id: null,
       });
     return reply
