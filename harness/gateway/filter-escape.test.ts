@@ -216,3 +216,50 @@ describe("http_429 mode never drops a result of a call that ran", () => {
     expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
   });
 });
+
+describe("the gateway's edges", () => {
+  it("a GET on the stateless endpoint gets 405 at once (no endless stream held open)", async () => {
+    harness = await harnessWith(directory);
+    const response = await fetch(harness.gateway.mcpUrl, { headers: { accept: "text/event-stream" } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST, DELETE");
+  });
+
+  it("an oversize body gets 413 saying so, not internal_error", async () => {
+    harness = await harnessWith(directory);
+    const response = await fetch(harness.gateway.mcpUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "ping",
+        params: { pad: "x".repeat(2 * 1024 * 1024) },
+      }),
+    });
+    expect(response.status).toBe(413);
+    expect(JSON.stringify(await response.json())).toMatch(/larger than/);
+  });
+});
+
+describe("what Okta can send", () => {
+  it("a long valid search echoed in two Link URLs (over 16 KiB of headers) still comes back as a page", async () => {
+    harness = await harnessWith(directory);
+    const { client } = await connectClient(harness.gateway.mcpUrl);
+    // ~9 KB of search expression: self and next Link URLs echo it twice.
+    const terms = Array.from(
+      { length: 280 },
+      (_, i) => `profile.lastName sw "Z${String(i).padStart(4, "0")}"`,
+    );
+    const search = ['profile.lastName sw "L"', 'profile.lastName sw "M"', ...terms].join(" or ");
+    expect(search.length).toBeGreaterThan(8_000);
+    const result = await client.callTool({ name: "list_all_okta_users", arguments: { limit: 1, search } });
+    expect(result.isError ?? false).toBe(false);
+    const page = structured<{ result: unknown[]; next_cursor: string | null }>(result);
+    expect(page.result).toHaveLength(1);
+    expect(page.next_cursor).toBeTruthy();
+    // Okta saw it once: nothing was retried.
+    expect(harness.okta.state.journal.list({ pathPrefix: "/api/v1/users" })).toHaveLength(1);
+    await client.close();
+  });
+});

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from "node:http";
+import { Agent, fetch } from "undici";
 import { type CursorCodec, cursorBinding, nextLinkPath } from "./cursor.js";
 import { fromOktaHeaders, type RateLimitInfo } from "./rate-limit.js";
 import type { GatewayTool } from "./tools.js";
@@ -49,6 +50,12 @@ export interface CursorScope {
   serverId: string;
 }
 
+/**
+ * Okta's answers can carry long headers (a long filter echoed in two `Link` URLs is over 20 KB);
+ * Node's default 16 KiB limit would turn a 200 into a failed call. Read what Okta can send.
+ */
+const upstreamAgent = new Agent({ maxHeaderSize: 256 * 1024 });
+
 export async function callUpstream(
   tool: GatewayTool,
   args: Record<string, unknown>,
@@ -68,6 +75,7 @@ export async function callUpstream(
   let response: Response;
   try {
     response = await fetch(url, {
+      dispatcher: upstreamAgent,
       method: request.method,
       headers: {
         authorization: `SSWS ${upstream.token}`,

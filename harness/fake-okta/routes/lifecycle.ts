@@ -19,18 +19,18 @@ export function lifecycleRoutes(app: FastifyInstance, state: ServerState): void 
       if (!isLifecycleOperation(operation)) throw new OktaError("E0000008");
       const user = org.getUser(request.params.id);
       const query = queryOf(request);
-      org.transition(user, operation);
+      // Every input is read before the state changes: a bad one then changes nothing.
+      const sendEmail = booleanParam(query.sendEmail, operation !== "reactivate");
+      const revokeSessions = booleanParam(query.revokeSessions, false);
       const origin = originOf(request);
+      org.transition(user, operation);
       switch (operation) {
         case "activate":
-          return booleanParam(query.sendEmail, true) ? {} : activationToken(state, user, origin);
         case "reactivate":
-          return booleanParam(query.sendEmail, false) ? {} : activationToken(state, user, origin);
+          return sendEmail ? {} : activationToken(state, user, origin);
         case "reset_password":
-          if (booleanParam(query.revokeSessions, false)) org.clearSessions(user);
-          return booleanParam(query.sendEmail, true)
-            ? {}
-            : { resetPasswordUrl: `${origin}/reset_password/${org.ids.token(20)}` };
+          if (revokeSessions) org.clearSessions(user);
+          return sendEmail ? {} : { resetPasswordUrl: `${origin}/reset_password/${org.ids.token(20)}` };
         case "expire_password":
           return userJson(user, origin);
         default:
