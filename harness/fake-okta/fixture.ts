@@ -1,16 +1,29 @@
 import { z } from "zod";
 import { GROUP_TYPES, ROLE_TYPES, USER_STATUSES } from "./model.js";
 
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
 /**
  * The org a scenario or test starts from: a seeded generator and/or users, groups, roles, sessions
  * and log events given by value. Times are ISO instants or offsets from `now` such as "-2h", "-3d".
  */
+/** Offsets as far as a century either way: anything beyond is a typo, and would overflow a Date. */
+const MAX_OFFSET_MS = 100 * 365 * 86_400_000;
+
 export const TimeSchema = z
   .string()
   .regex(
     /^(-?\d+(ms|s|m|h|d)|\d{4}-\d{2}-\d{2}T[\d:.]+Z)$/,
     'expected an ISO instant ("2026-11-28T09:00:00Z") or an offset ("-2h", "-3d")',
-  );
+  )
+  .refine((value) => {
+    const offset = /^(-?\d+)(ms|s|m|h|d)$/.exec(value);
+    if (offset)
+      return Math.abs(Number(offset[1]) * UNIT_MS[offset[2] as keyof typeof UNIT_MS]) <= MAX_OFFSET_MS;
+    // A real instant: it parses, and prints back as itself (no month 13, no hour 99).
+    const ms = Date.parse(value);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19);
+  }, "not a real instant, or an offset beyond a century");
 
 const FixtureGroupSchema = z.strictObject({
   id: z
@@ -43,8 +56,8 @@ const FixtureUserSchema = z.strictObject({
   /** Group names (or ids) the user belongs to. */
   groups: z.array(z.string()).default([]),
   roles: z.array(z.enum(ROLE_TYPES)).default([]),
-  /** How many active sessions the user has. */
-  sessions: z.number().int().nonnegative().default(0),
+  /** How many active sessions the user has (a person has a handful; 1,000 is already absurd). */
+  sessions: z.number().int().nonnegative().max(1_000).default(0),
 });
 
 const FixtureLogSchema = z.strictObject({
@@ -77,15 +90,13 @@ export const FixtureSchema = z.strictObject({
   /** The instant relative times are measured from; default: the server clock at seeding. */
   now: z.iso.datetime().optional(),
   generate: GeneratorSchema.optional(),
-  groups: z.array(FixtureGroupSchema).default([]),
-  users: z.array(FixtureUserSchema).default([]),
-  logs: z.array(FixtureLogSchema).default([]),
+  groups: z.array(FixtureGroupSchema).max(10_000).default([]),
+  users: z.array(FixtureUserSchema).max(100_000).default([]),
+  logs: z.array(FixtureLogSchema).max(1_000_000).default([]),
 });
 
 export type Fixture = z.input<typeof FixtureSchema>;
 export type ParsedFixture = z.output<typeof FixtureSchema>;
-
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Resolves a fixture time against `now`. */
 export function resolveTime(value: string, now: number): number {

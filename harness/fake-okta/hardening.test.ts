@@ -55,3 +55,78 @@ describe("the fake Okta under bad input", () => {
     expect(snapshot(state.org)).toEqual(before);
   });
 });
+
+describe("fixtures are checked for values, not only formats", () => {
+  it.each([
+    [
+      "an impossible date",
+      { users: [{ login: "a@b.co", firstName: "A", lastName: "B", created: "2026-13-45T99:99:99Z" }] },
+      /created/,
+    ],
+    [
+      "an offset beyond a century",
+      { users: [{ login: "a@b.co", firstName: "A", lastName: "B", lastLogin: "-99999999999d" }] },
+      /lastLogin/,
+    ],
+    [
+      "three million sessions",
+      { users: [{ login: "a@b.co", firstName: "A", lastName: "B", sessions: 3_000_000 }] },
+      /sessions/,
+    ],
+  ])("%s is refused by field, and the org is untouched", async (_what, fixture, field) => {
+    const { app, state } = testApp(JANE);
+    const before = snapshot(state.org);
+    const response = await app.inject({ method: "POST", url: "/__admin/reset", payload: fixture });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toMatch(field);
+    expect(snapshot(state.org)).toEqual(before);
+    // And the org still answers: no 500 on the next list.
+    expect((await app.inject({ method: "GET", url: "/__admin/state" })).statusCode).toBe(200);
+  });
+});
+
+describe("bodies are checked against Okta's schema shapes", () => {
+  const profile = {
+    login: "new.person@company.com",
+    email: "new.person@company.com",
+    firstName: "New",
+    lastName: "Person",
+  };
+  it.each([
+    ["groupIds as a string", { profile, groupIds: "x" }, /groupIds/],
+    ["type as a string", { profile, type: "x" }, /type/],
+    [
+      "a password value that is a number",
+      { profile, credentials: { password: { value: 12345678 } } },
+      /password/,
+    ],
+  ])("%s: 400 E0000001 naming the field, nobody created", async (_what, body, field) => {
+    const { call, state } = testApp(JANE);
+    const before = state.org.users.length;
+    const response = await call("POST", "/api/v1/users", body);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ errorCode: "E0000001" });
+    expect(JSON.stringify(response.body)).toMatch(field);
+    expect(state.org.users.length).toBe(before);
+  });
+});
+
+describe("methods", () => {
+  it.each([
+    ["PATCH", "/api/v1/users/jane.doe@company.com"],
+    ["DELETE", "/api/v1/logs"],
+    ["PUT", "/api/v1/users/jane.doe@company.com/lifecycle/suspend"],
+  ])("%s %s: 405 E0000022 (the path exists, the method does not)", async (method, url) => {
+    const { call } = testApp(JANE);
+    const response = await call(method, url);
+    expect(response.status).toBe(405);
+    expect(response.body).toMatchObject({ errorCode: "E0000022" });
+  });
+
+  it("a path Okta does not serve is still 404 E0000008", async () => {
+    const { call } = testApp(JANE);
+    const response = await call("GET", "/api/v1/nothing-here");
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ errorCode: "E0000008" });
+  });
+});

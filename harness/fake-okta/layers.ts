@@ -171,7 +171,19 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
     return refuse(reply, new OktaError("E0000009"), decision);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    refuse(reply, new OktaError("E0000008"), request.trace?.decision ?? null),
-  );
+  // A path Okta serves, asked with a method it does not: 405 E0000022, not 404.
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith("/api/")) return;
+    const pattern = new RegExp(`^${route.url.replace(/:[A-Za-z]+/g, "[^/]+")}/?$`);
+    const methods = [route.method].flat().map(String);
+    routes.push({ pattern, methods: new Set(methods) });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request);
+    const served = routes.some((r) => r.pattern.test(path) && !r.methods.has(request.method));
+    const known = routes.some((r) => r.pattern.test(path) && r.methods.has(request.method));
+    const error = served && !known ? new OktaError("E0000022") : new OktaError("E0000008");
+    return refuse(reply, error, request.trace?.decision ?? null);
+  });
 }

@@ -106,8 +106,10 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
     const query = queryOf(request);
     const { org } = state;
     const body = objectBody(request, ["profile", "credentials", "groupIds", "type"], "newUser");
+    const typeProblems = newUserTypeProblems(body);
+    if (typeProblems.length > 0) throw validationFailed("newUser", typeProblems);
     const profile = validateProfile(body.profile, org.profileAttributes, "newUser");
-    const groupIds = Array.isArray(body.groupIds) ? body.groupIds.map(String) : [];
+    const groupIds = (body.groupIds as string[] | undefined) ?? [];
     for (const groupId of groupIds) org.getGroup(groupId);
     const credentials = body.credentials as { password?: { value?: unknown } } | undefined;
     const hasPassword = typeof credentials?.password?.value === "string";
@@ -175,4 +177,30 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
       groupJson,
     );
   });
+}
+
+/** The shapes Okta's CreateUserRequest schema gives `groupIds`, `type` and `credentials`. */
+function newUserTypeProblems(body: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (
+    body.groupIds !== undefined &&
+    !(Array.isArray(body.groupIds) && body.groupIds.every((g) => typeof g === "string"))
+  )
+    problems.push("groupIds: must be an array of group ids");
+  if (body.type !== undefined && !(isObject(body.type) && typeof body.type.id === "string"))
+    problems.push("type: must be an object with a string id");
+  if (body.credentials !== undefined) {
+    if (!isObject(body.credentials)) problems.push("credentials: must be an object");
+    else {
+      const password = body.credentials.password;
+      if (
+        password !== undefined &&
+        !(isObject(password) && (password.value === undefined || typeof password.value === "string"))
+      )
+        problems.push("credentials.password.value: must be a string");
+    }
+  }
+  return problems;
 }
