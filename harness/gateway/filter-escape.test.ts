@@ -263,3 +263,87 @@ describe("what Okta can send", () => {
     await client.close();
   });
 });
+
+describe("every server configuration: nothing outside the filter reaches Okta", () => {
+  const all = buildTools();
+  const configs: { name: string; config: Record<string, unknown> }[] = [
+    { name: "read", config: { methods: ["read"] } },
+    { name: "write", config: { methods: ["write"] } },
+    { name: "custom", config: { methods: ["custom"] } },
+    ...[...new Set(all.map((t) => t.spec.method))].map((m) => ({
+      name: `method ${m}`,
+      config: { methods: [m] },
+    })),
+    ...[...new Set(all.flatMap((t) => t.tags))].map((tag) => ({
+      name: `tag ${tag}`,
+      config: { tags: [tag] },
+    })),
+    { name: "one tool", config: { methods: ["list_all_okta_group_members"] } },
+    { name: "api-token auth", config: { tags: ["groups"], require_api_token_auth: true } },
+  ];
+  const hostileArgs = (tool: (typeof all)[number], userId: string): Record<string, unknown>[] => {
+    const required = Object.fromEntries(tool.inputSchema.required.map((name) => [name, userId]));
+    const pathParams = tool.spec.params.filter((p) => p.in === "path").map((p) => p.name);
+    return [
+      required,
+      ...pathParams.flatMap((p) =>
+        ["..", "../users", "%2e%2e", "x/../../users"].map((v) => ({ ...required, [p]: v })),
+      ),
+    ];
+  };
+
+  it("for each filter, each of the 25 tools and its hostile argument shapes", async () => {
+    harness = await harnessWith(directory);
+    const ada = harness.okta.state.org.getUser("ada@company.com");
+    const template = (tool: (typeof all)[number]) =>
+      new RegExp(`^${tool.spec.path.replace(/\{\w+\}/g, "[^/]+")}$`);
+    let tried = 0;
+    let outside = 0;
+    for (const { name, config } of configs) {
+      // Writes are tried against a fresh org each time, so one filter's writes cannot mask another's.
+      const server = harness.gateway.createServer({ name, config });
+      const apiToken = (
+        config.require_api_token_auth ? harness.gateway.registry.createApiToken() : undefined
+      ) as string | undefined;
+      const { client } = await connectClient(
+        server.url,
+        apiToken ? { headers: { authorization: `Bearer ${apiToken}` } } : {},
+      );
+      const allowed = new Set((await client.listTools()).tools.map((t) => t.name));
+      for (const tool of all) {
+        for (const args of hostileArgs(tool, ada.id)) {
+          const before = harness.okta.state.journal.list().length;
+          const outcome = await client
+            .callTool({ name: tool.name, arguments: args })
+            .catch((e: unknown) => e);
+          tried++;
+          const sent = harness.okta.state.journal.list().slice(before);
+          if (!allowed.has(tool.name)) {
+            // Not on this server: refused as an unknown tool, and Okta never asked.
+            expect(outcome, `${name}: ${tool.name}`).toBeInstanceOf(Error);
+            expect(sent, `${name}: ${tool.name} reached Okta`).toHaveLength(0);
+          }
+          for (const entry of sent) {
+            if (!template(tool).test(entry.path)) outside++;
+            expect(entry.path, `${name}: ${tool.name} ${JSON.stringify(args)}`).toMatch(template(tool));
+          }
+        }
+      }
+      await client.close();
+    }
+    console.log(
+      `filter-escape: ${configs.length} server configurations, ${tried} calls, ${outside} requests outside a tool's endpoint`,
+    );
+    expect(tried).toBeGreaterThan(1000);
+  });
+
+  it("an API-token server refuses a caller without the token, before any tool runs", async () => {
+    harness = await harnessWith(directory);
+    const server = harness.gateway.createServer({
+      name: "guarded",
+      config: { require_api_token_auth: true },
+    });
+    await expect(connectClient(server.url)).rejects.toThrow();
+    expect(harness.okta.state.journal.list()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,168 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { snapshot } from "./fake-okta/snapshot.js";
+import { connectClient, structured } from "./gateway/test-helpers.js";
+import { buildTools } from "./gateway/tools.js";
+import { type Harness, startHarness } from "./start.js";
+
+/**
+ * Generated hostile input (fast-check), against the running harness (issue #10). Every case must
+ * end in a clear 4xx or a tool error, never a 5xx; a refused call changes nothing in the org and
+ * reaches Okta not at all; an accepted one reaches exactly the endpoint its tool names.
+ */
+let harness: Harness;
+let client: Awaited<ReturnType<typeof connectClient>>["client"];
+const counts = { cases: 0, refused: 0, accepted: 0, serverErrors: 0, stateChanges: 0 };
+
+beforeAll(async () => {
+  harness = await startHarness({
+    fixture: {
+      seed: 3,
+      generate: { users: 5, groups: 3, logs: 5 },
+      users: [{ login: "ada@company.com", firstName: "Ada", lastName: "L" }],
+    },
+    limits: "none",
+  });
+  ({ client } = await connectClient(harness.gateway.mcpUrl));
+});
+afterAll(async () => {
+  console.log("bad-input property suite:", counts);
+  await client.close();
+  await harness.close();
+});
+
+/** Strings an attacker would try in a path segment, mixed with arbitrary ones. */
+const hostileString = fc.oneof(
+  fc.constantFrom("..", ".", "../", "..%2f", "%2e%2e", "%2F", "/", "\\", "?", "#", "%00", "a/../b", "", " "),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "grapheme", maxLength: 20 }),
+  fc.stringMatching(/^[a-z0-9.%/\\?#@+-]{1,30}$/),
+);
+
+const readTools = buildTools().filter((t) => t.annotations.readOnlyHint);
+const pathTemplate = (tool: (typeof readTools)[number]) =>
+  new RegExp(`^${tool.spec.path.replace(/\{\w+\}/g, "[^/]+")}$`);
+
+describe("tool arguments (read tools: their calls may reach Okta, but only their own endpoint)", () => {
+  it("any string as any path argument: refused before Okta, or sent to the tool's own path", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...readTools), hostileString, async (tool, value) => {
+        const pathParams = tool.spec.params.filter((p) => p.in === "path");
+        fc.pre(pathParams.length > 0);
+        const args: Record<string, unknown> = {};
+        for (const p of pathParams) args[p.name] = value;
+        const before = harness.okta.state.journal.list().length;
+        const result = await client.callTool({ name: tool.name, arguments: args });
+        counts.cases++;
+        const sent = harness.okta.state.journal.list().slice(before);
+        if (result.isError) {
+          const status = structured<{ statusCode: number }>(result).statusCode;
+          if (status >= 500) counts.serverErrors++;
+          expect(status).toBeLessThan(500);
+          if (sent.length === 0) counts.refused++;
+        } else counts.accepted++;
+        // Whatever happened, nothing outside the tool's endpoint was asked of Okta.
+        for (const entry of sent) expect(entry.path).toMatch(pathTemplate(tool));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it("arbitrary JSON as arguments to every tool: an answer, never a crash or a 5xx from the gateway", async () => {
+    const jsonValue = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+      fc.object({ maxDepth: 3 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...readTools),
+        fc.dictionary(fc.string({ maxLength: 12 }), jsonValue, { maxKeys: 4 }),
+        async (tool, args) => {
+          const before = snapshot(harness.okta.state.org);
+          const result = await client.callTool({ name: tool.name, arguments: args });
+          counts.cases++;
+          if (result.isError) {
+            const status = structured<{ statusCode: number }>(result).statusCode;
+            if (status >= 500) counts.serverErrors++;
+            expect(status).toBeLessThan(500);
+          }
+          const changed = JSON.stringify(snapshot(harness.okta.state.org)) !== JSON.stringify(before);
+          if (changed) counts.stateChanges++;
+          expect(changed).toBe(false);
+        },
+      ),
+      { numRuns: 200, seed: 11 },
+    );
+  });
+});
+
+describe("the fake Okta's routes", () => {
+  const okta = (path: string, init: RequestInit = {}) =>
+    fetch(`${harness.okta.url}${path}`, {
+      ...init,
+      headers: { authorization: `SSWS ${harness.okta.token}`, ...(init.headers ?? {}) },
+    });
+
+  it("any query string on the list routes: never a 5xx, never a change", async () => {
+    const param = fc.constantFrom(
+      "q",
+      "filter",
+      "search",
+      "limit",
+      "after",
+      "sortBy",
+      "sortOrder",
+      "since",
+      "until",
+      "expand",
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("/api/v1/users", "/api/v1/groups", "/api/v1/logs"),
+        fc.array(fc.tuple(param, hostileString), { maxLength: 4 }),
+        async (route, pairs) => {
+          const query = new URLSearchParams(pairs).toString();
+          const before = snapshot(harness.okta.state.org);
+          const response = await okta(`${route}?${query}`);
+          counts.cases++;
+          if (response.status >= 500) counts.serverErrors++;
+          expect(response.status, `${route}?${query}`).toBeLessThan(500);
+          expect(snapshot(harness.okta.state.org)).toEqual(before);
+        },
+      ),
+      { numRuns: 200, seed: 13 },
+    );
+  });
+
+  it("any JSON body to the user update and create routes: a 4xx with Okta's error shape changes nothing", async () => {
+    const ada = harness.okta.state.org.getUser("ada@company.com");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(`/api/v1/users/${ada.id}`, "/api/v1/users"),
+        fc.jsonValue({ maxDepth: 4 }),
+        async (route, body) => {
+          const before = snapshot(harness.okta.state.org);
+          const response = await okta(route, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          counts.cases++;
+          if (response.status >= 500) counts.serverErrors++;
+          expect(response.status).toBeLessThan(500);
+          if (response.status >= 400) {
+            counts.refused++;
+            expect(await response.json()).toMatchObject({ errorCode: expect.stringMatching(/^E\d{7}$/) });
+            expect(snapshot(harness.okta.state.org)).toEqual(before);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 17 },
+    );
+  });
+});
