@@ -166,3 +166,38 @@ describe("the fake Okta's routes", () => {
     );
   });
 });
+
+describe("the admin APIs", () => {
+  it("any JSON to the fake Okta's /faults, /limits and /reset and the gateway's /mcp-servers: no 5xx; a refusal changes nothing", async () => {
+    const targets = [
+      { url: () => `${harness.okta.adminUrl}/faults`, method: "PUT" },
+      { url: () => `${harness.okta.adminUrl}/limits`, method: "PUT" },
+      { url: () => `${harness.okta.adminUrl}/reset`, method: "POST" },
+      { url: () => `${harness.gateway.adminUrl}/mcp-servers`, method: "POST" },
+    ];
+    const state = () =>
+      JSON.stringify([
+        harness.okta.state.limiter.config,
+        harness.okta.state.faults.active,
+        snapshot(harness.okta.state.org).users?.length,
+      ]);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...targets), fc.jsonValue({ maxDepth: 4 }), async (target, body) => {
+        const before = state();
+        const response = await fetch(target.url(), {
+          method: target.method,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        counts.cases++;
+        if (response.status >= 500) counts.serverErrors++;
+        expect(response.status).toBeLessThan(500);
+        if (response.status >= 400) {
+          counts.refused++;
+          expect(state()).toBe(before);
+        }
+      }),
+      { numRuns: 200, seed: 19 },
+    );
+  });
+});
