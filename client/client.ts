@@ -12,7 +12,7 @@ import {
   type ToolSafety,
   toolSafety,
 } from "./backoff/retry-policy.js";
-import { readPage } from "./cursor/page.js";
+import { type PageExtractor, readPage } from "./cursor/page.js";
 import { CursorLoop, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
 import { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
 import { TypedEmitter } from "./events.js";
@@ -24,6 +24,8 @@ export type { RetryOptions } from "./backoff/retry-policy.js";
 export interface PaginationOptions extends PaginateOptions {
   /** The argument that carries the cursor. Default `next_cursor`. */
   cursorArgument?: string;
+  /** Where a result's items and cursor are, for servers whose shape paceline does not know. */
+  extract?: PageExtractor;
   /** The OpenAI adapter drains list tools for the model and returns one merged result. */
   autoDrain?: boolean;
 }
@@ -47,6 +49,8 @@ export interface ConnectOptions extends TransportOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Progress notifications of a long call; each one also restarts the call's timeout. */
+  onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
 }
 
 export interface ClientStats {
@@ -192,7 +196,14 @@ export class PacedClient extends TypedEmitter {
         firstSentAt ??= sentAt;
         // One deadline for the whole call: an attempt never runs past it.
         const timeout = Math.max(1, Math.min(timeoutMs, firstSentAt + deadlineMs - sentAt));
-        return this.sendOnce(ticket, name, args, { timeout, ...(signal ? { signal } : {}) });
+        return this.sendOnce(ticket, name, args, {
+          timeout,
+          ...(signal ? { signal } : {}),
+          // Progress keeps a long call alive: each notification restarts its timeout.
+          ...(callOptions.onprogress
+            ? { onprogress: callOptions.onprogress, resetTimeoutOnProgress: true }
+            : {}),
+        });
       });
       const { result, thrown, failure, receivedAt } = attempt;
       if (!failure) {
@@ -253,7 +264,12 @@ export class PacedClient extends TypedEmitter {
     ticket: Ticket,
     name: string,
     args: Record<string, unknown>,
-    requestOptions: { timeout: number; signal?: AbortSignal },
+    requestOptions: {
+      timeout: number;
+      signal?: AbortSignal;
+      onprogress?: CallOptions["onprogress"];
+      resetTimeoutOnProgress?: boolean;
+    },
   ): Promise<{ result?: CallToolResult; thrown?: unknown; failure?: Failure; receivedAt: number }> {
     const facts: CallFacts = {};
     const sentAt = Date.now();
@@ -335,7 +351,7 @@ export class PacedClient extends TypedEmitter {
         );
         if (result.isError) throw new ToolResultError(tool, result);
         this.counters.pages++;
-        return readPage(result);
+        return (this.options.pagination?.extract ?? ((r) => readPage(r, tool)))(result);
       },
       { ...this.options.pagination, ...options },
       (report) => this.emit("page", { ...report, tool }),
@@ -377,8 +393,9 @@ export class PacedClient extends TypedEmitter {
     };
   }
 
+  /** Ends the session (an HTTP DELETE with its id, where the server gave one) and stops the limiter. */
   async close(): Promise<void> {
-    await this.connection?.client.close();
+    await this.connection?.close();
     await this.limiter.close();
   }
 }

@@ -31,6 +31,22 @@ export class ConnectionError extends Error {
   }
 }
 
+/** The server refused the client's credentials (401) or their rights (403) while connecting. */
+export class AuthenticationError extends Error {
+  override name = "AuthenticationError";
+  constructor(
+    readonly status: 401 | 403 | number,
+    /** The MCP server's origin (gateway URLs carry tokens in the path). */
+    readonly server: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${server} refused the connection with HTTP ${status} (${status === 401 ? "authentication failed: check the URL's token and any Authorization header" : "forbidden: the credentials lack the rights"})`,
+      options,
+    );
+  }
+}
+
 /** A list tool answered a page with an error result; the result is attached. */
 export class ToolResultError extends Error {
   override name = "ToolResultError";

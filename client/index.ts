@@ -33,8 +33,8 @@ export {
   type PaginationOptions,
   type RetryOptions,
 } from "./client.js";
-export { type Page, readPage } from "./cursor/page.js";
+export { type Page, type PageExtractor, PageShapeError, readPage } from "./cursor/page.js";
 export { CursorLoop, type PageReport, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
-export { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
+export { AuthenticationError, ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
 export type { ClientEvents } from "./events.js";
 export { cleanSchema, OpenAIAdapter, type OpenAIToolCall, type OpenAIToolOutput } from "./openai.js";

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { parseRateLimitHeaders, type RateLimitSignal, waitFromSignal } from "./backoff/rate-limit-headers.js";
 import { networkCodeOf, type TransportFacts } from "./backoff/retry-policy.js";
+import { AuthenticationError } from "./errors.js";
 
 /**
  * The MCP connection: Streamable HTTP, falling back to legacy SSE where the server refuses it,
@@ -20,8 +21,12 @@ export interface TransportOptions {
 
 export type CallFacts = TransportFacts & { signal?: RateLimitSignal };
 
+/** The statuses at which the spec's backwards-compatibility rule tries legacy SSE instead. */
+const FALLBACK_STATUSES = new Set([400, 404, 405]);
+
 export class TrackedConnection {
   private readonly facts = new AsyncLocalStorage<CallFacts>();
+  private transport?: StreamableHTTPClientTransport | SSEClientTransport;
 
   private constructor(readonly client: Client) {}
 
@@ -36,7 +41,12 @@ export class TrackedConnection {
       const transport = sse
         ? new SSEClientTransport(new URL(url), { fetch, requestInit })
         : new StreamableHTTPClientTransport(new URL(url), { fetch, requestInit });
-      await client.connect(transport);
+      connection.transport = transport;
+      try {
+        await client.connect(transport);
+      } catch (error) {
+        throw authenticationFailure(error, url) ?? error;
+      }
       return connection;
     };
     if (kind === "sse") return open(true);
@@ -44,11 +54,25 @@ export class TrackedConnection {
     try {
       return await open(false);
     } catch (error) {
+      // The spec's backwards-compatibility rule: a server that refuses the initialize POST with
+      // 400, 404 or 405 may speak the old HTTP+SSE transport. Anything else (a 401 above all) is
+      // the answer, not a reason to try another transport.
       const status = (error as { status?: number }).status;
-      // The spec's backwards-compatibility rule: a 4xx to the initialize POST means try legacy SSE.
-      if (status === undefined || status < 400 || status >= 500) throw error;
+      if (status === undefined || !FALLBACK_STATUSES.has(status)) throw error;
       return open(true);
     }
+  }
+
+  /** Ends the session: Streamable HTTP sends DELETE with the session id (the spec's SHOULD). */
+  async close(): Promise<void> {
+    if (this.transport instanceof StreamableHTTPClientTransport && this.transport.sessionId) {
+      try {
+        await this.transport.terminateSession();
+      } catch {
+        // A server may answer 405 (it does not allow clients to end sessions): closing goes on.
+      }
+    }
+    await this.client.close();
   }
 
   /** Runs `call` with a fresh record of what its HTTP exchange showed. */
@@ -77,4 +101,19 @@ export class TrackedConnection {
       }
     };
   }
+}
+
+/** A 401/403 while connecting, as an AuthenticationError naming the status and the server. */
+function authenticationFailure(error: unknown, url: string): AuthenticationError | undefined {
+  const status = (error as { status?: unknown; code?: unknown }).status ?? (error as { code?: unknown }).code;
+  const text = String((error as Error)?.message ?? "");
+  const fromText = /\b(401|403)\b/.exec(text)?.[1];
+  const found =
+    typeof status === "number" && (status === 401 || status === 403)
+      ? status
+      : fromText
+        ? Number(fromText)
+        : undefined;
+  if (found === undefined) return undefined;
+  return new AuthenticationError(found, new URL(url).origin, { cause: error });
 }

@@ -14,12 +14,42 @@ export interface Page {
 const ITEM_KEYS = ["result", "items", "data", "results"] as const;
 const CURSOR_KEYS = ["next_cursor", "nextCursor", "cursor", "next_page_token", "nextPageToken"] as const;
 
-export function readPage(result: ToolResultLike): Page {
+/** Where a result's items and cursor are, for a server whose shape `readPage` does not know. */
+export type PageExtractor = (result: ToolResultLike) => Page;
+
+/** A result with no list where one was expected: never read as an empty page. */
+export class PageShapeError extends Error {
+  override name = "PageShapeError";
+  constructor(
+    readonly tool: string,
+    readonly shape: string,
+  ) {
+    super(
+      `${tool}: the result has no list paceline can find (looked for ${ITEM_KEYS.join(", ")} in structured content or JSON text); it looks like ${shape}. Tell paceline where the items and cursor are with pagination.extract: (result) => ({ items, nextCursor }).`,
+    );
+  }
+}
+
+export function readPage(result: ToolResultLike, tool = "the tool"): Page {
   const json = resultJson(result);
-  if (!json) return { items: [], nextCursor: null };
-  const itemsKey = ITEM_KEYS.find((key) => Array.isArray(json[key]));
-  const items = itemsKey ? (json[itemsKey] as unknown[]) : [];
-  return { items, nextCursor: cursorOf(json) };
+  const itemsKey = json ? ITEM_KEYS.find((key) => Array.isArray(json[key])) : undefined;
+  if (!json || !itemsKey) throw new PageShapeError(tool, shapeOf(result, json));
+  return { items: json[itemsKey] as unknown[], nextCursor: cursorOf(json) };
+}
+
+/** A short description of what a result holds, for the error above (keys and types, no values). */
+function shapeOf(result: ToolResultLike, json: Record<string, unknown> | undefined): string {
+  if (json)
+    return `an object with ${
+      Object.entries(json)
+        .map(([k, v]) => `${k}: ${Array.isArray(v) ? "array" : v === null ? "null" : typeof v}`)
+        .join(", ") || "no keys"
+    }`;
+  const blocks = Array.isArray(result.content) ? result.content : [];
+  const kinds = blocks.map((b) =>
+    typeof b === "object" && b !== null ? String((b as { type?: unknown }).type) : typeof b,
+  );
+  return kinds.length > 0 ? `content blocks [${kinds.join(", ")}] with no JSON object` : "an empty result";
 }
 
 function cursorOf(json: Record<string, unknown>): string | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextFromLink, type Page, readPage } from "./page.js";
+import { nextFromLink, type Page, PageShapeError, readPage } from "./page.js";
 import { CursorLoop, type PaginateOptions } from "./paginate.js";
 
 /** A scripted list tool: page i has `sizes[i]` items and `cursors[i]` as its next cursor. */
@@ -93,10 +93,15 @@ describe("reading a page", () => {
     );
     expect(nextFromLink('<https://o/x>; rel="self"')).toBeNull();
   });
-  it("no JSON at all is an empty, final page", () => {
-    expect(readPage({ content: [{ type: "text", text: "no json here" }] })).toEqual({
-      items: [],
-      nextCursor: null,
-    });
+  it("a result with no list is an error saying what it looked like and how to extract, never an empty page", () => {
+    expect(() => readPage({ content: [{ type: "text", text: "no json here" }] }, "list_things")).toThrow(
+      PageShapeError,
+    );
+    expect(() => readPage({ content: [{ type: "text", text: "no json here" }] }, "list_things")).toThrow(
+      /list_things: .*content blocks \[text\] with no JSON object.*pagination\.extract/,
+    );
+    expect(() => readPage({ structuredContent: { users: [1, 2], more: true } }, "list_users")).toThrow(
+      /an object with users: array, more: boolean/,
+    );
   });
 });
