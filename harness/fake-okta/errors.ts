@@ -5,6 +5,7 @@
 export const OKTA_ERRORS = {
   E0000001: { status: 400, summary: "Api validation failed: {0}" },
   E0000003: { status: 400, summary: "The request body was not well-formed." },
+  E0000006: { status: 403, summary: "You do not have permission to perform the requested action" },
   E0000007: { status: 404, summary: "Not found: {0}" },
   E0000008: { status: 404, summary: "The requested path was not found" },
   E0000009: { status: 500, summary: "Internal Server Error" },

@@ -209,6 +209,27 @@ export class OktaOrg {
     return group;
   }
 
+  /** Replaces a group's profile (`PUT /groups/{id}`): the name stays unique among non-app groups. */
+  replaceGroupProfile(group: GroupRecord, profile: { name: string; description: string | null }): void {
+    if (this.groups.some((g) => g !== group && g.profile.name === profile.name && g.type !== "APP_GROUP"))
+      throw validationFailed("name", [
+        "name: An object with this field already exists in the current organization",
+      ]);
+    group.profile = { name: profile.name, description: profile.description };
+    group.lastUpdated = this.clock.now();
+    this.log(groupEvent("group.profile.update", "Update group profile", group));
+  }
+
+  /** Deletes an `OKTA_GROUP` and its memberships (`DELETE /groups/{id}`). */
+  deleteGroup(group: GroupRecord): void {
+    for (const userId of this.membersByGroup.get(group.id) ?? [])
+      this.groupsByUser.get(userId)?.delete(group.id);
+    this.membersByGroup.delete(group.id);
+    this.groupsById.delete(group.id);
+    this.groups.splice(this.groups.indexOf(group), 1);
+    this.log(groupEvent("group.lifecycle.delete", "Delete Okta group", group));
+  }
+
   findGroup(id: string): GroupRecord | undefined {
     return this.groupsById.get(id);
   }
@@ -368,8 +389,15 @@ function userTarget(user: UserRecord): LogTarget {
   };
 }
 
-/** An event done by the API token's owner to `user`, as Okta records admin API calls. */
-export function userEvent(eventType: string, displayMessage: string, user: UserRecord): NewLogEvent {
+/** An event done by the API token's owner to `group`. */
+function groupEvent(eventType: string, displayMessage: string, group: GroupRecord): NewLogEvent {
+  return {
+    ...userEventShape(eventType, displayMessage),
+    target: [{ id: group.id, type: "UserGroup", alternateId: "unknown", displayName: group.profile.name }],
+  };
+}
+
+function userEventShape(eventType: string, displayMessage: string): Omit<NewLogEvent, "target"> {
   return {
     eventType,
     legacyEventType: null,
@@ -384,6 +412,10 @@ export function userEvent(eventType: string, displayMessage: string, user: UserR
       city: "Local",
     },
     outcome: { result: "SUCCESS", reason: null },
-    target: [userTarget(user)],
   };
+}
+
+/** An event done by the API token's owner to `user`, as Okta records admin API calls. */
+export function userEvent(eventType: string, displayMessage: string, user: UserRecord): NewLogEvent {
+  return { ...userEventShape(eventType, displayMessage), target: [userTarget(user)] };
 }

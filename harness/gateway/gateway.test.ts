@@ -306,6 +306,8 @@ describe("MCP servers: filters, expiry and API-token auth", () => {
       "list_all_okta_groups",
       "get_single_okta_group_by_id",
       "create_a_okta_group",
+      "update_a_okta_group_by_id",
+      "delete_a_okta_group_by_id",
     ]);
     await client.close();
   });

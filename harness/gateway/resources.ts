@@ -345,6 +345,36 @@ export const RESOURCES: Resource[] = [
         ],
         summary: "Create an OKTA_GROUP.",
       },
+      {
+        method: "update",
+        http: "PUT",
+        path: "/api/v1/groups/{id}",
+        params: [
+          id("group's id (00g…)"),
+          {
+            name: "profile",
+            in: "body",
+            schema: {
+              type: "object",
+              properties: { name: { type: "string" }, description: { type: "string" } },
+              required: ["name"],
+            },
+            required: true,
+            description: "The group's new name and description (the whole profile is replaced).",
+          },
+        ],
+        summary: "Replace an OKTA_GROUP's profile.",
+        rules: "Only OKTA_GROUPs can be changed; APP_GROUPs and Everyone are refused.",
+      },
+      {
+        method: "delete",
+        http: "DELETE",
+        path: "/api/v1/groups/{id}",
+        params: [id("group's id (00g…)")],
+        summary: "Delete an OKTA_GROUP, and with it every membership in it.",
+        rules: "Only OKTA_GROUPs can be deleted. Members lose the access the group gave them.",
+        destructive: true,
+      },
     ],
   },
   {

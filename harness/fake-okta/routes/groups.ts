@@ -70,6 +70,34 @@ export function groupRoutes(app: FastifyInstance, state: ServerState): void {
     return groupJson(state.org.getGroup(request.params.id), originOf(request));
   });
 
+  // PUT replaces the profile (name required, description optional); only OKTA_GROUPs are the API's to change.
+  app.put<{ Params: { id: string } }>("/api/v1/groups/:id", async (request) => {
+    const group = state.org.getGroup(request.params.id);
+    const body = objectBody(request, ["profile"], "updateGroup");
+    const profile = body.profile as { name?: unknown; description?: unknown } | undefined;
+    if (typeof profile?.name !== "string" || profile.name.trim() === "")
+      throw validationFailed("name", ["name: The field cannot be left blank"]);
+    if (
+      profile.description !== undefined &&
+      profile.description !== null &&
+      typeof profile.description !== "string"
+    )
+      throw validationFailed("updateGroup", ["description: must be a string"]);
+    refuseUnlessOktaGroup(group, "update");
+    state.org.replaceGroupProfile(group, {
+      name: profile.name,
+      description: (profile.description as string | undefined) ?? null,
+    });
+    return groupJson(group, originOf(request));
+  });
+
+  app.delete<{ Params: { id: string } }>("/api/v1/groups/:id", async (request, reply) => {
+    const group = state.org.getGroup(request.params.id);
+    refuseUnlessOktaGroup(group, "delete");
+    state.org.deleteGroup(group);
+    return reply.code(204).send();
+  });
+
   app.get<{ Params: { id: string } }>("/api/v1/groups/:id/users", async (request, reply) => {
     const query = queryOf(request);
     const group = state.org.getGroup(request.params.id);
@@ -98,4 +126,16 @@ export function groupRoutes(app: FastifyInstance, state: ServerState): void {
       },
     });
   }
+}
+
+/**
+ * `APP_GROUP`s belong to their application and `BUILT_IN` Everyone to Okta: the API may not change
+ * them. The reference does not record Okta's exact error (okta-api.md: "[unconfirmed]"); this is
+ * Okta's permission error, naming the group.
+ */
+function refuseUnlessOktaGroup(group: GroupRecord, action: string): void {
+  if (group.type !== "OKTA_GROUP")
+    throw new OktaError("E0000006", undefined, [
+      `Cannot ${action} ${group.type} group '${group.profile.name}'`,
+    ]);
 }

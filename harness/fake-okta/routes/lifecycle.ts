@@ -15,10 +15,15 @@ export function lifecycleRoutes(app: FastifyInstance, state: ServerState): void 
     "/api/v1/users/:id/lifecycle/:operation",
     async (request) => {
       const { org } = state;
-      const { operation } = request.params;
+      const query = queryOf(request);
+      // The current spec's `expire_password_with_temp_password` is the older
+      // `expire_password?tempPassword=true`: both answer `{tempPassword}` (spec `TempPassword`).
+      const withTemp =
+        request.params.operation === "expire_password_with_temp_password" ||
+        (request.params.operation === "expire_password" && booleanParam(query.tempPassword, false));
+      const operation = withTemp ? "expire_password" : request.params.operation;
       if (!isLifecycleOperation(operation)) throw new OktaError("E0000008");
       const user = org.getUser(request.params.id);
-      const query = queryOf(request);
       // Every input is read before the state changes: a bad one then changes nothing.
       const sendEmail = booleanParam(query.sendEmail, operation !== "reactivate");
       const revokeSessions = booleanParam(query.revokeSessions, false);
@@ -32,7 +37,9 @@ export function lifecycleRoutes(app: FastifyInstance, state: ServerState): void 
           if (revokeSessions) org.clearSessions(user);
           return sendEmail ? {} : { resetPasswordUrl: `${origin}/reset_password/${org.ids.token(20)}` };
         case "expire_password":
-          return userJson(user, origin);
+          if (!withTemp) return userJson(user, origin);
+          if (revokeSessions) org.clearSessions(user);
+          return { tempPassword: org.ids.token(12) };
         default:
           return {};
       }

@@ -144,9 +144,19 @@ export function userRoutes(app: FastifyInstance, state: ServerState): void {
       handler: async (request) => {
         const { org } = state;
         const user = org.getUser(request.params.id);
-        const body = objectBody(request, ["profile", "credentials"], "updateUser");
-        if (body.profile === undefined && body.credentials === undefined)
+        // Every field Okta's UpdateUserRequest allows (spec: credentials, profile, realmId, type).
+        const body = objectBody(request, ["profile", "credentials", "realmId", "type"], "updateUser");
+        if (
+          body.profile === undefined &&
+          body.credentials === undefined &&
+          body.type === undefined &&
+          body.realmId === undefined
+        )
           throw validationFailed("updateUser", ["profile: is required"]);
+        const problems = newUserTypeProblems(body);
+        if (body.realmId !== undefined && typeof body.realmId !== "string")
+          problems.push("realmId: must be a string");
+        if (problems.length > 0) throw validationFailed("updateUser", problems);
         if (body.profile !== undefined) {
           const merged = method === "POST" ? { ...user.profile, ...(body.profile as object) } : body.profile;
           org.updateProfile(user, validateProfile(merged, org.profileAttributes, "updateUser"));
