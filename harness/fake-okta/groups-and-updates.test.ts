@@ -72,3 +72,21 @@ describe("expiring a password with a temporary one", () => {
     },
   );
 });
+
+describe("the System Log's since bound, where Okta's doc and Okta's SDK tests disagree", () => {
+  const oldQuery = "/api/v1/logs?since=2018-01-26T00:00:00Z&until=2038-01-26T00:00:00Z&q=user&limit=5";
+
+  it("by default a since years back is answered (Okta's SDK integration tests expect it of live orgs)", async () => {
+    const { call } = testApp(JANE);
+    expect((await call("GET", oldQuery)).status).toBe(200);
+  });
+
+  it("with logSinceLimitDays: 180 it is E0000053, as the system-log-query doc says", async () => {
+    const { call } = testApp(JANE, { logSinceLimitDays: 180 });
+    const response = await call("GET", oldQuery);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ errorCode: "E0000053" });
+    // Within the bound it is answered.
+    expect((await call("GET", "/api/v1/logs?since=2026-11-01T00:00:00Z")).status).toBe(200);
+  });
+});

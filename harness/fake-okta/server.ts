@@ -31,6 +31,8 @@ export interface FakeOktaOptions {
   logger?: boolean;
   /** Host names requests may name in `Host`/`Origin` besides loopback (for containers). */
   allowedHosts?: string[];
+  /** How far back the System Log's `since` may reach (days), or null for no bound (the default): see ServerState. */
+  logSinceLimitDays?: number | null;
 }
 
 export interface FakeOkta {
@@ -66,6 +68,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
     journal: new Journal(options.journalCapacity),
     clock,
     token: options.token ?? randomBytes(21).toString("base64url"),
+    logSinceLimitDays: options.logSinceLimitDays ?? null,
   };
   if (options.faults) state.faults.install(options.faults);
 

@@ -105,8 +105,9 @@ export function logRoutes(app: FastifyInstance, state: ServerState): void {
     const until = parseInstant("until", query.until);
     const end = until ?? clock.now();
     const since = parseInstant("since", query.since) ?? end - WEEK;
-    if (end - since > 180 * DAY)
-      throw new OktaError("E0000053", undefined, ["'since' must be within the last 180 days"]);
+    const bound = state.logSinceLimitDays;
+    if (bound !== null && clock.now() - since > bound * DAY)
+      throw new OktaError("E0000053", undefined, [`'since' must be within the last ${bound} days`]);
     const filter = query.filter !== undefined ? compileFilter(query.filter, LOG_FILTER, logField) : undefined;
     const keywords = keywordMatcher(query.q);
     const matchesQuery = (e: LogEventRecord) => (!filter || filter(e)) && (!keywords || keywords(e));
