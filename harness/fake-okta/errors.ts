@@ -57,7 +57,7 @@ export class OktaError extends Error {
   }
 }
 
-export const notFound = (id: string, kind: "User" | "UserGroup" | "Role" = "User") =>
+export const notFound = (id: string, kind: "User" | "UserGroup" | "Role" | "UserFactor" = "User") =>
   new OktaError("E0000007", `Resource not found: ${id} (${kind})`);
 
 export const validationFailed = (what: string, causes: string[] = []) =>

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GROUP_TYPES, ROLE_TYPES, USER_STATUSES } from "./model.js";
+import { FACTOR_TYPES, GROUP_TYPES, ROLE_TYPES, USER_STATUSES } from "./model.js";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -56,6 +56,8 @@ const FixtureUserSchema = z.strictObject({
   /** Group names (or ids) the user belongs to. */
   groups: z.array(z.string()).default([]),
   roles: z.array(z.enum(ROLE_TYPES)).default([]),
+  /** Enrolled MFA factors, e.g. [push, sms]. */
+  factors: z.array(z.enum(FACTOR_TYPES)).max(20).default([]),
   /** How many active sessions the user has (a person has a handful; 1,000 is already absurd). */
   sessions: z.number().int().nonnegative().max(1_000).default(0),
 });

@@ -77,6 +77,28 @@ export interface RoleAssignment {
   lastUpdated: number;
 }
 
+/** Okta's factor types as `GET /users/{id}/factors` reports them, with the id prefixes Okta uses. */
+export const FACTORS = {
+  push: { provider: "OKTA", vendorName: "OKTA", prefix: "opf" },
+  "token:software:totp": { provider: "OKTA", vendorName: "OKTA", prefix: "ost" },
+  sms: { provider: "OKTA", vendorName: "OKTA", prefix: "mbl" },
+  email: { provider: "OKTA", vendorName: "OKTA", prefix: "emf" },
+  question: { provider: "OKTA", vendorName: "OKTA", prefix: "ufs" },
+  webauthn: { provider: "FIDO", vendorName: "FIDO", prefix: "fwf" },
+} as const;
+export type FactorType = keyof typeof FACTORS;
+export const FACTOR_TYPES = Object.keys(FACTORS) as FactorType[];
+
+export interface FactorRecord {
+  id: string;
+  userId: string;
+  factorType: FactorType;
+  status: "ACTIVE";
+  created: number;
+  lastUpdated: number;
+  profile: Record<string, string>;
+}
+
 export interface SessionRecord {
   id: string;
   userId: string;

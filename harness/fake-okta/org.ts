@@ -3,6 +3,8 @@ import { notFound, OktaError, validationFailed } from "./errors.js";
 import { IdSource } from "./ids.js";
 import { LIFECYCLE, type LifecycleOperation, nextStatus } from "./lifecycle.js";
 import {
+  type FactorRecord,
+  type FactorType,
   type GroupRecord,
   type GroupType,
   type LogActor,
@@ -54,6 +56,7 @@ export class OktaOrg {
   private readonly groupsByUser = new Map<string, Set<string>>();
   private readonly rolesByUser = new Map<string, RoleAssignment[]>();
   private readonly sessionsByUser = new Map<string, SessionRecord[]>();
+  private readonly factorsByUser = new Map<string, FactorRecord[]>();
   private seq = 0;
   readonly ids: IdSource;
   /** Attributes a profile may carry: Okta's base schema plus custom ones a fixture declares. */
@@ -170,6 +173,7 @@ export class OktaOrg {
     this.groupsByUser.delete(user.id);
     this.rolesByUser.delete(user.id);
     this.sessionsByUser.delete(user.id);
+    this.factorsByUser.delete(user.id);
     this.log(userEvent("user.lifecycle.delete.completed", "Delete Okta user", user));
     return "deleted";
   }
@@ -366,6 +370,46 @@ export class OktaOrg {
     this.log(userEvent("user.session.clear", "Clear user session", user));
   }
 
+  // ---- factors -----------------------------------------------------------------------------
+
+  factors(userId: string): FactorRecord[] {
+    return this.factorsByUser.get(userId) ?? [];
+  }
+
+  enrollFactor(user: UserRecord, factorType: FactorType, id: string, created: number): FactorRecord {
+    const factor: FactorRecord = {
+      id,
+      userId: user.id,
+      factorType,
+      status: "ACTIVE",
+      created,
+      lastUpdated: created,
+      profile: factorProfile(factorType, user),
+    };
+    const list = this.factorsByUser.get(user.id) ?? [];
+    list.push(factor);
+    this.factorsByUser.set(user.id, list);
+    return factor;
+  }
+
+  /** `DELETE /users/{id}/factors/{factorId}`: 404 E0000007 for a factor the user does not have. */
+  resetFactor(user: UserRecord, factorId: string): void {
+    const list = this.factors(user.id);
+    const index = list.findIndex((f) => f.id === factorId);
+    if (index < 0) throw notFound(factorId, "UserFactor");
+    const [factor] = list.splice(index, 1);
+    this.log({
+      ...userEvent("user.mfa.factor.deactivate", "Reset factor for user", user),
+      outcome: { result: "SUCCESS", reason: `User reset ${factor?.factorType} factor` },
+    });
+  }
+
+  /** `POST /users/{id}/lifecycle/reset_factors`: every enrolment is removed; the status stays. */
+  resetAllFactors(user: UserRecord): void {
+    this.factorsByUser.delete(user.id);
+    this.log(userEvent("user.mfa.factor.reset_all", "Reset all factors for user", user));
+  }
+
   // ---- System Log --------------------------------------------------------------------------
 
   log(event: NewLogEvent): LogEventRecord {
@@ -377,6 +421,25 @@ export class OktaOrg {
     };
     this.logs.push(record);
     return record;
+  }
+}
+
+function factorProfile(factorType: FactorType, user: UserRecord): Record<string, string> {
+  switch (factorType) {
+    case "sms":
+      return { phoneNumber: "+1 XXX-XXX-0100" };
+    case "email":
+      return { email: user.profile.email };
+    case "question":
+      return {
+        question: "favorite_security_question",
+        questionText: "What is your favorite security question?",
+      };
+    case "push":
+    case "token:software:totp":
+      return { credentialId: user.profile.login, deviceType: "SmartPhone_IPhone" };
+    case "webauthn":
+      return { credentialId: "AbCdEf012345", authenticatorName: "Security key" };
   }
 }
 

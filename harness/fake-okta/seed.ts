@@ -1,6 +1,8 @@
 import { type Clock, systemClock } from "./clock.js";
 import { type Fixture, FixtureError, type ParsedFixture, parseFixture, resolveTime } from "./fixture.js";
 import { generateDirectory } from "./generate.js";
+import { IdSource } from "./ids.js";
+import { FACTORS, type FactorType } from "./model.js";
 import { LOCATIONS } from "./names.js";
 import { type NewLogEvent, OktaOrg } from "./org.js";
 import { Rng } from "./rng.js";
@@ -21,6 +23,8 @@ export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "f
     created: now - 1000 * 86_400_000,
   });
   const logs: NewLogEvent[] = fixture.generate ? generateDirectory(org, rng, now, fixture.generate) : [];
+  // Factors draw from their own streams, so adding them left every other seeded value as it was.
+  seedFactors(org, new Rng(fixture.seed ^ 0x5eed), new IdSource(fixture.seed + 9), now);
   addFixtureGroups(org, fixture, now);
   addFixtureUsers(org, fixture, now, source);
   logs.push(...fixtureLogs(org, fixture, now, source));
@@ -28,6 +32,29 @@ export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "f
   logs.sort((a, b) => (a.published ?? 0) - (b.published ?? 0));
   for (const event of logs) org.log(event);
   return org;
+}
+
+/**
+ * A realistic mix for generated users who can sign in: most have Okta Verify push and its
+ * one-time code, some SMS or email, a few a security key or a security question; some none.
+ */
+const FACTOR_MIX: [FactorType, number][] = [
+  ["push", 0.7],
+  ["token:software:totp", 0.55],
+  ["sms", 0.25],
+  ["email", 0.4],
+  ["webauthn", 0.1],
+  ["question", 0.15],
+];
+const ENROLLED = new Set(["ACTIVE", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "RECOVERY"]);
+
+function seedFactors(org: OktaOrg, rng: Rng, ids: IdSource, now: number): void {
+  for (const user of org.users) {
+    if (!ENROLLED.has(user.status)) continue;
+    for (const [factor, share] of FACTOR_MIX)
+      if (rng.chance(share))
+        org.enrollFactor(user, factor, ids.okta(FACTORS[factor].prefix), now - 30 * 86_400_000);
+  }
 }
 
 function addFixtureGroups(org: OktaOrg, fixture: ParsedFixture, now: number): void {
@@ -68,6 +95,9 @@ function addFixtureUsers(org: OktaOrg, fixture: ParsedFixture, now: number, sour
     });
     for (const group of groups) org.addMember(group.id, user.id, { silent: true });
     for (const role of spec.roles) org.assignRole(user, role, { silent: true, created });
+    const factorIds = new IdSource(fixture.seed + 10 + index);
+    for (const factor of spec.factors)
+      org.enrollFactor(user, factor, factorIds.okta(FACTORS[factor].prefix), created);
     for (let s = 0; s < spec.sessions; s++)
       org.addSession(user, `198.51.100.${10 + s}`, user.lastLogin ?? now - 3_600_000);
   });

@@ -233,6 +233,12 @@ export const RESOURCES: Resource[] = [
         },
       ),
       lifecycle(
+        "reset_factors",
+        "Reset every MFA factor the user has enrolled (an offboarding and lost-device step).",
+        "Accepts any status; the user's status does not change.",
+        { destructive: true },
+      ),
+      lifecycle(
         "expire_password",
         "Expire the password: the user must change it at next sign-in.",
         "Accepts ACTIVE, PASSWORD_EXPIRED or RECOVERY users.",
@@ -252,6 +258,28 @@ export const RESOURCES: Resource[] = [
         summary: "Clear all of a user's Okta sessions (signs them out everywhere).",
         rules: "The offboarding step between suspend and deactivate. Safe to repeat.",
         idempotent: true,
+      },
+    ],
+  },
+  {
+    name: "user_factors",
+    singular: "user_factor",
+    plural: "user_factors",
+    methods: [
+      {
+        method: "list",
+        http: "GET",
+        path: "/api/v1/users/{userId}/factors",
+        params: [userId],
+        summary: "List a user's enrolled MFA factors (push, TOTP, SMS, email, security key, question).",
+      },
+      {
+        method: "delete",
+        http: "DELETE",
+        path: "/api/v1/users/{userId}/factors/{id}",
+        params: [userId, id("factor's id")],
+        summary: "Reset (unenroll) one of a user's factors, e.g. a lost phone's.",
+        destructive: true,
       },
     ],
   },

@@ -22,6 +22,11 @@ export function lifecycleRoutes(app: FastifyInstance, state: ServerState): void 
         request.params.operation === "expire_password_with_temp_password" ||
         (request.params.operation === "expire_password" && booleanParam(query.tempPassword, false));
       const operation = withTemp ? "expire_password" : request.params.operation;
+      if (operation === "reset_factors") {
+        // Every factor enrolment is removed; the user's status does not change.
+        org.resetAllFactors(org.getUser(request.params.id));
+        return {};
+      }
       if (!isLifecycleOperation(operation)) throw new OktaError("E0000008");
       const user = org.getUser(request.params.id);
       // Every input is read before the state changes: a bad one then changes nothing.

@@ -1,0 +1,48 @@
+import type { FastifyInstance } from "fastify";
+import { iso } from "../clock.js";
+import { originOf } from "../http.js";
+import type { FactorRecord } from "../model.js";
+import { FACTORS } from "../model.js";
+import type { ServerState } from "../state.js";
+
+/**
+ * A user's enrolled factors: list, reset one (`DELETE`, 204), and reset all
+ * (`POST …/lifecycle/reset_factors`, in the lifecycle routes), a standard offboarding and
+ * lost-device step. The shape follows Okta's `UserFactor` (spec: id, factorType, provider,
+ * vendorName, status, created, lastUpdated, profile, _links).
+ */
+export function factorJson(factor: FactorRecord, origin: string) {
+  const { provider, vendorName } = FACTORS[factor.factorType];
+  const self = `${origin}/api/v1/users/${factor.userId}/factors/${factor.id}`;
+  return {
+    id: factor.id,
+    factorType: factor.factorType,
+    provider,
+    vendorName,
+    status: factor.status,
+    created: iso(factor.created),
+    lastUpdated: iso(factor.lastUpdated),
+    profile: factor.profile,
+    _links: {
+      self: { href: self, hints: { allow: ["GET", "DELETE"] } },
+      user: { href: `${origin}/api/v1/users/${factor.userId}`, hints: { allow: ["GET"] } },
+    },
+  };
+}
+
+export function factorRoutes(app: FastifyInstance, state: ServerState): void {
+  app.get<{ Params: { id: string } }>("/api/v1/users/:id/factors", async (request) => {
+    const user = state.org.getUser(request.params.id);
+    const origin = originOf(request);
+    return state.org.factors(user.id).map((f) => factorJson(f, origin));
+  });
+
+  app.delete<{ Params: { id: string; factorId: string } }>(
+    "/api/v1/users/:id/factors/:factorId",
+    async (request, reply) => {
+      const user = state.org.getUser(request.params.id);
+      state.org.resetFactor(user, request.params.factorId);
+      return reply.code(204).send();
+    },
+  );
+}
