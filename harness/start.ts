@@ -1,6 +1,6 @@
 import { type FakeOkta, type FakeOktaOptions, startFakeOkta } from "./fake-okta/server.js";
-import { type Gateway, startGateway } from "./gateway/server.js";
-import type { McpServerInput } from "./gateway/servers.js";
+import { type Gateway, startGateway } from "./gateway/gateway-app.js";
+import type { McpServerInput } from "./gateway/server-registry.js";
 
 export interface Harness {
   okta: FakeOkta;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "./clock.js";
+import { ManualClock } from "../shared/clock.js";
 import { FaultInjector, type FaultSchedule } from "./faults.js";
 import { type FakeOkta, startFakeOkta } from "./server.js";
 import { JANE, testApp } from "./test-helpers.js";

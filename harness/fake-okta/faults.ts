@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../shared/clock.js";
 import { Rng } from "./rng.js";
 
 /**

@@ -1,5 +1,5 @@
-export type { Clock } from "./clock.js";
-export { ManualClock, systemClock } from "./clock.js";
+export type { Clock } from "../shared/clock.js";
+export { ManualClock, systemClock } from "../shared/clock.js";
 export { OKTA_ERRORS, OktaError } from "./errors.js";
 export type { FaultRule, FaultSchedule } from "./faults.js";
 export type { Fixture } from "./fixture.js";

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from "./clock.js";
+import { type Clock, systemClock } from "../shared/clock.js";
 import { notFound, OktaError, validationFailed } from "./errors.js";
 import { IdSource } from "./ids.js";
 import { LIFECYCLE, type LifecycleOperation, nextStatus } from "./lifecycle.js";

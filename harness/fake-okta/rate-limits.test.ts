@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "./clock.js";
+import { ManualClock } from "../shared/clock.js";
 import { type RateLimitConfig, RateLimiter } from "./rate-limits.js";
 import { type FakeOkta, startFakeOkta } from "./server.js";
 import { JANE, TEST_NOW, testApp } from "./test-helpers.js";

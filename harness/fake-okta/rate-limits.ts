@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../shared/clock.js";
 
 /**
  * Okta's per-endpoint rate-limit buckets: a request is counted in the bucket whose rule matches its

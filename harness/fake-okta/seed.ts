@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from "./clock.js";
+import { type Clock, systemClock } from "../shared/clock.js";
 import { type Fixture, FixtureError, type ParsedFixture, parseFixture, resolveTime } from "./fixture.js";
 import { generateDirectory } from "./generate.js";
 import { IdSource } from "./ids.js";

@@ -1,4 +1,4 @@
-import { iso } from "./clock.js";
+import { iso } from "../shared/clock.js";
 import type { GroupRecord, LogEventRecord, RoleAssignment, UserRecord, UserStatus } from "./model.js";
 import { ROLE_LABELS } from "./model.js";
 

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
+import { type Clock, systemClock } from "../shared/clock.js";
 import { allowedHostsOf, installHostGuard } from "../shared/host-guard.js";
 import { adminRoutes } from "./admin.js";
-import { type Clock, systemClock } from "./clock.js";
 import { OktaError } from "./errors.js";
 import { FaultInjector, type FaultSchedule } from "./faults.js";
 import type { Fixture } from "./fixture.js";

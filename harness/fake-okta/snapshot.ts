@@ -1,4 +1,4 @@
-import { iso } from "./clock.js";
+import { iso } from "../shared/clock.js";
 import type { OktaOrg } from "./org.js";
 
 /**

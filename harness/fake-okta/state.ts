@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.js";
+import type { Clock } from "../shared/clock.js";
 import type { FaultInjector } from "./faults.js";
 import type { Journal } from "./journal.js";
 import type { OktaOrg } from "./org.js";

@@ -1,4 +1,4 @@
-import { ManualClock } from "./clock.js";
+import { ManualClock } from "../shared/clock.js";
 import type { Fixture } from "./fixture.js";
 import { createFakeOktaApp, type FakeOktaOptions } from "./server.js";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../fake-okta/clock.js";
+import { ManualClock } from "../shared/clock.js";
 import type { Harness } from "../start.js";
 import { connectClient, harnessWith, structured } from "./test-helpers.js";
 

@@ -7,7 +7,7 @@ import {
   type GatewayContext,
   httpAnswerOf,
   type RateLimitMode,
-} from "./mcp-server.js";
+} from "./tool-server.js";
 
 /**
  * The legacy HTTP+SSE transport (MCP 2024-11-05) for old clients: `GET …/sse` opens the event

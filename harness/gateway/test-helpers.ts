@@ -2,7 +2,7 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@mode
 import type { Fixture } from "../fake-okta/fixture.js";
 import type { FakeOktaOptions } from "../fake-okta/server.js";
 import { type Harness, startHarness } from "../start.js";
-import type { McpServerInput } from "./servers.js";
+import type { McpServerInput } from "./server-registry.js";
 
 /** What the HTTP layer saw for each JSON-RPC method: status and rate-limit headers. */
 export interface Seen {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterTools } from "./servers.js";
+import { filterTools } from "./server-registry.js";
 import { buildTools } from "./tools.js";
 
 const HERO_TOOLS = [

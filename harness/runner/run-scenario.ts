@@ -3,8 +3,8 @@ import nock from "nock";
 import OpenAI from "openai";
 import { connect, type PacedClient } from "../../client/index.js";
 import { type AgentRun, runAgent } from "../agent/agent.js";
-import { ShiftedClock } from "../fake-okta/clock.js";
 import { snapshot } from "../fake-okta/snapshot.js";
+import { ShiftedClock } from "../shared/clock.js";
 import { type Harness, startHarness } from "../start.js";
 import { checkExpectations, type TrajectoryStep } from "./expectations.js";
 import {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { iso } from "../clock.js";
+import { iso } from "../../shared/clock.js";
 import { originOf } from "../http.js";
 import type { FactorRecord } from "../model.js";
 import { FACTORS } from "../model.js";

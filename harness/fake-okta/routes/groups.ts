@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { iso } from "../clock.js";
+import { iso } from "../../shared/clock.js";
 import { OktaError, validationFailed } from "../errors.js";
 import { compileFilter, GROUP_FILTER, GROUP_SEARCH } from "../filter.js";
 import { objectBody, originOf, queryOf, sendPage } from "../http.js";

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { iso } from "../clock.js";
+import { iso } from "../../shared/clock.js";
 import { OktaError, validationFailed } from "../errors.js";
 import { compileFilter, USER_FILTER, USER_SEARCH } from "../filter.js";
 import { booleanParam, objectBody, originOf, queryOf, sendPage } from "../http.js";

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { Clock } from "../fake-okta/clock.js";
+import type { Clock } from "../shared/clock.js";
 import type { GatewayTool } from "./tools.js";
 
 /**

@@ -9,9 +9,9 @@ import {
   type GatewayContext,
   httpAnswerOf,
   type RateLimitMode,
-} from "./mcp-server.js";
+} from "./tool-server.js";
 
-export type { RateLimitMode } from "./mcp-server.js";
+export type { RateLimitMode } from "./tool-server.js";
 
 export type ResponseMode = "json" | "sse";
 

@@ -1,13 +1,18 @@
 import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { type Clock, systemClock } from "../fake-okta/clock.js";
+import { type Clock, systemClock } from "../shared/clock.js";
 import { allowedHostsOf, installHostGuard } from "../shared/host-guard.js";
 import { CursorCodec } from "./cursor.js";
 import { LegacySseSessions } from "./legacy-sse.js";
-import { serveStreamable } from "./mcp-endpoint.js";
-import type { GatewayContext } from "./mcp-server.js";
 import type { Upstream } from "./proxy.js";
-import { type McpServerInput, type McpServerRecord, McpServerRegistry, RegistryError } from "./servers.js";
+import {
+  type McpServerInput,
+  type McpServerRecord,
+  McpServerRegistry,
+  RegistryError,
+} from "./server-registry.js";
+import { serveStreamable } from "./streamable-http.js";
+import type { GatewayContext } from "./tool-server.js";
 import { buildTools } from "./tools.js";
 
 export interface GatewayOptions {
