@@ -152,4 +152,35 @@ describe("@okta/okta-sdk-nodejs against the fake", () => {
     await client.userApi.expirePasswordAndGetTemporaryPassword({ userId: active?.id as string });
     expect(fake.state.org.getUser(active?.id as string).status).toBe("PASSWORD_EXPIRED");
   });
+
+  it("narrows a help-desk admin to a group with role targets, through the SDK's RoleTargetApi", async () => {
+    const user = fake.state.org.users.find(
+      (u) => u.status === "ACTIVE" && fake.state.org.roles(u.id).length === 0,
+    );
+    const group = await client.groupApi.createGroup({ group: { profile: { name: "SDK Target Group" } } });
+    if (!user) throw new Error("an ACTIVE user without roles expected");
+    const role = await client.roleAssignmentApi.assignRoleToUser({
+      userId: user.id,
+      assignRoleRequest: { type: "HELP_DESK_ADMIN" },
+    });
+    const roleId = (role as { id: string }).id;
+    await client.roleTargetApi.assignGroupTargetToUserRole({
+      userId: user.id,
+      roleId,
+      groupId: group.id as string,
+    });
+    const targets: string[] = [];
+    for await (const g of await client.roleTargetApi.listGroupTargetsForRole({
+      userId: user.id,
+      roleId,
+    }))
+      targets.push((g as { id: string }).id);
+    expect(targets).toEqual([group.id]);
+    await client.roleTargetApi.unassignGroupTargetFromUserAdminRole({
+      userId: user.id,
+      roleId,
+      groupId: group.id as string,
+    });
+    expect(fake.state.org.roles(user.id).find((r) => r.id === roleId)?.groupTargets).toEqual([]);
+  });
 });

@@ -75,7 +75,16 @@ export interface RoleAssignment {
   userId: string;
   created: number;
   lastUpdated: number;
+  /** Group ids the role is narrowed to; empty means the whole org. */
+  groupTargets: string[];
 }
+
+/** The role types whose scope can be narrowed to groups (issue #11; Okta's role-target API). */
+export const GROUP_TARGETED_ROLES: readonly RoleType[] = [
+  "USER_ADMIN",
+  "GROUP_MEMBERSHIP_ADMIN",
+  "HELP_DESK_ADMIN",
+];
 
 /** Okta's factor types as `GET /users/{id}/factors` reports them, with the id prefixes Okta uses. */
 export const FACTORS = {

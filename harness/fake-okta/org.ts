@@ -5,6 +5,7 @@ import { LIFECYCLE, type LifecycleOperation, nextStatus } from "./lifecycle.js";
 import {
   type FactorRecord,
   type FactorType,
+  GROUP_TARGETED_ROLES,
   type GroupRecord,
   type GroupType,
   type LogActor,
@@ -229,6 +230,8 @@ export class OktaOrg {
     for (const userId of this.membersByGroup.get(group.id) ?? [])
       this.groupsByUser.get(userId)?.delete(group.id);
     this.membersByGroup.delete(group.id);
+    for (const roles of this.rolesByUser.values())
+      for (const role of roles) role.groupTargets = role.groupTargets.filter((id) => id !== group.id);
     this.groupsById.delete(group.id);
     this.groups.splice(this.groups.indexOf(group), 1);
     this.log(groupEvent("group.lifecycle.delete", "Delete Okta group", group));
@@ -326,6 +329,7 @@ export class OktaOrg {
       userId: user.id,
       created: now,
       lastUpdated: now,
+      groupTargets: [],
     };
     roles.push(role);
     this.rolesByUser.set(user.id, roles);
@@ -344,6 +348,34 @@ export class OktaOrg {
       this.log(
         userEvent("user.account.privilege.revoke", `Revoke user privilege ${ROLE_LABELS[role.type]}`, user),
       );
+  }
+
+  getRole(user: UserRecord, roleId: string): RoleAssignment {
+    const role = this.roles(user.id).find((r) => r.id === roleId);
+    if (!role) throw notFound(roleId, "Role");
+    return role;
+  }
+
+  /** Narrows a role to one more group (PUT …/targets/groups/{groupId}); only some role types take targets. */
+  addGroupTarget(user: UserRecord, role: RoleAssignment, group: GroupRecord): void {
+    refuseUntargetable(role);
+    if (role.groupTargets.includes(group.id)) return;
+    role.groupTargets.push(group.id);
+    role.lastUpdated = this.clock.now();
+    this.log(
+      userEvent("user.account.privilege.grant", `Add group target to ${ROLE_LABELS[role.type]}`, user),
+    );
+  }
+
+  removeGroupTarget(user: UserRecord, role: RoleAssignment, groupId: string): void {
+    refuseUntargetable(role);
+    const index = role.groupTargets.indexOf(groupId);
+    if (index < 0) throw notFound(groupId, "UserGroup");
+    role.groupTargets.splice(index, 1);
+    role.lastUpdated = this.clock.now();
+    this.log(
+      userEvent("user.account.privilege.revoke", `Remove group target from ${ROLE_LABELS[role.type]}`, user),
+    );
   }
 
   // ---- sessions ----------------------------------------------------------------------------
@@ -422,6 +454,12 @@ export class OktaOrg {
     this.logs.push(record);
     return record;
   }
+}
+
+/** Okta's error for a role type whose scope cannot be narrowed to groups (reference silent on the wording). */
+function refuseUntargetable(role: RoleAssignment): void {
+  if (!GROUP_TARGETED_ROLES.includes(role.type))
+    throw validationFailed("role", [`The role ${role.type} does not support group targets`]);
 }
 
 function factorProfile(factorType: FactorType, user: UserRecord): Record<string, string> {

@@ -56,6 +56,13 @@ const groupId: Param = {
   required: true,
   description: "The group's id (00g…).",
 };
+const roleId: Param = {
+  name: "roleId",
+  in: "path",
+  schema: { type: "string" },
+  required: true,
+  description: "The role assignment's id (from list_all_okta_user_roles).",
+};
 const id = (what: string): Param => ({
   name: "id",
   in: "path",
@@ -332,6 +339,37 @@ export const RESOURCES: Resource[] = [
         params: [userId, id("role assignment's id")],
         summary: "Remove an admin role assignment.",
         destructive: true,
+      },
+    ],
+  },
+  {
+    name: "user_role_targets",
+    singular: "user_role_target",
+    plural: "user_role_targets",
+    methods: [
+      {
+        method: "list",
+        http: "GET",
+        path: "/api/v1/users/{userId}/roles/{roleId}/targets/groups",
+        params: [userId, roleId],
+        summary: "List the groups an admin role is narrowed to (none: the whole org).",
+      },
+      {
+        method: "create",
+        http: "PUT",
+        path: "/api/v1/users/{userId}/roles/{roleId}/targets/groups/{groupId}",
+        params: [userId, roleId, groupId],
+        summary: "Narrow a USER_ADMIN, GROUP_MEMBERSHIP_ADMIN or HELP_DESK_ADMIN role to one more group.",
+        rules: "Other role types take no targets (400 E0000001).",
+        idempotent: true,
+      },
+      {
+        method: "delete",
+        http: "DELETE",
+        path: "/api/v1/users/{userId}/roles/{roleId}/targets/groups/{groupId}",
+        params: [userId, roleId, groupId],
+        summary: "Remove a group from an admin role's targets.",
+        idempotent: true,
       },
     ],
   },

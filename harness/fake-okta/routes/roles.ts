@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { validationFailed } from "../errors.js";
 import { objectBody, originOf, sendPage } from "../http.js";
 import { ROLE_TYPES, type RoleType } from "../model.js";
-import { roleJson } from "../serialize.js";
+import { groupJson, roleJson } from "../serialize.js";
 import type { ServerState } from "../state.js";
 
 /** A user's admin role assignments: list, assign (201; 409 E0000090 on a duplicate), unassign (204). */
@@ -24,6 +24,31 @@ export function roleRoutes(app: FastifyInstance, state: ServerState): void {
     const role = state.org.assignRole(user, type as RoleType);
     return reply.code(201).send(roleJson(role, originOf(request)));
   });
+
+  // Group targets narrow USER_ADMIN, GROUP_MEMBERSHIP_ADMIN and HELP_DESK_ADMIN to some groups.
+  app.get<{ Params: { id: string; roleId: string } }>(
+    "/api/v1/users/:id/roles/:roleId/targets/groups",
+    async (request, reply) => {
+      const { org } = state;
+      const role = org.getRole(org.getUser(request.params.id), request.params.roleId);
+      const groups = role.groupTargets.map((id) => org.getGroup(id));
+      return sendPage(request, reply, { items: groups, next: null }, {}, groupJson);
+    },
+  );
+  for (const method of ["PUT", "DELETE"] as const) {
+    app.route<{ Params: { id: string; roleId: string; groupId: string } }>({
+      method,
+      url: "/api/v1/users/:id/roles/:roleId/targets/groups/:groupId",
+      handler: async (request, reply) => {
+        const { org } = state;
+        const user = org.getUser(request.params.id);
+        const role = org.getRole(user, request.params.roleId);
+        if (method === "PUT") org.addGroupTarget(user, role, org.getGroup(request.params.groupId));
+        else org.removeGroupTarget(user, role, request.params.groupId);
+        return reply.code(204).send();
+      },
+    });
+  }
 
   app.delete<{ Params: { id: string; roleId: string } }>(
     "/api/v1/users/:id/roles/:roleId",

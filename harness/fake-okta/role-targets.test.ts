@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { testApp } from "./test-helpers.js";
+
+/** Role targets (issue #11): narrow a help-desk admin to some groups; roles without targets refuse. */
+const fixture = {
+  groups: [{ name: "Contractors" }, { name: "Engineering" }],
+  users: [
+    {
+      login: "hd@company.com",
+      firstName: "H",
+      lastName: "D",
+      roles: ["HELP_DESK_ADMIN" as const, "SUPER_ADMIN" as const],
+    },
+  ],
+};
+
+describe("group targets of an admin role", () => {
+  it("PUT adds a group (204), GET lists it, DELETE removes it (204)", async () => {
+    const { call, state } = testApp(fixture);
+    const user = state.org.getUser("hd@company.com");
+    const helpDesk = state.org.roles(user.id).find((r) => r.type === "HELP_DESK_ADMIN");
+    const contractors = state.org.groupByName("Contractors");
+    const base = `/api/v1/users/${user.id}/roles/${helpDesk?.id}/targets/groups`;
+    expect((await call("GET", base)).body).toEqual([]);
+    expect((await call("PUT", `${base}/${contractors?.id}`)).status).toBe(204);
+    // Adding it again changes nothing.
+    expect((await call("PUT", `${base}/${contractors?.id}`)).status).toBe(204);
+    const listed = (await call("GET", base)).body as { id: string; profile: { name: string } }[];
+    expect(listed.map((g) => g.profile.name)).toEqual(["Contractors"]);
+    expect((await call("DELETE", `${base}/${contractors?.id}`)).status).toBe(204);
+    expect((await call("GET", base)).body).toEqual([]);
+    const again = await call("DELETE", `${base}/${contractors?.id}`);
+    expect(again.status).toBe(404);
+  });
+
+  it("a role that takes no targets (SUPER_ADMIN) is refused with Okta's validation error", async () => {
+    const { call, state } = testApp(fixture);
+    const user = state.org.getUser("hd@company.com");
+    const superAdmin = state.org.roles(user.id).find((r) => r.type === "SUPER_ADMIN");
+    const engineering = state.org.groupByName("Engineering");
+    const response = await call(
+      "PUT",
+      `/api/v1/users/${user.id}/roles/${superAdmin?.id}/targets/groups/${engineering?.id}`,
+    );
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ errorCode: "E0000001" });
+    expect(JSON.stringify(response.body)).toContain("SUPER_ADMIN");
+  });
+
+  it("deleting a group removes it from every role's targets", async () => {
+    const { call, state } = testApp(fixture);
+    const user = state.org.getUser("hd@company.com");
+    const helpDesk = state.org.roles(user.id).find((r) => r.type === "HELP_DESK_ADMIN");
+    const contractors = state.org.groupByName("Contractors");
+    await call("PUT", `/api/v1/users/${user.id}/roles/${helpDesk?.id}/targets/groups/${contractors?.id}`);
+    expect((await call("DELETE", `/api/v1/groups/${contractors?.id}`)).status).toBe(204);
+    expect(helpDesk?.groupTargets).toEqual([]);
+  });
+});
