@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../shared/clock.js";
+import { AppDirectory } from "./apps.js";
 import { notFound, OktaError, validationFailed } from "./errors.js";
 import { IdSource } from "./ids.js";
 import { LIFECYCLE, type LifecycleOperation, nextStatus } from "./lifecycle.js";
@@ -63,11 +64,15 @@ export class OktaOrg {
   /** Attributes a profile may carry: Okta's base schema plus custom ones a fixture declares. */
   readonly profileAttributes = new Set<string>(BASE_PROFILE_ATTRIBUTES);
 
+  /** Applications and their assignments; their ids come from a stream of their own. */
+  readonly apps: AppDirectory;
+
   constructor(
     readonly seed: number,
     readonly clock: Clock = systemClock,
   ) {
     this.ids = new IdSource(seed);
+    this.apps = new AppDirectory(new IdSource(seed + 11), clock);
   }
 
   // ---- users ----------------------------------------------------------------------------
@@ -175,6 +180,7 @@ export class OktaOrg {
     this.rolesByUser.delete(user.id);
     this.sessionsByUser.delete(user.id);
     this.factorsByUser.delete(user.id);
+    this.apps.forgetUser(user.id);
     this.log(userEvent("user.lifecycle.delete.completed", "Delete Okta user", user));
     return "deleted";
   }
@@ -232,6 +238,7 @@ export class OktaOrg {
     this.membersByGroup.delete(group.id);
     for (const roles of this.rolesByUser.values())
       for (const role of roles) role.groupTargets = role.groupTargets.filter((id) => id !== group.id);
+    this.apps.forgetGroup(group.id);
     this.groupsById.delete(group.id);
     this.groups.splice(this.groups.indexOf(group), 1);
     this.log(groupEvent("group.lifecycle.delete", "Delete Okta group", group));

@@ -27,6 +27,13 @@ export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "f
   seedFactors(org, new Rng(fixture.seed ^ 0x5eed), new IdSource(fixture.seed + 9), now);
   addFixtureGroups(org, fixture, now);
   addFixtureUsers(org, fixture, now, source);
+  // Apps too draw from their own stream: a catalogue, each given to a group and to a few users.
+  org.apps.seed(
+    new Rng(fixture.seed ^ 0xa995),
+    now,
+    org.users,
+    org.groups.filter((g) => g.type === "OKTA_GROUP").map((g) => ({ id: g.id, name: g.profile.name })),
+  );
   logs.push(...fixtureLogs(org, fixture, now, source));
   // The System Log is in persistence order; seeded events were persisted as they happened.
   logs.sort((a, b) => (a.published ?? 0) - (b.published ?? 0));

@@ -9,6 +9,7 @@ import type { Fixture } from "./fixture.js";
 import { Journal } from "./journal.js";
 import { installLayers } from "./layers.js";
 import { LIMIT_PRESETS, type LimitPreset, type RateLimitConfig, RateLimiter } from "./rate-limits.js";
+import { appRoutes } from "./routes/apps.js";
 import { factorRoutes } from "./routes/factors.js";
 import { groupRoutes } from "./routes/groups.js";
 import { lifecycleRoutes } from "./routes/lifecycle.js";
@@ -111,6 +112,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
   roleRoutes(app, state);
   groupRoutes(app, state);
   factorRoutes(app, state);
+  appRoutes(app, state);
   logRoutes(app, state);
   adminRoutes(app, state);
   return { app, state };

@@ -56,6 +56,13 @@ const groupId: Param = {
   required: true,
   description: "The group's id (00g…).",
 };
+const appId: Param = {
+  name: "appId",
+  in: "path",
+  schema: { type: "string" },
+  required: true,
+  description: "The application's id (0oa…).",
+};
 const roleId: Param = {
   name: "roleId",
   in: "path",
@@ -286,6 +293,132 @@ export const RESOURCES: Resource[] = [
         path: "/api/v1/users/{userId}/factors/{id}",
         params: [userId, id("factor's id")],
         summary: "Reset (unenroll) one of a user's factors, e.g. a lost phone's.",
+        destructive: true,
+      },
+    ],
+  },
+  {
+    name: "user_app_links",
+    singular: "user_app_link",
+    plural: "user_app_links",
+    methods: [
+      {
+        method: "list",
+        http: "GET",
+        path: "/api/v1/users/{userId}/appLinks",
+        params: [userId],
+        summary:
+          "List the apps a user can reach (directly or through a group), as their dashboard shows them.",
+      },
+    ],
+  },
+  {
+    name: "apps",
+    singular: "app",
+    plural: "apps",
+    methods: [
+      {
+        method: "list",
+        http: "GET",
+        path: "/api/v1/apps",
+        params: [
+          {
+            name: "q",
+            in: "query",
+            schema: { type: "string" },
+            description: "The start of an app's label or name.",
+          },
+          {
+            name: "filter",
+            in: "query",
+            schema: { type: "string" },
+            description: 'e.g. status eq "ACTIVE".',
+          },
+        ],
+        summary: "List the org's applications.",
+      },
+      {
+        method: "get",
+        http: "GET",
+        path: "/api/v1/apps/{id}",
+        params: [id("app's id (0oa…)")],
+        summary: "Get one application by id.",
+      },
+      {
+        method: "activate",
+        http: "POST",
+        path: "/api/v1/apps/{appId}/lifecycle/activate",
+        params: [appId],
+        summary: "Activate an INACTIVE application.",
+      },
+      {
+        method: "deactivate",
+        http: "POST",
+        path: "/api/v1/apps/{appId}/lifecycle/deactivate",
+        params: [appId],
+        summary: "Deactivate an application: nobody can sign in to it through Okta.",
+        destructive: true,
+      },
+    ],
+  },
+  {
+    name: "app_users",
+    singular: "app_user",
+    plural: "app_users",
+    methods: [
+      {
+        method: "list",
+        http: "GET",
+        path: "/api/v1/apps/{appId}/users",
+        params: [appId],
+        summary: "List who can reach an app, each with scope USER (direct) or GROUP (through a group).",
+      },
+      {
+        method: "create",
+        http: "PUT",
+        path: "/api/v1/apps/{appId}/users/{userId}",
+        params: [appId, userId],
+        summary: "Assign an app to a user directly.",
+        idempotent: true,
+      },
+      {
+        method: "delete",
+        http: "DELETE",
+        path: "/api/v1/apps/{appId}/users/{id}",
+        params: [appId, id("user's id (00u…)")],
+        summary: "Remove a user's direct assignment of an app.",
+        rules:
+          "Access through a group is refused here (403): remove the user from the group, or the group from the app.",
+        destructive: true,
+      },
+    ],
+  },
+  {
+    name: "app_groups",
+    singular: "app_group",
+    plural: "app_groups",
+    methods: [
+      {
+        method: "list",
+        http: "GET",
+        path: "/api/v1/apps/{appId}/groups",
+        params: [appId],
+        summary: "List the groups an app is assigned to.",
+      },
+      {
+        method: "create",
+        http: "PUT",
+        path: "/api/v1/apps/{appId}/groups/{groupId}",
+        params: [appId, groupId],
+        summary: "Assign an app to a group: its members can reach the app.",
+        idempotent: true,
+      },
+      {
+        method: "delete",
+        http: "DELETE",
+        path: "/api/v1/apps/{appId}/groups/{id}",
+        params: [appId, id("group's id (00g…)")],
+        summary: "Remove an app from a group.",
         destructive: true,
       },
     ],

@@ -80,12 +80,15 @@ describe("tools generated from the resource table", () => {
   it.each([
     [{ methods: ["read"] }, (n: string) => n.startsWith("list_") || n.startsWith("get_")],
     [{ methods: ["write"] }, (n: string) => /^(create|update|delete)_/.test(n)],
-    [{ methods: ["custom"] }, (n: string) => n.startsWith("okta_users_")],
+    [{ methods: ["custom"] }, (n: string) => n.startsWith("okta_users_") || n.startsWith("okta_apps_")],
     [
       { methods: ["suspend", "list_all_okta_groups"] },
       (n: string) => n === "okta_users_suspend" || n === "list_all_okta_groups",
     ],
-    [{ tags: ["groups", "group_members"] }, (n: string) => n.includes("group") && !n.includes("user_group")],
+    [
+      { tags: ["groups", "group_members"] },
+      (n: string) => n.includes("group") && !n.includes("user_group") && !n.includes("app_group"),
+    ],
     [{ methods: ["read"], tags: ["users.list"] }, (n: string) => n === "list_all_okta_users"],
   ])("filter %j", (config, expected) => {
     const names = filterTools(tools, config).map((t) => t.name);

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { buildOrg } from "./seed.js";
+import { testApp } from "./test-helpers.js";
+
+/** Applications and assignments (issue #11): who can reach an app, directly or through a group. */
+const fixture = {
+  seed: 5,
+  groups: [{ name: "Engineering" }],
+  users: [
+    { login: "eng@company.com", firstName: "E", lastName: "N", groups: ["Engineering"] },
+    { login: "solo@company.com", firstName: "S", lastName: "O" },
+  ],
+};
+
+describe("applications", () => {
+  it("a seeded catalogue of common apps; filter by status and q by label", async () => {
+    const { call } = testApp(fixture);
+    const all = (await call("GET", "/api/v1/apps")).body as { label: string; status: string }[];
+    expect(all.map((a) => a.label)).toEqual(
+      expect.arrayContaining(["AWS", "Salesforce", "GitHub Enterprise", "Slack", "Google Workspace"]),
+    );
+    const aws = (await call("GET", "/api/v1/apps?q=aw")).body as { label: string }[];
+    expect(aws.map((a) => a.label)).toEqual(["AWS"]);
+    const active = (await call("GET", '/api/v1/apps?filter=status%20eq%20"ACTIVE"')).body as unknown[];
+    expect(active).toHaveLength(all.length);
+    expect((await call("GET", "/api/v1/apps?filter=label%20eq%20%22x%22")).status).toBe(400);
+  });
+
+  it("access through a group and directly: app users carry their scope; appLinks lists both", async () => {
+    const { call, state } = testApp(fixture);
+    const org = state.org;
+    const slack = org.apps.byLabel("Slack");
+    const engineering = org.groupByName("Engineering");
+    const eng = org.getUser("eng@company.com");
+    const solo = org.getUser("solo@company.com");
+    expect((await call("PUT", `/api/v1/apps/${slack?.id}/groups/${engineering?.id}`)).status).toBe(200);
+    expect((await call("PUT", `/api/v1/apps/${slack?.id}/users/${solo.id}`)).status).toBe(200);
+    const users = (await call("GET", `/api/v1/apps/${slack?.id}/users`)).body as {
+      id: string;
+      scope: string;
+    }[];
+    expect(users).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: eng.id, scope: "GROUP" }),
+        expect.objectContaining({ id: solo.id, scope: "USER" }),
+      ]),
+    );
+    const links = (await call("GET", `/api/v1/users/${eng.id}/appLinks`)).body as { label: string }[];
+    expect(links.map((l) => l.label)).toContain("Slack");
+  });
+
+  it("removing a direct assignment works; access through a group must be removed at the group (403)", async () => {
+    const { call, state } = testApp(fixture);
+    const org = state.org;
+    const aws = org.apps.byLabel("AWS");
+    const engineering = org.groupByName("Engineering");
+    const eng = org.getUser("eng@company.com");
+    const solo = org.getUser("solo@company.com");
+    await call("PUT", `/api/v1/apps/${aws?.id}/groups/${engineering?.id}`);
+    await call("PUT", `/api/v1/apps/${aws?.id}/users/${solo.id}`);
+    expect((await call("DELETE", `/api/v1/apps/${aws?.id}/users/${solo.id}`)).status).toBe(204);
+    const viaGroup = await call("DELETE", `/api/v1/apps/${aws?.id}/users/${eng.id}`);
+    expect(viaGroup.status).toBe(403);
+    expect(viaGroup.body).toMatchObject({ errorCode: "E0000006" });
+    expect((await call("DELETE", `/api/v1/apps/${aws?.id}/groups/${engineering?.id}`)).status).toBe(204);
+    expect((await call("GET", `/api/v1/apps/${aws?.id}/users/${eng.id}`)).status).toBe(404);
+  });
+
+  it("an INACTIVE app takes no new assignments; activate brings it back; an unknown app is 404 E0000007", async () => {
+    const { call, state } = testApp(fixture);
+    const zoom = state.org.apps.byLabel("Zoom");
+    const solo = state.org.getUser("solo@company.com");
+    expect((await call("POST", `/api/v1/apps/${zoom?.id}/lifecycle/deactivate`)).status).toBe(200);
+    const refused = await call("PUT", `/api/v1/apps/${zoom?.id}/users/${solo.id}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ errorCode: "E0000001" });
+    await call("POST", `/api/v1/apps/${zoom?.id}/lifecycle/activate`);
+    expect((await call("PUT", `/api/v1/apps/${zoom?.id}/users/${solo.id}`)).status).toBe(200);
+    const unknown = await call("GET", "/api/v1/apps/0oanothere00000000000");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ errorCode: "E0000007" });
+  });
+
+  it("the seed assigns every app to someone, the same way every time", () => {
+    const seeded = { seed: 42, now: "2026-11-28T12:00:00Z", generate: { users: 200, logs: 0 } };
+    const reach = (org: ReturnType<typeof buildOrg>) =>
+      org.apps.apps.map((a) =>
+        [...org.apps.usersOf(a, (g) => org.members(g).map((u) => u.id)).keys()].sort(),
+      );
+    const a = buildOrg(seeded);
+    expect(reach(a)).toEqual(reach(buildOrg(seeded)));
+    expect(reach(a).every((users) => users.length > 0)).toBe(true);
+  });
+});

@@ -1,0 +1,157 @@
+import type { FastifyInstance } from "fastify";
+import { iso } from "../../shared/clock.js";
+import type { AppRecord } from "../apps.js";
+import { OktaError } from "../errors.js";
+import { originOf, queryOf, sendPage } from "../http.js";
+import type { ServerState } from "../state.js";
+
+/**
+ * `/api/v1/apps`: the catalogue (list with `q` and `filter=status eq "…"`, get, activate and
+ * deactivate), who an app is assigned to (users directly or through groups), and a user's
+ * `appLinks`. Shapes follow Okta's Application, AppUser, ApplicationGroupAssignment and AppLink.
+ */
+function appJson(app: AppRecord, origin: string) {
+  const self = `${origin}/api/v1/apps/${app.id}`;
+  return {
+    id: app.id,
+    name: app.name,
+    label: app.label,
+    status: app.status,
+    signOnMode: app.signOnMode,
+    created: iso(app.created),
+    lastUpdated: iso(app.lastUpdated),
+    _links: {
+      users: { href: `${self}/users` },
+      groups: { href: `${self}/groups` },
+      deactivate: { href: `${self}/lifecycle/deactivate` },
+    },
+  };
+}
+
+const STATUS_FILTER = /^status eq "(ACTIVE|INACTIVE)"$/;
+
+export function appRoutes(app: FastifyInstance, state: ServerState): void {
+  const apps = () => state.org.apps;
+
+  app.get("/api/v1/apps", async (request, reply) => {
+    const query = queryOf(request);
+    let items = apps().apps;
+    if (query.filter !== undefined) {
+      const match = STATUS_FILTER.exec(query.filter.trim());
+      if (!match) throw new OktaError("E0000031", undefined, [`Invalid filter: ${query.filter}`]);
+      items = items.filter((a) => a.status === match[1]);
+    }
+    if (query.q !== undefined) {
+      const q = query.q.toLowerCase();
+      items = items.filter((a) => a.label.toLowerCase().startsWith(q) || a.name.toLowerCase().startsWith(q));
+    }
+    return sendPage(request, reply, { items, next: null }, query, appJson);
+  });
+
+  app.get<{ Params: { id: string } }>("/api/v1/apps/:id", async (request) =>
+    appJson(apps().get(request.params.id), originOf(request)),
+  );
+
+  for (const operation of ["activate", "deactivate"] as const) {
+    app.post<{ Params: { id: string } }>(`/api/v1/apps/:id/lifecycle/${operation}`, async (request) => {
+      apps().setStatus(apps().get(request.params.id), operation === "activate" ? "ACTIVE" : "INACTIVE");
+      return {};
+    });
+  }
+
+  const appUserJson = (application: AppRecord, userId: string, scope: "USER" | "GROUP", origin: string) => {
+    const user = state.org.getUser(userId);
+    const direct = apps().directUser(application, userId);
+    return {
+      id: user.id,
+      scope,
+      status: "PROVISIONED",
+      created: iso(direct?.created ?? application.created),
+      credentials: { userName: user.profile.login },
+      _links: {
+        user: { href: `${origin}/api/v1/users/${user.id}` },
+        app: { href: `${origin}/api/v1/apps/${application.id}` },
+      },
+    };
+  };
+  const groupIdsOf = (userId: string) => state.org.groupsOf(userId).map((g) => g.id);
+
+  app.get<{ Params: { id: string } }>("/api/v1/apps/:id/users", async (request, reply) => {
+    const application = apps().get(request.params.id);
+    const origin = originOf(request);
+    const users = apps().usersOf(application, (groupId) => state.org.members(groupId).map((u) => u.id));
+    const items = [...users].map(([userId, scope]) => appUserJson(application, userId, scope, origin));
+    return sendPage(request, reply, { items, next: null }, queryOf(request), (item) => item);
+  });
+
+  app.get<{ Params: { id: string; userId: string } }>("/api/v1/apps/:id/users/:userId", async (request) => {
+    const application = apps().get(request.params.id);
+    const user = state.org.getUser(request.params.userId);
+    const scope = apps().scopeOf(application, user.id, groupIdsOf(user.id));
+    if (!scope) throw new OktaError("E0000007", `Resource not found: ${user.id} (AppUser)`);
+    return appUserJson(application, user.id, scope, originOf(request));
+  });
+
+  app.put<{ Params: { id: string; userId: string } }>("/api/v1/apps/:id/users/:userId", async (request) => {
+    const application = apps().get(request.params.id);
+    const user = state.org.getUser(request.params.userId);
+    apps().assignUser(application, user);
+    return appUserJson(application, user.id, "USER", originOf(request));
+  });
+
+  app.delete<{ Params: { id: string; userId: string } }>(
+    "/api/v1/apps/:id/users/:userId",
+    async (request, reply) => {
+      const application = apps().get(request.params.id);
+      const user = state.org.getUser(request.params.userId);
+      apps().unassignUser(application, user.id, groupIdsOf);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { id: string } }>("/api/v1/apps/:id/groups", async (request, reply) => {
+    const application = apps().get(request.params.id);
+    const origin = originOf(request);
+    const items = apps()
+      .groupIds(application)
+      .map((id) => ({ id, priority: 0, _links: { group: { href: `${origin}/api/v1/groups/${id}` } } }));
+    return sendPage(request, reply, { items, next: null }, queryOf(request), (item) => item);
+  });
+
+  for (const method of ["PUT", "DELETE"] as const) {
+    app.route<{ Params: { id: string; groupId: string } }>({
+      method,
+      url: "/api/v1/apps/:id/groups/:groupId",
+      handler: async (request, reply) => {
+        const application = apps().get(request.params.id);
+        const group = state.org.getGroup(request.params.groupId);
+        if (method === "DELETE") {
+          apps().unassignGroup(application, group.id);
+          return reply.code(204).send();
+        }
+        apps().assignGroup(application, group.id);
+        return { id: group.id, priority: 0 };
+      },
+    });
+  }
+
+  app.get<{ Params: { id: string } }>("/api/v1/users/:id/appLinks", async (request) => {
+    const user = state.org.getUser(request.params.id);
+    const origin = originOf(request);
+    const groupIds = groupIdsOf(user.id);
+    return apps()
+      .apps.filter((a) => a.status === "ACTIVE" && apps().scopeOf(a, user.id, groupIds))
+      .map((a) => ({
+        id: `00ub0oNGTSWTBKOLGLNR-${a.id}`,
+        appName: a.name,
+        appInstanceId: a.id,
+        label: a.label,
+        linkUrl: `${origin}/home/${a.name}/${a.id}/alnk`,
+        logoUrl: `${origin}/assets/img/logos/default.png`,
+        appAssignmentId: `0ua${a.id.slice(3)}`,
+        credentialsSetup: false,
+        hidden: false,
+        sortOrder: 0,
+      }));
+  });
+}
