@@ -92,3 +92,20 @@ describe("applications", () => {
     expect(reach(a).every((users) => users.length > 0)).toBe(true);
   });
 });
+
+describe("fixtures name apps by label", () => {
+  it("a user's apps become direct assignments; an unknown label is refused by field", () => {
+    const org = buildOrg({
+      seed: 1,
+      users: [{ login: "a@company.com", firstName: "A", lastName: "B", apps: ["AWS"] }],
+    });
+    const aws = org.apps.byLabel("AWS");
+    expect(aws && org.apps.directUser(aws, org.getUser("a@company.com").id)).toBeTruthy();
+    expect(() =>
+      buildOrg({
+        seed: 1,
+        users: [{ login: "a@company.com", firstName: "A", lastName: "B", apps: ["Nope"] }],
+      }),
+    ).toThrow(/users\[0\].*apps: no app labelled 'Nope'/);
+  });
+});

@@ -56,6 +56,8 @@ const FixtureUserSchema = z.strictObject({
   /** Group names (or ids) the user belongs to. */
   groups: z.array(z.string()).default([]),
   roles: z.array(z.enum(ROLE_TYPES)).default([]),
+  /** Apps assigned to the user directly, by label (AWS, Salesforce, GitHub Enterprise, Slack, …). */
+  apps: z.array(z.string().min(1)).max(50).default([]),
   /** Enrolled MFA factors, e.g. [push, sms]. */
   factors: z.array(z.enum(FACTOR_TYPES)).max(20).default([]),
   /** How many active sessions the user has (a person has a handful; 1,000 is already absurd). */

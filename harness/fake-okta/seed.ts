@@ -34,6 +34,7 @@ export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "f
     org.users,
     org.groups.filter((g) => g.type === "OKTA_GROUP").map((g) => ({ id: g.id, name: g.profile.name })),
   );
+  assignFixtureApps(org, fixture, now, source);
   logs.push(...fixtureLogs(org, fixture, now, source));
   // The System Log is in persistence order; seeded events were persisted as they happened.
   logs.sort((a, b) => (a.published ?? 0) - (b.published ?? 0));
@@ -107,6 +108,19 @@ function addFixtureUsers(org: OktaOrg, fixture: ParsedFixture, now: number, sour
       org.enrollFactor(user, factor, factorIds.okta(FACTORS[factor].prefix), created);
     for (let s = 0; s < spec.sessions; s++)
       org.addSession(user, `198.51.100.${10 + s}`, user.lastLogin ?? now - 3_600_000);
+  });
+}
+
+function assignFixtureApps(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): void {
+  fixture.users.forEach((spec, index) => {
+    for (const label of spec.apps) {
+      const app = org.apps.byLabel(label);
+      if (!app)
+        throw new FixtureError(
+          `${source}: users[${index}] (${spec.login}): apps: no app labelled '${label}' (known: ${org.apps.apps.map((a) => a.label).join(", ")})`,
+        );
+      org.apps.assignUser(app, org.getUser(spec.login), now - 90 * 86_400_000);
+    }
   });
 }
 
