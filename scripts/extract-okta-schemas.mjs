@@ -14,6 +14,10 @@ const ROOTS = [
   "Error",
   "UserActivationToken",
   "ResetPasswordToken",
+  "UserFactor",
+  "AppUser",
+  "ApplicationGroupAssignment",
+  "TempPassword",
 ];
 const specPath = process.argv[2] ?? "../shared/reference/okta-management-minimal.yaml";
 const spec = parse(readFileSync(specPath, "utf8"), { maxAliasCount: -1 });

@@ -38,9 +38,19 @@ beforeAll(() => {
   ajv.addSchema({ $id: "okta", components: { schemas } });
   const compile = (name: string) => ajv.compile({ $ref: `okta#/components/schemas/${name}` });
   validators = Object.fromEntries(
-    ["User", "Group", "StandardRole", "LogEvent", "Error", "UserActivationToken", "ResetPasswordToken"].map(
-      (n) => [n, compile(n)],
-    ),
+    [
+      "User",
+      "Group",
+      "StandardRole",
+      "LogEvent",
+      "Error",
+      "UserActivationToken",
+      "ResetPasswordToken",
+      "UserFactor",
+      "AppUser",
+      "ApplicationGroupAssignment",
+      "TempPassword",
+    ].map((n) => [n, compile(n)]),
   );
 });
 
@@ -105,5 +115,38 @@ describe("responses validate against Okta's OpenAPI spec", () => {
       `/api/v1/users/${active[0]?.id}/lifecycle/reset_password?sendEmail=false`,
     );
     expectValid("ResetPasswordToken", reset.body);
+  });
+
+  it("factors, app users, app groups and temporary passwords", async () => {
+    const { call, state } = testApp(fixture);
+    let factors = 0;
+    for (const user of state.org.users.slice(0, 20)) {
+      for (const factor of (await call("GET", `/api/v1/users/${user.id}/factors`)).body as unknown[]) {
+        expectValid("UserFactor", factor);
+        factors++;
+      }
+    }
+    expect(factors).toBeGreaterThan(0);
+    let assignments = 0;
+    for (const app of state.org.apps.apps) {
+      for (const appUser of (await call("GET", `/api/v1/apps/${app.id}/users`)).body as unknown[]) {
+        expectValid("AppUser", appUser);
+        assignments++;
+      }
+      for (const appGroup of (await call("GET", `/api/v1/apps/${app.id}/groups`)).body as unknown[])
+        expectValid("ApplicationGroupAssignment", appGroup);
+    }
+    expect(assignments).toBeGreaterThan(0);
+    const active = state.org.users.find((u) => u.status === "ACTIVE");
+    const temp = await call(
+      "POST",
+      `/api/v1/users/${active?.id}/lifecycle/expire_password_with_temp_password`,
+    );
+    expectValid("TempPassword", temp.body);
+  });
+
+  it("the new validators bite: a factor type or an assignment scope Okta does not have fails", () => {
+    expect(validators.UserFactor?.({ factorType: "carrier_pigeon" })).toBe(false);
+    expect(validators.AppUser?.({ id: "00u1", scope: "EVERYONE" })).toBe(false);
   });
 });
