@@ -183,4 +183,34 @@ describe("@okta/okta-sdk-nodejs against the fake", () => {
     });
     expect(fake.state.org.roles(user.id).find((r) => r.id === roleId)?.groupTargets).toEqual([]);
   });
+
+  it("lists applications, assigns and unassigns a user, and reads app links, through the SDK's ApplicationApi", async () => {
+    const labels: string[] = [];
+    for await (const app of await client.applicationApi.listApplications({ q: "Sla" }))
+      labels.push((app as { label: string }).label);
+    expect(labels).toEqual(["Slack"]);
+    const slack = fake.state.org.apps.byLabel("Slack");
+    const user = fake.state.org.users.find(
+      (u) =>
+        u.status === "ACTIVE" &&
+        slack &&
+        !fake.state.org.apps.scopeOf(
+          slack,
+          u.id,
+          fake.state.org.groupsOf(u.id).map((g) => g.id),
+        ),
+    );
+    if (!slack || !user) throw new Error("an ACTIVE user without Slack expected");
+    const assigned = await client.applicationApi.assignUserToApplication({
+      appId: slack.id,
+      appUser: { id: user.id, scope: "USER" } as never,
+    });
+    expect((assigned as { scope?: string }).scope).toBe("USER");
+    const links: string[] = [];
+    for await (const link of await client.userApi.listAppLinks({ userId: user.id }))
+      links.push((link as { label: string }).label);
+    expect(links).toContain("Slack");
+    await client.applicationApi.unassignUserFromApplication({ appId: slack.id, userId: user.id });
+    expect(fake.state.org.apps.directUser(slack, user.id)).toBeUndefined();
+  });
 });

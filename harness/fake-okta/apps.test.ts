@@ -34,7 +34,9 @@ describe("applications", () => {
     const eng = org.getUser("eng@company.com");
     const solo = org.getUser("solo@company.com");
     expect((await call("PUT", `/api/v1/apps/${slack?.id}/groups/${engineering?.id}`)).status).toBe(200);
-    expect((await call("PUT", `/api/v1/apps/${slack?.id}/users/${solo.id}`)).status).toBe(200);
+    expect(
+      (await call("POST", `/api/v1/apps/${slack?.id}/users`, { id: solo.id, scope: "USER" })).status,
+    ).toBe(200);
     const users = (await call("GET", `/api/v1/apps/${slack?.id}/users`)).body as {
       id: string;
       scope: string;
@@ -57,7 +59,7 @@ describe("applications", () => {
     const eng = org.getUser("eng@company.com");
     const solo = org.getUser("solo@company.com");
     await call("PUT", `/api/v1/apps/${aws?.id}/groups/${engineering?.id}`);
-    await call("PUT", `/api/v1/apps/${aws?.id}/users/${solo.id}`);
+    await call("POST", `/api/v1/apps/${aws?.id}/users`, { id: solo.id });
     expect((await call("DELETE", `/api/v1/apps/${aws?.id}/users/${solo.id}`)).status).toBe(204);
     const viaGroup = await call("DELETE", `/api/v1/apps/${aws?.id}/users/${eng.id}`);
     expect(viaGroup.status).toBe(403);
@@ -71,11 +73,11 @@ describe("applications", () => {
     const zoom = state.org.apps.byLabel("Zoom");
     const solo = state.org.getUser("solo@company.com");
     expect((await call("POST", `/api/v1/apps/${zoom?.id}/lifecycle/deactivate`)).status).toBe(200);
-    const refused = await call("PUT", `/api/v1/apps/${zoom?.id}/users/${solo.id}`);
+    const refused = await call("POST", `/api/v1/apps/${zoom?.id}/users`, { id: solo.id });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ errorCode: "E0000001" });
     await call("POST", `/api/v1/apps/${zoom?.id}/lifecycle/activate`);
-    expect((await call("PUT", `/api/v1/apps/${zoom?.id}/users/${solo.id}`)).status).toBe(200);
+    expect((await call("POST", `/api/v1/apps/${zoom?.id}/users`, { id: solo.id })).status).toBe(200);
     const unknown = await call("GET", "/api/v1/apps/0oanothere00000000000");
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ errorCode: "E0000007" });

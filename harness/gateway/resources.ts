@@ -375,9 +375,19 @@ export const RESOURCES: Resource[] = [
       },
       {
         method: "create",
-        http: "PUT",
-        path: "/api/v1/apps/{appId}/users/{userId}",
-        params: [appId, userId],
+        http: "POST",
+        path: "/api/v1/apps/{appId}/users",
+        params: [
+          appId,
+          {
+            name: "userId",
+            in: "body",
+            oktaName: "id",
+            schema: { type: "string" },
+            required: true,
+            description: "The user's id (00u…).",
+          },
+        ],
         summary: "Assign an app to a user directly.",
         idempotent: true,
       },

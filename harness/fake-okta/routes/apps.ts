@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { iso } from "../../shared/clock.js";
 import type { AppRecord } from "../apps.js";
-import { OktaError } from "../errors.js";
-import { originOf, queryOf, sendPage } from "../http.js";
+import { OktaError, validationFailed } from "../errors.js";
+import { objectBody, originOf, queryOf, sendPage } from "../http.js";
 import type { ServerState } from "../state.js";
 
 /**
@@ -92,9 +92,14 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     return appUserJson(application, user.id, scope, originOf(request));
   });
 
-  app.put<{ Params: { id: string; userId: string } }>("/api/v1/apps/:id/users/:userId", async (request) => {
+  // Assign: POST /apps/{appId}/users with the user's id (spec `assignUserToApplication`).
+  app.post<{ Params: { id: string } }>("/api/v1/apps/:id/users", async (request) => {
     const application = apps().get(request.params.id);
-    const user = state.org.getUser(request.params.userId);
+    const body = objectBody(request, ["id", "scope", "credentials", "profile"], "appUser");
+    if (typeof body.id !== "string") throw validationFailed("appUser", ["id: the user's id is required"]);
+    if (body.scope !== undefined && body.scope !== "USER")
+      throw validationFailed("appUser", ["scope: only USER can be assigned directly"]);
+    const user = state.org.getUser(body.id);
     apps().assignUser(application, user);
     return appUserJson(application, user.id, "USER", originOf(request));
   });
