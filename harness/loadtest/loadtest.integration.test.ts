@@ -46,7 +46,10 @@ describe("the load test against the in-process harness", () => {
     expect(none.failed).toBe(none.rateLimited);
     expect(none.complete).toBe(false);
     expect(none.wasted).toBe(none.rateLimited);
-    expect(paced.budget.find((b) => b.bucket === "other")?.peakUse).toBeLessThanOrEqual(1);
+    // The budget report reads the fake's windows: the busy bucket was used, in more than one window.
+    const other = paced.budget.find((b) => b.bucket === "other");
+    expect(other?.windows).toBeGreaterThan(1);
+    expect(other?.meanUse).toBeGreaterThan(0.5);
 
     const table = reportTable(reports);
     expect(table).toMatch(/paced\s+\d+\s+[\d.]+s/);
