@@ -105,9 +105,17 @@ describe("a 500-user audit against the harness (tight limits)", () => {
     const journal = harness.okta.state.journal.list();
     const stormed = journal.filter((e) => e.faults.includes("storm")).length;
     const flaky = journal.filter((e) => e.faults.includes("flaky")).length;
-    // Each storm 429 holds the whole bucket back for its reset, so the storm meets few calls.
-    expect(stormed).toBeGreaterThanOrEqual(1);
+    // The storm fired on about 30% of the role requests it could meet (those that arrived inside
+    // its window); a held bucket sends fewer, so count against what arrived, not against the audit.
+    const installedAt = journal[0]?.startedAt ?? 0;
+    const inWindow = journal.filter(
+      (e) => /\/roles$/.test(e.path) && e.startedAt - installedAt >= 500 && e.startedAt - installedAt < 2500,
+    );
+    expect(inWindow.length).toBeGreaterThan(10);
+    expect(stormed / inWindow.length).toBeGreaterThan(0.15);
     expect(flaky).toBeGreaterThan(3);
+    // The 502 on a users page fired once, and the read was retried: the listing is complete.
+    expect(journal.filter((e) => e.faults.includes("bad gateway") && e.status === 502)).toHaveLength(1);
     expect(client.stats().rateLimited).toBe(journal.filter((e) => e.status === 429).length);
 
     // Writes: a 503 on suspend may have run, so it is reported, never repeated.
