@@ -115,11 +115,6 @@ export class BucketLimiter {
     return this.core.resolve(name);
   }
 
-  /** A snapshot of a bucket's policy state (for tests and traces). */
-  stateOf(name: string): BucketState | undefined {
-    return this.core.stateOf(name);
-  }
-
   /**
    * Runs one attempt once its bucket has budget and a slot is free. The attempt reports its
    * outcome on the ticket; one that does not (it threw first) is counted as unanswered.

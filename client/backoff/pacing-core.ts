@@ -98,18 +98,8 @@ export class PacingCore {
     return this.options.learnBuckets ? this.shared.resolve(declared) : declared;
   }
 
-  stateOf(declared: string): BucketState | undefined {
-    return this.buckets.get(this.resolve(declared))?.state;
-  }
-
   get concurrencyCap(): number {
     return this.concurrency.cap;
-  }
-
-  get queued(): number {
-    let total = 0;
-    for (const bucket of this.buckets.values()) total += bucket.queue.length;
-    return total;
   }
 
   /** Queues a call; `start` runs when its bucket and a slot allow. */
