@@ -31,6 +31,12 @@ afterAll(async () => {
   await harness.close();
 });
 
+/** Every case ends below 500; a 5xx is counted for the closing figures, then fails the case. */
+function expectNoServerError(status: number, context?: string): void {
+  if (status >= 500) counts.serverErrors++;
+  expect(status, context).toBeLessThan(500);
+}
+
 /** Strings an attacker would try in a path segment, mixed with arbitrary ones. */
 const hostileString = fc.oneof(
   fc.constantFrom("..", ".", "../", "..%2f", "%2e%2e", "%2F", "/", "\\", "?", "#", "%00", "a/../b", "", " "),
@@ -57,8 +63,7 @@ describe("tool arguments (read tools: their calls may reach Okta, but only their
         const sent = harness.okta.state.journal.list().slice(before);
         if (result.isError) {
           const status = structured<{ statusCode: number }>(result).statusCode;
-          if (status >= 500) counts.serverErrors++;
-          expect(status).toBeLessThan(500);
+          expectNoServerError(status);
           if (sent.length === 0) counts.refused++;
         } else counts.accepted++;
         // Whatever happened, nothing outside the tool's endpoint was asked of Okta.
@@ -88,8 +93,7 @@ describe("tool arguments (read tools: their calls may reach Okta, but only their
           counts.cases++;
           if (result.isError) {
             const status = structured<{ statusCode: number }>(result).statusCode;
-            if (status >= 500) counts.serverErrors++;
-            expect(status).toBeLessThan(500);
+            expectNoServerError(status);
           }
           const changed = JSON.stringify(snapshot(harness.okta.state.org)) !== JSON.stringify(before);
           if (changed) counts.stateChanges++;
@@ -130,8 +134,7 @@ describe("the fake Okta's routes", () => {
           const before = snapshot(harness.okta.state.org);
           const response = await okta(`${route}?${query}`);
           counts.cases++;
-          if (response.status >= 500) counts.serverErrors++;
-          expect(response.status, `${route}?${query}`).toBeLessThan(500);
+          expectNoServerError(response.status, `${route}?${query}`);
           expect(snapshot(harness.okta.state.org)).toEqual(before);
         },
       ),
@@ -153,8 +156,7 @@ describe("the fake Okta's routes", () => {
             body: JSON.stringify(body),
           });
           counts.cases++;
-          if (response.status >= 500) counts.serverErrors++;
-          expect(response.status).toBeLessThan(500);
+          expectNoServerError(response.status);
           if (response.status >= 400) {
             counts.refused++;
             expect(await response.json()).toMatchObject({ errorCode: expect.stringMatching(/^E\d{7}$/) });
@@ -190,8 +192,7 @@ describe("the admin APIs", () => {
           body: JSON.stringify(body),
         });
         counts.cases++;
-        if (response.status >= 500) counts.serverErrors++;
-        expect(response.status).toBeLessThan(500);
+        expectNoServerError(response.status);
         if (response.status >= 400) {
           counts.refused++;
           expect(state()).toBe(before);

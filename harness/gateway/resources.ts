@@ -42,41 +42,16 @@ export interface Resource {
   methods: ResourceMethod[];
 }
 
-const userId: Param = {
-  name: "userId",
-  in: "path",
-  schema: { type: "string" },
-  required: true,
-  description: "The user's id (00u…) or login.",
-};
-const groupId: Param = {
-  name: "groupId",
-  in: "path",
-  schema: { type: "string" },
-  required: true,
-  description: "The group's id (00g…).",
-};
-const appId: Param = {
-  name: "appId",
-  in: "path",
-  schema: { type: "string" },
-  required: true,
-  description: "The application's id (0oa…).",
-};
-const roleId: Param = {
-  name: "roleId",
-  in: "path",
-  schema: { type: "string" },
-  required: true,
-  description: "The role assignment's id (from list_all_okta_user_roles).",
-};
-const id = (what: string): Param => ({
-  name: "id",
-  in: "path",
-  schema: { type: "string" },
-  required: true,
-  description: `The ${what}.`,
-});
+/** A required string in the path: every id and login the tools take. */
+function pathParam(name: string, description: string): Param {
+  return { name, in: "path", schema: { type: "string" }, required: true, description };
+}
+
+const userId = pathParam("userId", "The user's id (00u…) or login.");
+const groupId = pathParam("groupId", "The group's id (00g…).");
+const appId = pathParam("appId", "The application's id (0oa…).");
+const roleId = pathParam("roleId", "The role assignment's id (from list_all_okta_user_roles).");
+const id = (what: string): Param => pathParam("id", `The ${what}.`);
 const sendEmail: Param = {
   name: "sendEmail",
   in: "query",

@@ -165,12 +165,14 @@ export function boundFor(
   options: Pick<LoadtestOptions, "limits" | "pageSize" | "concurrency">,
   users: number,
   latencyMs: number,
+  /** Each worker lists every page (and audits its share). */
+  workers = 1,
 ): Bound {
   const limiter = new RateLimiter(options.limits, { now: () => 0 });
   const calls = new Map<string, { limit: number; windowMs: number; calls: number }>();
   const pages = Math.max(1, Math.ceil(users / options.pageSize));
   for (const [path, count] of [
-    ["/api/v1/users", pages],
+    ["/api/v1/users", pages * workers],
     ["/api/v1/users/x/roles", users],
     ["/api/v1/users/x/groups", users],
   ] as const) {

@@ -1,6 +1,7 @@
-import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
+import type { RateLimitConfig } from "../fake-okta/rate-limits.js";
 import { Rng } from "../fake-okta/rng.js";
-import { type Bound, lowerBound } from "../loadtest/lower-bound.js";
+import type { Bound } from "../loadtest/lower-bound.js";
+import { boundFor } from "../loadtest/run-loadtest.js";
 import { EventLoop } from "./event-loop.js";
 import { type ModelCounts, OktaModel } from "./okta-model.js";
 import { SimClient, type SimClientOptions } from "./sim-client.js";
@@ -131,33 +132,13 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
   };
 }
 
-/** T* from the limits config: the buckets the audit's calls fall in, by Okta's matching rules. */
+/** T* from the limits config, as the load test computes it: all workers' calls in flight together. */
 export function auditBound(cell: AuditCell): Bound {
-  const pageSize = cell.pageSize ?? 200;
-  const matcher = new RateLimiter(cell.limits, { now: () => 0 });
   const workers = cell.workers ?? 1;
-  const pages = Math.ceil(cell.users / pageSize);
-  const loads = new Map<string, { calls: number; limit: number; windowMs: number }>();
-  for (const [path, calls] of [
-    ["/api/v1/users", pages * workers],
-    ["/api/v1/users/x/roles", cell.users],
-    ["/api/v1/users/x/groups", cell.users],
-  ] as const) {
-    const decision = matcher.peek("GET", path);
-    const load = loads.get(decision.bucket) ?? {
-      calls: 0,
-      limit: decision.limit,
-      windowMs: decision.resetAt,
-    };
-    load.calls += calls;
-    loads.set(decision.bucket, load);
-  }
-  return lowerBound({
-    users: cell.users,
-    pageSize,
-    callsPerUser: 2,
-    concurrency: cell.concurrency * workers,
-    latencyMs: cell.latencyMs,
-    buckets: [...loads].map(([name, load]) => ({ name, ...load })),
-  });
+  return boundFor(
+    { limits: cell.limits, pageSize: cell.pageSize ?? 200, concurrency: cell.concurrency * workers },
+    cell.users,
+    cell.latencyMs,
+    workers,
+  );
 }
