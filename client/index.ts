@@ -37,4 +37,12 @@ export { type Page, type PageExtractor, PageShapeError, readPage } from "./curso
 export { CursorLoop, type PageReport, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
 export { AuthenticationError, ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
 export type { ClientEvents } from "./events.js";
-export { cleanSchema, OpenAIAdapter, type OpenAIToolCall, type OpenAIToolOutput } from "./openai.js";
+export {
+  cleanSchema,
+  OpenAIAdapter,
+  type OpenAIToolCall,
+  type OpenAIToolOutput,
+  type ToolErrorKind,
+  type ToolOutcome,
+} from "./openai.js";
+export { type ConnectOptionsData, ConnectOptionsSchema } from "./options-schema.js";

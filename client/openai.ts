@@ -21,6 +21,20 @@ import { RateLimitedError } from "./errors.js";
 export type OpenAIToolCall = ChatCompletionMessageFunctionToolCall | ResponseFunctionToolCall;
 export type OpenAIToolOutput = ChatCompletionToolMessageParam | ResponseInputItem.FunctionCallOutput;
 
+/**
+ * Why an output the model sees is an error: `rate_limited` (a 429 the client could not absorb),
+ * `server` (the tool ran and the server refused, e.g. an Okta error), `failed` (the call may not
+ * have run: transport, timeout), `bad_call` (no such tool, arguments not JSON). Harnesses count
+ * these instead of parsing the output's wording.
+ */
+export type ToolErrorKind = "rate_limited" | "server" | "failed" | "bad_call";
+
+/** One tool call's result for the model: the text it reads, and whether that text reports an error. */
+export interface ToolOutcome {
+  output: string;
+  error?: ToolErrorKind;
+}
+
 /** JSON Schema keywords OpenAI's function parameters reject or ignore. */
 const DROP_KEYS = new Set([
   "$schema",
@@ -79,25 +93,36 @@ export class OpenAIAdapter {
 
   /** Runs the model's tool calls (concurrently, paced) and returns the messages to send back, in order. */
   async run(toolCalls: readonly OpenAIToolCall[]): Promise<OpenAIToolOutput[]> {
+    return (await this.runDetailed(toolCalls)).map((r) => r.message);
+  }
+
+  /** As `run`, with each call's outcome (its error kind) beside the message. */
+  async runDetailed(
+    toolCalls: readonly OpenAIToolCall[],
+  ): Promise<{ message: OpenAIToolOutput; outcome: ToolOutcome }[]> {
     return Promise.all(
       toolCalls.map(async (call) => {
         const isChat = "function" in call;
         const name = isChat ? call.function.name : call.name;
         const rawArgs = isChat ? call.function.arguments : call.arguments;
         const id = isChat ? call.id : call.call_id;
-        const output = await this.execute(name, rawArgs);
-        return isChat
-          ? { role: "tool" as const, tool_call_id: id, content: output }
-          : { type: "function_call_output" as const, call_id: id, output };
+        const outcome = await this.execute(name, rawArgs);
+        const message: OpenAIToolOutput = isChat
+          ? { role: "tool", tool_call_id: id, content: outcome.output }
+          : { type: "function_call_output", call_id: id, output: outcome.output };
+        return { message, outcome };
       }),
     );
   }
 
-  /** One call's output text for the model. */
-  async execute(functionNameFromModel: string, rawArguments: string): Promise<string> {
+  /** One call's output for the model, and whether it reports an error. */
+  async execute(functionNameFromModel: string, rawArguments: string): Promise<ToolOutcome> {
     const tool = this.client.listTools().find((t) => functionName(t.name) === functionNameFromModel);
     if (!tool)
-      return `Error: there is no tool named ${functionNameFromModel}. Use one of the tools you were given.`;
+      return {
+        output: `Error: there is no tool named ${functionNameFromModel}. Use one of the tools you were given.`,
+        error: "bad_call",
+      };
     let args: Record<string, unknown>;
     try {
       const parsed: unknown = rawArguments.trim() === "" ? {} : JSON.parse(rawArguments);
@@ -105,21 +130,32 @@ export class OpenAIAdapter {
         throw new Error("not an object");
       args = parsed as Record<string, unknown>;
     } catch {
-      return `Error: the arguments for ${tool.name} are not a JSON object. Send them again as JSON.`;
+      return {
+        output: `Error: the arguments for ${tool.name} are not a JSON object. Send them again as JSON.`,
+        error: "bad_call",
+      };
     }
     try {
       if (this.client.options.pagination?.autoDrain && isListTool(tool) && args.next_cursor === undefined) {
-        return await this.drainForModel(tool.name, args);
+        return { output: await this.drainForModel(tool.name, args) };
       }
       const result = await this.client.callTool(tool.name, args);
-      return result.isError ? this.explainError(result) : resultText(result);
+      return result.isError
+        ? { output: this.explainError(result), error: "server" }
+        : { output: resultText(result) };
     } catch (error) {
       if (error instanceof RateLimitedError) {
         const seconds =
           error.retryAfterMs === undefined ? "a while" : `${Math.ceil(error.retryAfterMs / 1000)} s`;
-        return `Rate limited by Okta: try ${tool.name} again in ${seconds}, or continue with other work first.`;
+        return {
+          output: `Rate limited by Okta: try ${tool.name} again in ${seconds}, or continue with other work first.`,
+          error: "rate_limited",
+        };
       }
-      return `Error: ${tool.name} failed (${(error as Error).message}). It may not have run; check the current state before repeating a change.`;
+      return {
+        output: `Error: ${tool.name} failed (${(error as Error).message}). It may not have run; check the current state before repeating a change.`,
+        error: "failed",
+      };
     }
   }
 
@@ -153,7 +189,9 @@ export class OpenAIAdapter {
     const parts = [
       `Error from Okta${code ? ` ${code}` : ""} (${String(envelope.statusCode ?? "?")}): ${summary}.`,
     ];
-    if (code && LIFECYCLE_CODES.has(code)) {
+    // E0000001 is any validation failure; only a status refusal gets the lifecycle advice.
+    const aboutStatus = code !== "E0000001" || /suspend|activ|status|lifecycle/i.test(summary);
+    if (code && LIFECYCLE_CODES.has(code) && aboutStatus) {
       parts.push(
         "Do not repeat this call: read the user's current status, then choose the operation that status accepts (see the tool descriptions), or report it.",
       );

@@ -4,13 +4,14 @@ import type {
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import type { ResponseFunctionToolCall, ResponseInputItem } from "openai/resources/responses/responses";
-import type { PacedClient } from "../../client/index.js";
+import type { OpenAIToolCall, PacedClient, ToolErrorKind, ToolOutcome } from "../../client/index.js";
 import { DEFAULT_SYSTEM_PROMPT } from "./system-prompt.js";
 
 /**
  * The agent loop: ask the model, run its tool calls through paceline's client, feed the results
- * back, and stop on a final answer or when a budget runs out. Chat Completions by default; the
- * Responses API when asked. The model is whatever the `openai` client points at.
+ * back, and stop on a final answer or when a budget runs out. One loop; Chat Completions (default)
+ * or the Responses API is a small conversation adapter. The model is whatever the `openai` client
+ * points at.
  */
 export interface AgentOptions {
   openai: OpenAI;
@@ -30,6 +31,8 @@ export interface ToolCallRecord {
   name: string;
   arguments: string;
   output: string;
+  /** Set when the output reports an error (from the adapter, not from its wording). */
+  error?: ToolErrorKind;
 }
 
 export interface AgentRun {
@@ -40,75 +43,98 @@ export interface AgentRun {
   stop: "answer" | "max_turns" | "max_tool_calls";
 }
 
-export async function runAgent(options: AgentOptions): Promise<AgentRun> {
-  return options.api === "responses" ? runResponses(options) : runChat(options);
+interface ModelCall {
+  name: string;
+  arguments: string;
 }
 
-async function runChat(options: AgentOptions): Promise<AgentRun> {
+/** One API's conversation: ask for the next turn, and add a turn's calls and their outcomes. */
+interface Conversation<Call extends OpenAIToolCall> {
+  ask(): Promise<{ calls: Call[]; text: string }>;
+  add(calls: Call[], messages: Awaited<ReturnType<PacedClient["openai"]["runDetailed"]>>): void;
+  describe(call: Call): ModelCall;
+}
+
+function chatConversation(options: AgentOptions): Conversation<ChatCompletionMessageFunctionToolCall> {
   const { openai, model, client } = options;
-  const maxTurns = options.maxTurns ?? 20;
-  const maxToolCalls = options.maxToolCalls ?? 100;
   const tools = client.openai.tools();
   const messages: ChatCompletionMessageParam[] = [
     { role: "system", content: options.systemPrompt ?? DEFAULT_SYSTEM_PROMPT },
     { role: "user", content: options.prompt },
   ];
-  const toolCalls: ToolCallRecord[] = [];
-  for (let turn = 1; turn <= maxTurns; turn++) {
-    const completion = await openai.chat.completions.create({ model, messages, tools, tool_choice: "auto" });
-    const message = completion.choices[0]?.message;
-    if (!message) throw new Error("the model returned no choice");
-    const calls = (message.tool_calls ?? []).filter(
-      (c): c is ChatCompletionMessageFunctionToolCall => c.type === "function",
-    );
-    if (calls.length === 0) return { answer: message.content ?? "", turns: turn, toolCalls, stop: "answer" };
-    if (toolCalls.length + calls.length > maxToolCalls)
-      return { answer: message.content ?? "", turns: turn, toolCalls, stop: "max_tool_calls" };
-    messages.push({ role: "assistant", content: message.content ?? null, tool_calls: calls });
-    const outputs = await client.openai.run(calls);
-    outputs.forEach((output, i) => {
-      const call = calls[i];
-      if (!call || !("tool_call_id" in output)) return;
-      toolCalls.push({
-        turn,
-        name: call.function.name,
-        arguments: call.function.arguments,
-        output: String(output.content),
+  return {
+    async ask() {
+      const completion = await openai.chat.completions.create({
+        model,
+        messages,
+        tools,
+        tool_choice: "auto",
       });
-      messages.push(output);
-    });
-  }
-  return { answer: "", turns: maxTurns, toolCalls, stop: "max_turns" };
+      const message = completion.choices[0]?.message;
+      if (!message) throw new Error("the model returned no choice");
+      const calls = (message.tool_calls ?? []).filter(
+        (c): c is ChatCompletionMessageFunctionToolCall => c.type === "function",
+      );
+      if (calls.length > 0)
+        messages.push({ role: "assistant", content: message.content ?? null, tool_calls: calls });
+      return { calls, text: message.content ?? "" };
+    },
+    add(_calls, results) {
+      for (const { message } of results) if ("tool_call_id" in message) messages.push(message);
+    },
+    describe: (call) => ({ name: call.function.name, arguments: call.function.arguments }),
+  };
 }
 
-async function runResponses(options: AgentOptions): Promise<AgentRun> {
+function responsesConversation(options: AgentOptions): Conversation<ResponseFunctionToolCall> {
   const { openai, model, client } = options;
-  const maxTurns = options.maxTurns ?? 20;
-  const maxToolCalls = options.maxToolCalls ?? 100;
   const tools = client.openai.tools({ format: "responses" });
   const input: ResponseInputItem[] = [{ role: "user", content: options.prompt }];
+  return {
+    async ask() {
+      const response = await openai.responses.create({
+        model,
+        instructions: options.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
+        input,
+        tools,
+      });
+      const calls = response.output.filter(
+        (item): item is ResponseFunctionToolCall => item.type === "function_call",
+      );
+      return { calls, text: response.output_text ?? "" };
+    },
+    add(calls, results) {
+      input.push(...calls);
+      for (const { message } of results) if ("call_id" in message) input.push(message);
+    },
+    describe: (call) => ({ name: call.name, arguments: call.arguments }),
+  };
+}
+
+export async function runAgent(options: AgentOptions): Promise<AgentRun> {
+  return options.api === "responses"
+    ? loop(options, responsesConversation(options))
+    : loop(options, chatConversation(options));
+}
+
+async function loop<Call extends OpenAIToolCall>(
+  options: AgentOptions,
+  conversation: Conversation<Call>,
+): Promise<AgentRun> {
+  const maxTurns = options.maxTurns ?? 20;
+  const maxToolCalls = options.maxToolCalls ?? 100;
   const toolCalls: ToolCallRecord[] = [];
   for (let turn = 1; turn <= maxTurns; turn++) {
-    const response = await openai.responses.create({
-      model,
-      instructions: options.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
-      input,
-      tools,
-    });
-    const calls = response.output.filter(
-      (item): item is ResponseFunctionToolCall => item.type === "function_call",
-    );
-    if (calls.length === 0)
-      return { answer: response.output_text ?? "", turns: turn, toolCalls, stop: "answer" };
+    const { calls, text } = await conversation.ask();
+    if (calls.length === 0) return { answer: text, turns: turn, toolCalls, stop: "answer" };
     if (toolCalls.length + calls.length > maxToolCalls)
-      return { answer: "", turns: turn, toolCalls, stop: "max_tool_calls" };
-    input.push(...calls);
-    const outputs = await client.openai.run(calls);
-    outputs.forEach((output, i) => {
+      return { answer: text, turns: turn, toolCalls, stop: "max_tool_calls" };
+    const results = await options.client.openai.runDetailed(calls);
+    conversation.add(calls, results);
+    results.forEach(({ outcome }: { outcome: ToolOutcome }, i) => {
       const call = calls[i];
-      if (!call || !("call_id" in output)) return;
-      toolCalls.push({ turn, name: call.name, arguments: call.arguments, output: String(output.output) });
-      input.push(output);
+      if (!call) return;
+      toolCalls.push({ turn, ...conversation.describe(call), output: outcome.output, error: outcome.error });
     });
   }
   return { answer: "", turns: maxTurns, toolCalls, stop: "max_turns" };

@@ -1,84 +1,305 @@
 import { describe, expect, it } from "vitest";
-import type { OrgSnapshot } from "../fake-okta/snapshot.js";
+import type { OrgSnapshot, SnapshotGroup, SnapshotUser } from "../fake-okta/snapshot.js";
 import { checkExpectations, type RunEvidence } from "./expectations.js";
-import { ScenarioSchema } from "./scenario.js";
+import { ExpectationsSchema } from "./expectations-schema.js";
 
-const user = (login: string, status = "ACTIVE", extra: Partial<OrgSnapshot["users"][number]> = {}) => ({
-  id: `id-${login}`,
-  login,
-  status,
-  profile: { login },
-  groups: ["Everyone"],
-  roles: [],
-  sessions: 0,
-  lastUpdated: "t",
-  ...extra,
+const user = (login: string, status = "ACTIVE", extra: Partial<SnapshotUser> = {}): SnapshotUser => {
+  const [first = "", last = ""] = login.split("@")[0]?.split(".") ?? [];
+  return {
+    id: `id-${login}`,
+    login,
+    status,
+    profile: { login, email: login, firstName: first, lastName: last },
+    groups: ["Everyone"],
+    roles: [],
+    roleTargets: [],
+    factors: [],
+    sessions: 0,
+    apps: [],
+    lastUpdated: "t",
+    ...extra,
+  };
+};
+const group = (name: string, members: string[]): SnapshotGroup => ({
+  id: `g-${name}`,
+  name,
+  type: "OKTA_GROUP",
+  description: null,
+  members: [...members].sort(),
 });
-const snap = (...users: ReturnType<typeof user>[]): OrgSnapshot => ({ users, groups: [], logEvents: 0 });
+const snap = (users: SnapshotUser[], groups: SnapshotGroup[] = []): OrgSnapshot => ({
+  users,
+  groups,
+  apps: [],
+  logEvents: 0,
+});
 
 function evidence(partial: Partial<RunEvidence>): RunEvidence {
-  const base = snap(user("a@x.com"), user("b@x.com"));
+  const base = snap([user("a@x.com"), user("b@x.com")]);
   return { before: base, after: base, trajectory: [], journal: [], answer: "", ...partial };
 }
 
 /** Expectations as a scenario file would give them, with defaults filled in. */
-function expectations(raw: unknown) {
-  return ScenarioSchema.shape.expect.parse(raw);
-}
+const expectations = (raw: unknown) => ExpectationsSchema.parse(raw);
 
-describe("each expectation kind passes and fails", () => {
-  it("final state of named users", () => {
-    const want = expectations({
-      users: [{ login: "a@x.com", status: "SUSPENDED", inGroups: ["VPN"], sessions: 0 }],
-    });
-    const good = evidence({
-      after: snap(user("a@x.com", "SUSPENDED", { groups: ["Everyone", "VPN"] }), user("b@x.com")),
-    });
-    expect(checkExpectations(want, good)).toEqual([]);
-    const bad = evidence({ after: snap(user("a@x.com", "ACTIVE", { sessions: 2 }), user("b@x.com")) });
-    expect(checkExpectations(want, bad)).toEqual([
-      "a@x.com should be SUSPENDED but is ACTIVE",
-      'a@x.com should be in "VPN" but is not',
-      "a@x.com should have 0 sessions but has 2",
-    ]);
-  });
+const journalEntry = (method: string, path: string, status = 200) =>
+  ({ method, path, status }) as RunEvidence["journal"][number];
 
-  it("exact groups and roles, deletion", () => {
+describe("final state of users", () => {
+  it("named users: status, groups, roles, sessions, apps, factors, deletion", () => {
     const want = expectations({
       users: [
-        { login: "a@x.com", groups: ["VPN"], roles: ["ORG_ADMIN"] },
+        { login: "a@x.com", status: "SUSPENDED", inGroups: ["VPN"], sessions: 0, apps: [], factors: [] },
         { login: "b@x.com", deleted: true },
       ],
     });
-    expect(
-      checkExpectations(
-        want,
-        evidence({
-          after: snap(user("a@x.com", "ACTIVE", { groups: ["Everyone", "VPN"], roles: ["ORG_ADMIN"] })),
-        }),
-      ),
-    ).toEqual([]);
-    expect(checkExpectations(want, evidence({}))).toEqual([
-      "a@x.com should be in exactly [VPN] but is in []",
-      "a@x.com should have roles [ORG_ADMIN] but has []",
+    const good = evidence({
+      after: snap([user("a@x.com", "SUSPENDED", { groups: ["Everyone", "VPN"] })]),
+    });
+    expect(checkExpectations(want, good)).toEqual([]);
+    const bad = evidence({
+      after: snap([
+        user("a@x.com", "ACTIVE", { sessions: 2, apps: ["AWS:USER"], factors: ["push:ACTIVE"] }),
+        user("b@x.com"),
+      ]),
+    });
+    expect(checkExpectations(want, bad)).toEqual([
+      "a@x.com should be SUSPENDED but is ACTIVE",
+      'a@x.com should be in "VPN" but is not',
+      "a@x.com should reach exactly the apps [] but reaches [AWS]",
+      "a@x.com should have the factors [] but has [push]",
+      "a@x.com should have 0 sessions but has 2",
       "b@x.com should have been deleted but still exists (ACTIVE)",
     ]);
   });
 
-  it("everything not named is unchanged (and nothing new appears)", () => {
-    const want = expectations({ users: [{ login: "a@x.com" }] });
-    expect(checkExpectations(want, evidence({}))).toEqual([]);
-    const touched = evidence({
-      after: snap(user("a@x.com"), user("b@x.com", "ACTIVE", { roles: ["SUPER_ADMIN"] }), user("c@x.com")),
+  it("where: every user a query selects in the initial state", () => {
+    const before = snap(
+      [
+        user("s1@x.com", "SUSPENDED", { groups: ["Everyone", "Contractors"] }),
+        user("s2@x.com", "SUSPENDED", { groups: ["Everyone", "Contractors"] }),
+        user("a@x.com", "ACTIVE", { groups: ["Everyone", "Contractors"] }),
+      ],
+      [group("Contractors", ["s1@x.com", "s2@x.com", "a@x.com"])],
+    );
+    const want = expectations({
+      users: [{ where: { group: "Contractors", status: "SUSPENDED" }, notInGroups: ["Contractors"] }],
+      groups: [{ name: "Contractors", count: 1, noMembers: { status: "SUSPENDED" } }],
     });
-    expect(checkExpectations(want, touched)).toEqual([
-      "b@x.com was not to be touched, but its roles changed from [] to [SUPER_ADMIN]",
-      "c@x.com was created, which was not asked for",
+    const done = snap(
+      [user("s1@x.com", "SUSPENDED"), user("s2@x.com", "SUSPENDED"), before.users[2] as SnapshotUser],
+      [group("Contractors", ["a@x.com"])],
+    );
+    expect(checkExpectations(want, evidence({ before, after: done }))).toEqual([]);
+    // One suspended member left behind, and the active bystander removed too.
+    const wrong = snap(
+      [before.users[0] as SnapshotUser, user("s2@x.com", "SUSPENDED"), user("a@x.com")],
+      [group("Contractors", ["s1@x.com"])],
+    );
+    expect(checkExpectations(want, evidence({ before, after: wrong }))).toEqual([
+      's1@x.com should not be in "Contractors" but is',
+      'group "Contractors" should have no member matching {"status":"SUSPENDED"}, but has 1: s1@x.com',
+      "1 user(s) not to be touched were changed: a@x.com (groups [Everyone, Contractors] → [Everyone])",
+      'group "Contractors" changed for users not to be touched: removed a@x.com',
     ]);
-    expect(checkExpectations(expectations({ othersUnchanged: false }), touched)).toEqual([]);
   });
 
-  it("calls: include, order, exclude, max, per tool", () => {
+  it("a where that selects no one is a failure, not a pass", () => {
+    const want = expectations({ users: [{ where: { role: "SUPER_ADMIN" }, status: "SUSPENDED" }] });
+    expect(checkExpectations(want, evidence({}))).toEqual([
+      'no user matched {"role":"SUPER_ADMIN"} in the initial state, so nothing was checked',
+    ]);
+  });
+
+  it("the schema refuses a user expectation with both login and where", () => {
+    expect(() => expectations({ users: [{ login: "a@x.com", where: { status: "ACTIVE" } }] })).toThrow(
+      /either login or where/,
+    );
+  });
+});
+
+describe("everything else unchanged covers users, groups and apps", () => {
+  const before = snap(
+    [user("a@x.com"), user("b@x.com", "ACTIVE", { groups: ["Everyone", "VPN"] })],
+    [group("VPN", ["b@x.com"])],
+  );
+
+  it("a bystander's role targets, factors, apps and sessions", () => {
+    const want = expectations({ users: [{ login: "a@x.com" }] });
+    for (const [field, value] of [
+      ["roleTargets", ["GROUP_MEMBERSHIP_ADMIN:VPN"]],
+      ["factors", ["sms:ACTIVE"]],
+      ["apps", ["Slack:USER"]],
+      ["sessions", 3],
+    ] as const) {
+      const after = snap(
+        [user("a@x.com"), { ...(before.users[1] as SnapshotUser), [field]: value }],
+        before.groups,
+      );
+      const failures = checkExpectations(want, evidence({ before, after }));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toMatch(
+        new RegExp(`^1 user\\(s\\) not to be touched were changed: b@x.com \\(${field}`),
+      );
+    }
+  });
+
+  it("a stray group, a deleted group, a renamed group, a bystander added to a group", () => {
+    const want = expectations({ users: [{ login: "a@x.com" }] });
+    const after = snap(before.users, [
+      { ...group("VPN", ["b@x.com"]), name: "VPN (old)" },
+      group("Stray", []),
+    ]);
+    expect(checkExpectations(want, evidence({ before, after }))).toEqual([
+      'group "VPN" was not to be touched, but its profile changed',
+      'group "Stray" was created, which was not asked for',
+    ]);
+    const deleted = snap(before.users, []);
+    expect(checkExpectations(want, evidence({ before, after: deleted }))).toEqual([
+      'group "VPN" was not to be touched, but it was deleted',
+    ]);
+    // The named user may join a group; nobody else may.
+    const joined = snap(before.users, [group("VPN", ["a@x.com", "b@x.com"])]);
+    expect(checkExpectations(want, evidence({ before, after: joined }))).toEqual([]);
+  });
+
+  it("an app deactivated or losing a group", () => {
+    const withApp = { ...before, apps: [{ id: "0oa1", label: "AWS", status: "ACTIVE", groups: ["VPN"] }] };
+    const off = { ...withApp, apps: [{ id: "0oa1", label: "AWS", status: "INACTIVE", groups: ["VPN"] }] };
+    const ungrouped = { ...withApp, apps: [{ id: "0oa1", label: "AWS", status: "ACTIVE", groups: [] }] };
+    const want = expectations({});
+    expect(checkExpectations(want, evidence({ before: withApp, after: off }))).toEqual([
+      'app "AWS" was not to be touched, but went from ACTIVE to INACTIVE',
+    ]);
+    expect(checkExpectations(want, evidence({ before: withApp, after: ungrouped }))).toEqual([
+      'app "AWS" was not to be touched, but its groups went from [VPN] to []',
+    ]);
+  });
+
+  it("a created user; othersUnchanged: false turns all of it off", () => {
+    const after = snap([...before.users, user("c@x.com")], before.groups);
+    expect(checkExpectations(expectations({}), evidence({ before, after }))).toEqual([
+      "user(s) created, which was not asked for: c@x.com",
+    ]);
+    expect(checkExpectations(expectations({ othersUnchanged: false }), evidence({ before, after }))).toEqual(
+      [],
+    );
+  });
+});
+
+describe("groups", () => {
+  const before = snap([user("a@x.com"), user("b@x.com")], [group("Eng", ["a@x.com"])]);
+
+  it("exact members and count", () => {
+    const want = expectations({
+      users: [{ login: "b@x.com" }],
+      groups: [{ name: "Eng", members: ["a@x.com", "b@x.com"], count: 2 }],
+    });
+    expect(
+      checkExpectations(
+        want,
+        evidence({ before, after: snap(before.users, [group("Eng", ["a@x.com", "b@x.com"])]) }),
+      ),
+    ).toEqual([]);
+    expect(checkExpectations(want, evidence({ before, after: before }))).toEqual([
+      'group "Eng" should have exactly the members given: missing b@x.com',
+      'group "Eng" should have 2 members but has 1',
+    ]);
+  });
+
+  it("deleted and created", () => {
+    const want = expectations({
+      groups: [
+        { name: "Eng", deleted: true },
+        { name: "Temp", created: true },
+      ],
+    });
+    expect(
+      checkExpectations(want, evidence({ before, after: snap(before.users, [group("Temp", [])]) })),
+    ).toEqual([]);
+    expect(checkExpectations(want, evidence({ before, after: before }))).toEqual([
+      'group "Eng" should have been deleted but still exists',
+      'group "Temp" should exist but does not',
+    ]);
+  });
+});
+
+describe("coverage is over the org, not over what the agent listed", () => {
+  const org = snap([
+    user("a@x.com"),
+    user("b@x.com"),
+    user("c@x.com", "SUSPENDED"),
+    user("gone@x.com", "DEPROVISIONED"),
+  ]);
+  const call = (userId: string, error?: "rate_limited") => ({
+    tool: "list_all_okta_user_roles",
+    args: { userId },
+    ...(error ? { error } : {}),
+  });
+
+  it("every user but DEPROVISIONED ones, by id or login, exactly once, without error", () => {
+    const want = expectations({ coverage: { call: "list_all_okta_user_roles" } });
+    const all = [call("id-a@x.com"), call("B@X.COM"), call("id-c@x.com")];
+    expect(checkExpectations(want, evidence({ before: org, after: org, trajectory: all }))).toEqual([]);
+    const partial = [call("id-a@x.com", "rate_limited"), call("id-a@x.com")];
+    expect(checkExpectations(want, evidence({ before: org, after: org, trajectory: partial }))).toEqual([
+      "2 of 3 users never went to list_all_okta_user_roles: b@x.com, c@x.com",
+      "1 users went to list_all_okta_user_roles more than once: a@x.com",
+      "1 list_all_okta_user_roles calls ended in an error the model saw: a@x.com",
+    ]);
+  });
+
+  it("a selector narrows it; naming DEPROVISIONED brings those users in", () => {
+    const active = expectations({
+      coverage: { call: "list_all_okta_user_roles", users: { status: "SUSPENDED" } },
+    });
+    expect(
+      checkExpectations(active, evidence({ before: org, after: org, trajectory: [call("id-c@x.com")] })),
+    ).toEqual([]);
+    const gone = expectations({
+      coverage: { call: "list_all_okta_user_roles", users: { status: "DEPROVISIONED" } },
+    });
+    expect(checkExpectations(gone, evidence({ before: org, after: org }))).toEqual([
+      '1 of 1 users matching {"status":"DEPROVISIONED"} never went to list_all_okta_user_roles: gone@x.com',
+    ]);
+  });
+});
+
+describe("requests Okta received", () => {
+  it("made (carried out, by user placeholder) and notMade (any attempt)", () => {
+    const want = expectations({
+      requests: {
+        made: [{ method: "DELETE", path: "/api/v1/users/{a@x.com}/sessions" }],
+        notMade: [{ method: "DELETE", path: "/api/v1/users/*" }],
+      },
+    });
+    const good = [journalEntry("DELETE", "/api/v1/users/id-a@x.com/sessions", 204)];
+    expect(checkExpectations(want, evidence({ journal: good }))).toEqual([]);
+    const refused = [
+      journalEntry("DELETE", "/api/v1/users/a%40x.com/sessions", 429),
+      journalEntry("DELETE", "/api/v1/users/id-b@x.com", 204),
+    ];
+    expect(checkExpectations(want, evidence({ journal: refused }))).toEqual([
+      "Okta should have carried out DELETE /api/v1/users/{a@x.com}/sessions at least once time(s), but did 0",
+      "DELETE /api/v1/users/* must never reach Okta, but did 1 time(s)",
+    ]);
+    const byLogin = [journalEntry("DELETE", "/api/v1/users/a%40x.com/sessions", 204)];
+    expect(checkExpectations(want, evidence({ journal: byLogin }))).toEqual([]);
+  });
+
+  it("times: exactly", () => {
+    const want = expectations({
+      requests: { made: [{ method: "POST", path: "/api/v1/users/*/lifecycle/suspend", times: 1 }] },
+    });
+    const twice = [1, 2].map(() => journalEntry("POST", "/api/v1/users/id-a@x.com/lifecycle/suspend"));
+    expect(checkExpectations(want, evidence({ journal: twice }))).toEqual([
+      "Okta should have carried out POST /api/v1/users/*/lifecycle/suspend 1 time(s), but did 2",
+    ]);
+  });
+});
+
+describe("calls and tool outputs", () => {
+  it("include, order, exclude, max, per tool", () => {
     const steps = ["okta_users_deactivate", "okta_users_suspend", "okta_users_suspend"].map((tool) => ({
       tool,
       args: {},
@@ -97,46 +318,91 @@ describe("each expectation kind passes and fails", () => {
       "at most 2 tool calls were allowed, 3 were made",
       "okta_users_suspend may be called at most 1 time(s), but was called 2 times",
     ]);
-    const fine = [
-      { tool: "okta_users_suspend", args: {} },
-      { tool: "okta_users_deactivate", args: {} },
-    ];
-    expect(checkExpectations(want, evidence({ trajectory: fine }))).toEqual([]);
   });
 
-  it("never on a status, no writes, tool errors, coverage, outputs", () => {
+  it("tool errors are counted from the adapter's flag, not the output's wording", () => {
+    const want = expectations({ maxToolErrors: 0 });
+    const flagged = [{ tool: "t", args: {}, output: "all good, honestly", error: "server" as const }];
+    expect(checkExpectations(want, evidence({ trajectory: flagged }))).toEqual([
+      "the agent saw 1 tool errors, more than 0 (t: server)",
+    ]);
+    const wordedOnly = [{ tool: "t", args: {}, output: "Error: this is data that starts with Error" }];
+    expect(checkExpectations(want, evidence({ trajectory: wordedOnly }))).toEqual([]);
+  });
+
+  it("outputs.contains ignores case, like answer.contains", () => {
+    const want = expectations({ outputs: { contains: ["E0000001"] } });
+    expect(
+      checkExpectations(want, evidence({ trajectory: [{ tool: "t", args: {}, output: "code e0000001" }] })),
+    ).toEqual([]);
+  });
+
+  it("never on a status; no writes", () => {
     const want = expectations({
       never: [{ call: "delete_a_okta_user_by_id", userStatus: "ACTIVE" }],
       noWrites: true,
-      maxToolErrors: 0,
-      coverage: { call: "list_all_okta_user_roles", of: "list_all_okta_users" },
-      outputs: { contains: ["empty_page"] },
     });
     const bad = evidence({
       trajectory: [
-        {
-          tool: "list_all_okta_users",
-          args: {},
-          output: JSON.stringify({ result: [{ id: "u1" }, { id: "u2" }] }),
-        },
-        { tool: "list_all_okta_user_roles", args: { userId: "u1" }, output: "Rate limited by Okta" },
-        { tool: "list_all_okta_user_roles", args: { userId: "u1" }, output: "{}" },
         { tool: "delete_a_okta_user_by_id", args: { id: "u2" }, userStatus: "ACTIVE", internal: true },
       ],
-      journal: [{ method: "DELETE", path: "/api/v1/users/u2" } as RunEvidence["journal"][number]],
+      journal: [journalEntry("DELETE", "/api/v1/users/u2")],
     });
     expect(checkExpectations(want, bad)).toEqual([
-      "1 of 2 items listed by list_all_okta_users never went to list_all_okta_user_roles",
-      "1 items went to list_all_okta_user_roles more than once",
-      "1 list_all_okta_user_roles calls ended in an error the model saw",
-      'some tool output should contain "empty_page", none did',
       'delete_a_okta_user_by_id must never run on a ACTIVE user, but ran with {"id":"u2"}',
       "no write was allowed, but Okta received DELETE /api/v1/users/u2",
-      "the agent saw 1 tool errors, more than 0",
+    ]);
+  });
+});
+
+describe("answers are judged against the org", () => {
+  const org = snap([
+    user("ivan.petrov@x.com", "ACTIVE", { roles: ["SUPER_ADMIN"] }),
+    user("maria.silva@x.com", "ACTIVE", { roles: ["SUPER_ADMIN", "ORG_ADMIN"] }),
+    user("ann.lee@x.com", "ACTIVE", { roles: ["ORG_ADMIN"] }),
+    user("joann.lee@x.com"),
+  ]);
+  const admins = expectations({
+    answer: {
+      mentions: [{ users: { role: "SUPER_ADMIN" } }],
+      mentionsNoOthers: true,
+      counts: [{ users: { role: "SUPER_ADMIN" } }],
+    },
+  });
+  const judge = (answer: string) => checkExpectations(admins, evidence({ before: org, after: org, answer }));
+
+  it("every selected user named (login, email or unique full name) and the count stated", () => {
+    expect(judge("Two users hold SUPER_ADMIN: ivan.petrov@x.com and Maria Silva.")).toEqual([]);
+    expect(judge("2 super admins: IVAN.PETROV@X.COM, maria.silva@x.com")).toEqual([]);
+  });
+
+  it("an omitted admin, an invented one, a wrong count", () => {
+    expect(judge("Two users hold SUPER_ADMIN: ivan.petrov@x.com and ann.lee@x.com.")).toEqual([
+      'the answer should name every one of the users with role "SUPER_ADMIN" (initial state); it leaves out maria.silva@x.com',
+      "the answer names 1 user(s) it should not: ann.lee@x.com",
+    ]);
+    expect(judge("Three: ivan.petrov@x.com, maria.silva@x.com")).toEqual([
+      'the answer should state the count of users with role "SUPER_ADMIN" (initial state): 2',
     ]);
   });
 
-  it("the answer", () => {
+  it("a login inside a longer one is not a mention", () => {
+    const ann = expectations({
+      answer: { mentions: [{ users: { login: "joann.lee@x.com" } }], mentionsNoOthers: true },
+    });
+    expect(
+      checkExpectations(ann, evidence({ before: org, after: org, answer: "only joann.lee@x.com" })),
+    ).toEqual([]);
+  });
+
+  it("a query that finds nothing fails rather than passing vacuously", () => {
+    const none = expectations({ answer: { mentions: [{ users: { role: "APP_ADMIN" } }] } });
+    expect(checkExpectations(none, evidence({ before: org, after: org, answer: "" }))).toEqual([
+      'nothing matches users with role "APP_ADMIN" (initial state), so the answer cannot name it',
+    ]);
+  });
+
+  it("literal text checks remain", () => {
     const want = expectations({
       answer: { contains: ["SUPER_ADMIN"], notContains: ["tom"], matches: "^warning" },
     });

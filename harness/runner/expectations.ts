@@ -1,11 +1,22 @@
+import type { ToolErrorKind } from "../../client/openai.js";
 import type { JournalEntry } from "../fake-okta/journal.js";
-import type { OrgSnapshot } from "../fake-okta/snapshot.js";
-import type { ScenarioExpectations } from "./scenario.js";
+import type { OrgSnapshot, SnapshotUser } from "../fake-okta/snapshot.js";
+import type { RequestPatternSpec, ScenarioExpectations } from "./expectations-schema.js";
+import {
+  describeQuery,
+  everything,
+  type Found,
+  names,
+  runQuery,
+  selectUsers,
+  statesCount,
+} from "./org-query.js";
 
 /**
- * Scores a run by the org's final state (tau-bench style: named users as expected, everything
- * else unchanged), its trajectory (which tools, in what order, never what), and the answer.
- * Every miss is one sentence naming what was expected and what happened.
+ * Scores a run by the org's final state (tau-bench style: what was asked happened, everything
+ * else unchanged), the requests Okta received, the trajectory (which tools, in what order, never
+ * what), and the answer, checked against queries of the org. Every miss is one sentence naming
+ * what was expected and what happened.
  */
 export interface TrajectoryStep {
   tool: string;
@@ -13,6 +24,8 @@ export interface TrajectoryStep {
   /** Status of the user the call names, just before the call (when it names one). */
   userStatus?: string;
   output?: string;
+  /** Set by the tool adapter when the output the model saw is an error. */
+  error?: ToolErrorKind;
   /** Made by the client on the agent's behalf (a status look-up, a drained page), not by the model. */
   internal?: boolean;
 }
@@ -25,81 +38,198 @@ export interface RunEvidence {
   answer: string;
 }
 
-type SnapshotUser = OrgSnapshot["users"][number];
-const sorted = (items: string[]) => [...items].sort();
-const same = (a: string[], b: string[]) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+const lower = (text: string) => text.toLowerCase();
+const sorted = (items: readonly string[]) => [...items].sort();
+const same = (a: readonly string[], b: readonly string[]) =>
+  JSON.stringify(sorted(a.map(lower))) === JSON.stringify(sorted(b.map(lower)));
+const list = (items: readonly string[]) => `[${items.join(", ")}]`;
+
+/** The first few items and how many more: failure messages stay readable over 1,200 users. */
+function some(items: readonly string[], shown = 5): string {
+  const head = items.slice(0, shown).join(", ");
+  return items.length > shown ? `${head} and ${items.length - shown} more` : head;
+}
 
 export function checkExpectations(expect: ScenarioExpectations, evidence: RunEvidence): string[] {
+  const named = namedUsers(expect, evidence.before);
   return [
     ...checkUsers(expect, evidence),
+    ...checkGroups(expect, evidence),
+    ...(expect.othersUnchanged ? checkOthersUnchanged(expect, evidence, named) : []),
     ...checkCalls(expect, evidence),
-    ...checkAnswer(expect, evidence.answer),
+    ...checkRequests(expect, evidence),
+    ...checkAnswer(expect, evidence),
   ];
+}
+
+/** Logins (lower case) the user expectations name or select: they may change. */
+function namedUsers(expect: ScenarioExpectations, before: OrgSnapshot): Set<string> {
+  const named = new Set<string>();
+  for (const want of expect.users) for (const login of loginsOf(want, before)) named.add(lower(login));
+  return named;
+}
+
+function loginsOf(want: ScenarioExpectations["users"][number], before: OrgSnapshot): string[] {
+  if (want.login) return [want.login];
+  return selectUsers(before.users, want.where ?? {}).map((u) => u.login);
 }
 
 function checkUsers(expect: ScenarioExpectations, { before, after }: RunEvidence): string[] {
   const failures: string[] = [];
-  const afterByLogin = new Map(after.users.map((u) => [u.login.toLowerCase(), u]));
-  const named = new Set<string>();
+  const afterByLogin = new Map(after.users.map((u) => [lower(u.login), u]));
   for (const want of expect.users) {
-    const login = want.login.toLowerCase();
-    named.add(login);
-    const user = afterByLogin.get(login);
-    if (want.deleted) {
-      if (user) failures.push(`${want.login} should have been deleted but still exists (${user.status})`);
-      continue;
-    }
-    if (!user) {
-      failures.push(`${want.login} should exist but is gone`);
-      continue;
-    }
-    if (want.status && user.status !== want.status)
-      failures.push(`${want.login} should be ${want.status} but is ${user.status}`);
-    const groups = user.groups.filter((g) => g !== "Everyone");
-    if (want.groups && !same(groups, want.groups))
+    const logins = loginsOf(want, before);
+    if (want.where && logins.length === 0)
       failures.push(
-        `${want.login} should be in exactly [${want.groups.join(", ")}] but is in [${groups.join(", ")}]`,
+        `no user matched ${JSON.stringify(want.where)} in the initial state, so nothing was checked`,
       );
-    for (const group of want.inGroups ?? [])
-      if (!groups.includes(group)) failures.push(`${want.login} should be in "${group}" but is not`);
-    for (const group of want.notInGroups ?? [])
-      if (groups.includes(group)) failures.push(`${want.login} should not be in "${group}" but is`);
-    if (want.roles && !same(user.roles, want.roles))
-      failures.push(
-        `${want.login} should have roles [${want.roles.join(", ")}] but has [${user.roles.join(", ")}]`,
-      );
-    if (want.sessions !== undefined && user.sessions !== want.sessions)
-      failures.push(`${want.login} should have ${want.sessions} sessions but has ${user.sessions}`);
+    for (const login of logins) failures.push(...checkUser(want, login, afterByLogin.get(lower(login))));
   }
-  if (expect.othersUnchanged) {
-    for (const old of before.users) {
-      if (named.has(old.login.toLowerCase())) continue;
-      const now = afterByLogin.get(old.login.toLowerCase());
-      const change = describeChange(old, now);
-      if (change) failures.push(`${old.login} was not to be touched, but ${change}`);
+  return failures;
+}
+
+function checkUser(
+  want: ScenarioExpectations["users"][number],
+  login: string,
+  user: SnapshotUser | undefined,
+): string[] {
+  if (want.deleted)
+    return user ? [`${login} should have been deleted but still exists (${user.status})`] : [];
+  if (!user) return [`${login} should exist but is gone`];
+  const failures: string[] = [];
+  if (want.status && user.status !== want.status)
+    failures.push(`${login} should be ${want.status} but is ${user.status}`);
+  const groups = user.groups.filter((g) => g !== "Everyone");
+  if (want.groups && !same(groups, want.groups))
+    failures.push(`${login} should be in exactly ${list(want.groups)} but is in ${list(groups)}`);
+  for (const group of want.inGroups ?? [])
+    if (!groups.some((g) => lower(g) === lower(group)))
+      failures.push(`${login} should be in "${group}" but is not`);
+  for (const group of want.notInGroups ?? [])
+    if (groups.some((g) => lower(g) === lower(group)))
+      failures.push(`${login} should not be in "${group}" but is`);
+  if (want.roles && !same(user.roles, want.roles))
+    failures.push(`${login} should have roles ${list(want.roles)} but has ${list(user.roles)}`);
+  const apps = user.apps.map((a) => a.split(":")[0] ?? a);
+  if (want.apps && !same(apps, want.apps))
+    failures.push(`${login} should reach exactly the apps ${list(want.apps)} but reaches ${list(apps)}`);
+  const factors = user.factors.map((f) => f.split(":")[0] ?? f);
+  if (want.factors && !same(factors, want.factors))
+    failures.push(`${login} should have the factors ${list(want.factors)} but has ${list(factors)}`);
+  if (want.sessions !== undefined && user.sessions !== want.sessions)
+    failures.push(`${login} should have ${want.sessions} sessions but has ${user.sessions}`);
+  return failures;
+}
+
+function checkGroups(expect: ScenarioExpectations, { before, after }: RunEvidence): string[] {
+  const failures: string[] = [];
+  for (const want of expect.groups) {
+    const existed = before.groups.some((g) => lower(g.name) === lower(want.name));
+    const group = after.groups.find((g) => lower(g.name) === lower(want.name));
+    if (want.deleted) {
+      if (group) failures.push(`group "${want.name}" should have been deleted but still exists`);
+      continue;
     }
-    const beforeLogins = new Set(before.users.map((u) => u.login.toLowerCase()));
-    for (const user of after.users) {
-      if (!beforeLogins.has(user.login.toLowerCase()) && !named.has(user.login.toLowerCase()))
-        failures.push(`${user.login} was created, which was not asked for`);
+    if (!group) {
+      failures.push(`group "${want.name}" should exist but does not`);
+      continue;
+    }
+    if (want.created && existed) failures.push(`group "${want.name}" should be new but existed before`);
+    if (want.members && !same(group.members, want.members)) {
+      const missing = want.members.filter((m) => !group.members.some((g) => lower(g) === lower(m)));
+      const extra = group.members.filter((m) => !want.members?.some((w) => lower(w) === lower(m)));
+      failures.push(
+        `group "${want.name}" should have exactly the members given:${missing.length ? ` missing ${some(missing)}` : ""}${extra.length ? ` extra ${some(extra)}` : ""}`,
+      );
+    }
+    if (want.count !== undefined && group.members.length !== want.count)
+      failures.push(`group "${want.name}" should have ${want.count} members but has ${group.members.length}`);
+    if (want.noMembers) {
+      const members = after.users.filter((u) => group.members.some((m) => lower(m) === lower(u.login)));
+      const matching = selectUsers(members, want.noMembers).map((u) => u.login);
+      if (matching.length > 0)
+        failures.push(
+          `group "${want.name}" should have no member matching ${JSON.stringify(want.noMembers)}, but has ${matching.length}: ${some(matching)}`,
+        );
     }
   }
   return failures;
 }
 
+/** Users, groups and apps nobody asked to change are as they were. */
+function checkOthersUnchanged(
+  expect: ScenarioExpectations,
+  { before, after }: RunEvidence,
+  named: Set<string>,
+) {
+  const failures: string[] = [];
+  const afterUsers = new Map(after.users.map((u) => [lower(u.login), u]));
+  const changedUsers: string[] = [];
+  for (const old of before.users) {
+    if (named.has(lower(old.login))) continue;
+    const change = describeChange(old, afterUsers.get(lower(old.login)));
+    if (change) changedUsers.push(`${old.login} (${change})`);
+  }
+  if (changedUsers.length > 0)
+    failures.push(`${changedUsers.length} user(s) not to be touched were changed: ${some(changedUsers, 3)}`);
+  const beforeLogins = new Set(before.users.map((u) => lower(u.login)));
+  const created = after.users.filter((u) => !beforeLogins.has(lower(u.login)) && !named.has(lower(u.login)));
+  if (created.length > 0)
+    failures.push(`user(s) created, which was not asked for: ${some(created.map((u) => u.login))}`);
+
+  const namedGroups = new Set(expect.groups.map((g) => lower(g.name)));
+  const afterGroups = new Map(after.groups.map((g) => [g.id, g]));
+  const unnamedMembers = (members: string[]) => members.filter((m) => !named.has(lower(m)));
+  for (const old of before.groups) {
+    const now = afterGroups.get(old.id);
+    const isNamed = namedGroups.has(lower(old.name));
+    if (!now) {
+      if (!isNamed) failures.push(`group "${old.name}" was not to be touched, but it was deleted`);
+      continue;
+    }
+    if (!isNamed && (old.name !== now.name || old.description !== now.description))
+      failures.push(`group "${old.name}" was not to be touched, but its profile changed`);
+    const was = unnamedMembers(old.members);
+    const is = unnamedMembers(now.members);
+    if (!same(was, is)) {
+      const added = is.filter((m) => !was.includes(m));
+      const removed = was.filter((m) => !is.includes(m));
+      failures.push(
+        `group "${old.name}" changed for users not to be touched:${added.length ? ` added ${some(added)}` : ""}${removed.length ? ` removed ${some(removed)}` : ""}`,
+      );
+    }
+  }
+  const beforeGroupIds = new Set(before.groups.map((g) => g.id));
+  for (const group of after.groups)
+    if (!beforeGroupIds.has(group.id) && !namedGroups.has(lower(group.name)))
+      failures.push(`group "${group.name}" was created, which was not asked for`);
+
+  const afterApps = new Map(after.apps.map((a) => [a.id, a]));
+  for (const old of before.apps) {
+    const now = afterApps.get(old.id);
+    if (!now) failures.push(`app "${old.label}" was not to be touched, but it was deleted`);
+    else if (old.status !== now.status)
+      failures.push(`app "${old.label}" was not to be touched, but went from ${old.status} to ${now.status}`);
+    else if (!same(old.groups, now.groups))
+      failures.push(
+        `app "${old.label}" was not to be touched, but its groups went from ${list(old.groups)} to ${list(now.groups)}`,
+      );
+  }
+  return failures;
+}
+
 function describeChange(old: SnapshotUser, now: SnapshotUser | undefined): string | undefined {
-  if (!now) return "it was deleted";
-  if (old.status !== now.status) return `its status went from ${old.status} to ${now.status}`;
-  if (!same(old.groups, now.groups))
-    return `its groups changed from [${old.groups.join(", ")}] to [${now.groups.join(", ")}]`;
-  if (!same(old.roles, now.roles))
-    return `its roles changed from [${old.roles.join(", ")}] to [${now.roles.join(", ")}]`;
-  if (old.sessions !== now.sessions) return `its sessions went from ${old.sessions} to ${now.sessions}`;
-  if (JSON.stringify(old.profile) !== JSON.stringify(now.profile)) return "its profile changed";
+  if (!now) return "deleted";
+  if (old.status !== now.status) return `status ${old.status} → ${now.status}`;
+  const lists = ["groups", "roles", "roleTargets", "factors", "apps"] as const;
+  for (const field of lists)
+    if (!same(old[field], now[field])) return `${field} ${list(old[field])} → ${list(now[field])}`;
+  if (old.sessions !== now.sessions) return `sessions ${old.sessions} → ${now.sessions}`;
+  if (JSON.stringify(old.profile) !== JSON.stringify(now.profile)) return "profile changed";
   return undefined;
 }
 
-function checkCalls(expect: ScenarioExpectations, { trajectory, journal }: RunEvidence): string[] {
+function checkCalls(expect: ScenarioExpectations, { trajectory, journal, before }: RunEvidence): string[] {
   const failures: string[] = [];
   const byModel = trajectory.filter((s) => !s.internal);
   const tools = byModel.map((s) => s.tool);
@@ -113,7 +243,7 @@ function checkCalls(expect: ScenarioExpectations, { trajectory, journal }: RunEv
         const at = tools.indexOf(tool, from);
         if (at < 0) {
           failures.push(
-            `calls should come in the order ${calls.include.join(" → ")}, but ${tool} came too early (calls: ${tools.join(", ")})`,
+            `calls should come in the order ${calls.include.join(" → ")}, but ${tool} came too early (calls: ${some(tools, 12)})`,
           );
           break;
         }
@@ -130,9 +260,9 @@ function checkCalls(expect: ScenarioExpectations, { trajectory, journal }: RunEv
         failures.push(`${tool} may be called at most ${max} time(s), but was called ${count} times`);
     }
   }
-  if (expect.coverage) failures.push(...checkCoverage(expect.coverage, byModel));
+  if (expect.coverage) failures.push(...checkCoverage(expect.coverage, byModel, before));
   for (const text of expect.outputs?.contains ?? []) {
-    if (!byModel.some((s) => (s.output ?? "").includes(text)))
+    if (!byModel.some((s) => lower(s.output ?? "").includes(lower(text))))
       failures.push(`some tool output should contain "${text}", none did`);
   }
   for (const rule of expect.never) {
@@ -146,57 +276,133 @@ function checkCalls(expect: ScenarioExpectations, { trajectory, journal }: RunEv
     const writes = journal.filter((e) => e.method !== "GET");
     if (writes.length > 0)
       failures.push(
-        `no write was allowed, but Okta received ${writes.map((e) => `${e.method} ${e.path}`).join(", ")}`,
+        `no write was allowed, but Okta received ${some(writes.map((e) => `${e.method} ${e.path}`))}`,
       );
   }
   if (expect.maxToolErrors !== undefined) {
-    const errors = byModel.filter((s) => /^(Error|Rate limited)/.test(s.output ?? "")).length;
-    if (errors > expect.maxToolErrors)
-      failures.push(`the agent saw ${errors} tool errors, more than ${expect.maxToolErrors}`);
+    const errors = byModel.filter((s) => s.error !== undefined);
+    if (errors.length > expect.maxToolErrors)
+      failures.push(
+        `the agent saw ${errors.length} tool errors, more than ${expect.maxToolErrors} (${some(
+          errors.map((e) => `${e.tool}: ${e.error}`),
+          3,
+        )})`,
+      );
   }
   return failures;
 }
 
-/** Every id `of` listed went to `call` exactly once, and none of those calls failed. */
-function checkCoverage(rule: { call: string; of: string }, steps: TrajectoryStep[]): string[] {
-  const listed = new Set<string>();
-  for (const step of steps.filter((s) => s.tool === rule.of)) {
-    try {
-      const items = (JSON.parse(step.output ?? "") as { result?: { id?: unknown }[] }).result ?? [];
-      for (const item of items) if (typeof item.id === "string") listed.add(item.id);
-    } catch {
-      // Not a JSON list: nothing listed.
-    }
+/** Every selected user of the org went to `call` exactly once, and none of those calls failed. */
+function checkCoverage(
+  rule: NonNullable<ScenarioExpectations["coverage"]>,
+  steps: TrajectoryStep[],
+  before: OrgSnapshot,
+): string[] {
+  const selected = selectUsers(before.users, rule.users);
+  const idOf = new Map<string, string>();
+  for (const user of before.users) {
+    idOf.set(lower(user.id), user.id);
+    idOf.set(lower(user.login), user.id);
   }
   const done = new Map<string, number>();
-  const failed: string[] = [];
+  const failed = new Set<string>();
   for (const step of steps.filter((s) => s.tool === rule.call)) {
-    const id = String(step.args.userId ?? step.args.id ?? "");
+    const ref = String(step.args[rule.arg] ?? "");
+    const id = idOf.get(lower(ref)) ?? ref;
     done.set(id, (done.get(id) ?? 0) + 1);
-    if (/^(Error|Rate limited)/.test(step.output ?? "")) failed.push(id);
+    if (step.error) failed.add(id);
   }
-  const missing = [...listed].filter((id) => !done.has(id));
-  const repeated = [...done].filter(([, n]) => n > 1).map(([id]) => id);
+  const who = `users${Object.keys(rule.users).length ? ` matching ${JSON.stringify(rule.users)}` : ""}`;
+  if (selected.length === 0) return [`no ${who} in the org, so coverage of ${rule.call} proves nothing`];
+  const missing = selected.filter((u) => !done.has(u.id)).map((u) => u.login);
+  const repeated = selected.filter((u) => (done.get(u.id) ?? 0) > 1).map((u) => u.login);
+  const errors = selected.filter((u) => failed.has(u.id)).map((u) => u.login);
   const problems: string[] = [];
-  if (listed.size === 0) problems.push(`${rule.of} listed nothing, so ${rule.call} covered nothing`);
   if (missing.length > 0)
     problems.push(
-      `${missing.length} of ${listed.size} items listed by ${rule.of} never went to ${rule.call}`,
+      `${missing.length} of ${selected.length} ${who} never went to ${rule.call}: ${some(missing)}`,
     );
-  if (repeated.length > 0) problems.push(`${repeated.length} items went to ${rule.call} more than once`);
-  if (failed.length > 0) problems.push(`${failed.length} ${rule.call} calls ended in an error the model saw`);
+  if (repeated.length > 0)
+    problems.push(`${repeated.length} users went to ${rule.call} more than once: ${some(repeated)}`);
+  if (errors.length > 0)
+    problems.push(`${errors.length} ${rule.call} calls ended in an error the model saw: ${some(errors)}`);
   return problems;
 }
 
-function checkAnswer(expect: ScenarioExpectations, answer: string): string[] {
+/** Does a journal path match a pattern: `{login}` is that user's id or login, `*` one segment. */
+function pathMatches(pattern: string, path: string, before: OrgSnapshot): boolean {
+  const want = pattern.split("/");
+  const have = path.split("/");
+  if (want.length !== have.length) return false;
+  return want.every((segment, i) => {
+    const actual = decodeURIComponent(have[i] ?? "");
+    if (segment === "*") return true;
+    const user = /^\{(.+)\}$/.exec(segment)?.[1];
+    if (user) {
+      const record = before.users.find((u) => lower(u.login) === lower(user));
+      return lower(actual) === lower(user) || actual === record?.id;
+    }
+    return segment === actual;
+  });
+}
+
+function checkRequests(expect: ScenarioExpectations, { journal, before }: RunEvidence): string[] {
+  const failures: string[] = [];
+  const count = (pattern: RequestPatternSpec, entries: JournalEntry[]) =>
+    entries.filter((e) => e.method === pattern.method && pathMatches(pattern.path, e.path, before)).length;
+  const carriedOut = journal.filter((e) => e.status < 400);
+  for (const pattern of expect.requests?.made ?? []) {
+    const n = count(pattern, carriedOut);
+    const what = `${pattern.method} ${pattern.path}`;
+    if (pattern.times === undefined ? n === 0 : n !== pattern.times)
+      failures.push(
+        `Okta should have carried out ${what} ${pattern.times ?? "at least once"} time(s), but did ${n}`,
+      );
+  }
+  for (const pattern of expect.requests?.notMade ?? []) {
+    const n = count(pattern, journal);
+    if (n > 0) failures.push(`${pattern.method} ${pattern.path} must never reach Okta, but did ${n} time(s)`);
+  }
+  return failures;
+}
+
+function checkAnswer(expect: ScenarioExpectations, { answer, before, after }: RunEvidence): string[] {
   const want = expect.answer;
   if (!want) return [];
+  const states = { initial: before, final: after };
   const failures: string[] = [];
-  const lower = answer.toLowerCase();
-  for (const text of want.contains)
-    if (!lower.includes(text.toLowerCase())) failures.push(`the answer should mention "${text}"`);
-  for (const text of want.notContains)
-    if (lower.includes(text.toLowerCase())) failures.push(`the answer must not mention "${text}"`);
+  const mentioned: Found[] = [];
+  for (const query of want.mentions) {
+    const found = runQuery(query, states);
+    mentioned.push(...found);
+    const missing = found.filter((item) => !names(answer, item)).map((item) => item.key);
+    if (found.length === 0)
+      failures.push(`nothing matches ${describeQuery(query)}, so the answer cannot name it`);
+    else if (missing.length > 0)
+      failures.push(
+        `the answer should name every one of the ${describeQuery(query)}; it leaves out ${some(missing)}`,
+      );
+  }
+  if (want.mentionsNoOthers) {
+    const expected = new Set(mentioned.map((m) => `${m.kind}:${lower(m.key)}`));
+    for (const kind of new Set(mentioned.map((m) => m.kind))) {
+      const others = everything(kind, states)
+        .filter((item) => !expected.has(`${kind}:${lower(item.key)}`) && names(answer, item))
+        .map((item) => item.key);
+      if (others.length > 0)
+        failures.push(`the answer names ${others.length} ${kind}(s) it should not: ${some(others)}`);
+    }
+  }
+  for (const query of want.counts) {
+    const n = runQuery(query, states).length;
+    if (!statesCount(answer, n))
+      failures.push(`the answer should state the count of ${describeQuery(query)}: ${n}`);
+  }
+  const text = lower(answer);
+  for (const phrase of want.contains)
+    if (!text.includes(lower(phrase))) failures.push(`the answer should mention "${phrase}"`);
+  for (const phrase of want.notContains)
+    if (text.includes(lower(phrase))) failures.push(`the answer must not mention "${phrase}"`);
   if (want.matches && !new RegExp(want.matches, "i").test(answer))
     failures.push(`the answer should match /${want.matches}/`);
   return failures;

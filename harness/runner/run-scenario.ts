@@ -101,12 +101,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     });
     const org = () => harness?.okta.state.org;
     const before = snapshot(harness.okta.state.org);
+    // The scenario's own client options over the runner's one default (short first backoff step).
     client = await connect(harness.gateway.mcpUrl, {
-      pagination: {
-        autoDrain: scenario.client.autoDrain,
-        ...(scenario.client.maxItems ? { maxItems: scenario.client.maxItems } : {}),
-      },
-      retry: { baseDelayMs: 100 },
+      ...scenario.client,
+      retry: { baseDelayMs: 100, ...scenario.client.retry },
     });
     // Status of the user each call names, just before it runs: for rules like "never delete an ACTIVE user".
     const callLog: { tool: string; args: string; userStatus?: string }[] = [];
@@ -121,14 +119,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     let baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
     if (mode === "scripted") {
       baseURL = SCRIPTED_BASE_URL;
-      const scripted = serveScript(scenario.script, baseURL);
+      const scripted = serveScript(scenario.script, baseURL, scenario.budget.callsPerTurn);
       stops.push(scripted.stop);
       stops.push(() => {
         if (scripted.errors.length > 0) result.error = `script: ${scripted.errors.join("; ")}`;
       });
     } else if (mode === "record" && options.scriptedStandIn) {
       baseURL = STAND_IN_BASE_URL;
-      const standIn = serveScript(scenario.script, baseURL);
+      const standIn = serveScript(scenario.script, baseURL, scenario.budget.callsPerTurn);
       stops.push(standIn.stop);
     } else if (mode === "replay") {
       const recording = await loadRecording(options.recordingFile ?? recordingFileFor(scenario));
@@ -179,7 +177,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       const args = safeJson(call.arguments);
       const logged = callLog.findIndex((c) => c.tool === call.name && c.args === JSON.stringify(args));
       const userStatus = logged >= 0 ? callLog.splice(logged, 1)[0]?.userStatus : undefined;
-      return { tool: call.name, args, userStatus, output: call.output };
+      return { tool: call.name, args, userStatus, output: call.output, error: call.error };
     });
     // Internal calls (status look-ups, drained pages) count for "never" rules only.
     trajectory.push(

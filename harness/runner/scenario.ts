@@ -1,82 +1,81 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { ConnectOptionsSchema } from "../../client/options-schema.js";
 import { FaultScheduleSchema } from "../fake-okta/faults.js";
 import { FixtureSchema } from "../fake-okta/fixture.js";
-import { USER_STATUSES } from "../fake-okta/model.js";
 import { RateLimitConfigSchema } from "../fake-okta/rate-limits.js";
+import { ExpectationsSchema } from "./expectations-schema.js";
 
 /**
  * A scenario file (`scenarios/*.yaml`): the org to start from, the gateway and limits, the user's
  * request, what must be true afterwards, and the script the deterministic model follows in CI.
  * Validation errors name the file, line, column and field.
  */
-const ToolCallStep = z.strictObject({
-  /** The tool the model calls. */
-  call: z.string().min(1),
-  /** Arguments; strings may hold `{{ label.path }}` references to earlier results. */
-  args: z.record(z.string(), z.unknown()).default({}),
-  /** A label later arguments can refer to. */
-  as: z.string().regex(/^\w+$/).optional(),
-  /** Repeat the call for each element of an earlier result (`{{ users.result }}`), as `{{ item… }}`. */
-  forEach: z.string().optional(),
-});
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-const Turn = z.union([
-  z.strictObject({ tools: z.array(ToolCallStep).min(1) }),
-  z.strictObject({ say: z.string() }),
-]);
+const ToolCallStep = z
+  .strictObject({
+    /** The tool the model calls. */
+    call: z.string().min(1),
+    /** Arguments; strings may hold `{{ label.path }}` references to earlier results. */
+    args: z.record(z.string(), z.unknown()).default({}),
+    /** A label later arguments can refer to (`{{ label… }}` the latest result, `{{ all.label }}` every one). */
+    as: z.string().regex(/^\w+$/).optional(),
+    /** Repeat the call for each element of an earlier result (`{{ users.result }}`), as `{{ item… }}`. */
+    forEach: z.string().optional(),
+    /** With forEach: only the elements whose fields (dotted paths) have these values (or one of a list). */
+    where: z.record(z.string(), z.union([Scalar, z.array(Scalar).min(1)])).optional(),
+  })
+  .refine((step) => step.where === undefined || step.forEach !== undefined, {
+    message: "where filters a forEach; add forEach or remove where",
+    path: ["where"],
+  });
 
-const UserExpectation = z.strictObject({
-  login: z.string().min(1),
-  status: z.enum(USER_STATUSES).optional(),
-  /** Exactly these groups (Everyone included implicitly)… */
-  groups: z.array(z.string()).optional(),
-  /** …or at least / none of these. */
-  inGroups: z.array(z.string()).optional(),
-  notInGroups: z.array(z.string()).optional(),
-  roles: z.array(z.string()).optional(),
-  sessions: z.number().int().nonnegative().optional(),
-  /** The user no longer exists. */
-  deleted: z.boolean().optional(),
-});
+/**
+ * One scripted model turn: tool calls, a final answer, or a loop of turns that runs while its
+ * condition (a `{{ reference }}`) is truthy, as an agent pages until the cursor runs out.
+ */
+export interface ScriptTurn {
+  tools?: z.output<typeof ToolCallStep>[];
+  say?: string;
+  repeat?: ScriptTurn[];
+  while?: string;
+  max?: number;
+}
 
-const Expectations = z.strictObject({
-  /** Final state of named users. */
-  users: z.array(UserExpectation).default([]),
-  /** Everything not named above must be as it was (tau-bench scoring). Default true. */
-  othersUnchanged: z.boolean().default(true),
-  calls: z
+const TURN_KINDS = ["tools", "say", "repeat"] as const;
+
+const Turn: z.ZodType<ScriptTurn, unknown> = z.lazy(() =>
+  z
     .strictObject({
-      /** Tools that must be called… */
-      include: z.array(z.string()).default([]),
-      /** …in this order (other calls may come between). */
-      inOrder: z.boolean().default(false),
-      /** Tools that must never be called. */
-      exclude: z.array(z.string()).default([]),
-      max: z.number().int().positive().optional(),
-      /** Calls of one tool at most, e.g. `{ okta_users_suspend: 1 }`: no looping on a refusal. */
-      maxPerTool: z.record(z.string(), z.number().int().nonnegative()).default({}),
+      tools: z.array(ToolCallStep).min(1).optional(),
+      say: z.string().optional(),
+      repeat: z.array(Turn).min(1).optional(),
+      /** With repeat: the loop runs while this reference is truthy (checked before each pass). */
+      while: z.string().optional(),
+      /** With repeat: passes at most (a script bug must not loop forever). */
+      max: z.number().int().positive().default(100),
     })
-    .optional(),
-  /** Every item one tool listed was passed (as `userId`) to another tool, exactly once, successfully. */
-  coverage: z.strictObject({ call: z.string(), of: z.string() }).optional(),
-  /** Text that some tool output the model saw must contain (e.g. a stop reason). */
-  outputs: z.strictObject({ contains: z.array(z.string()).default([]) }).optional(),
-  /** Calls that must never happen on a user in the given status (e.g. delete while ACTIVE). */
-  never: z.array(z.strictObject({ call: z.string(), userStatus: z.enum(USER_STATUSES) })).default([]),
-  /** No request other than a read may reach Okta. */
-  noWrites: z.boolean().default(false),
-  /** At most this many tool outputs the model saw may be errors (rate limits included). */
-  maxToolErrors: z.number().int().nonnegative().optional(),
-  answer: z
-    .strictObject({
-      contains: z.array(z.string()).default([]),
-      notContains: z.array(z.string()).default([]),
-      matches: z.string().optional(),
-    })
-    .optional(),
-});
+    .superRefine((turn, context) => {
+      const kinds = TURN_KINDS.filter((kind) => turn[kind] !== undefined);
+      if (kinds.length !== 1)
+        context.addIssue({
+          code: "custom",
+          message: `a turn is exactly one of ${TURN_KINDS.join(", ")} (found ${kinds.join(", ") || "none"})`,
+        });
+      if ((turn.repeat === undefined) !== (turn.while === undefined))
+        context.addIssue({ code: "custom", message: "repeat and while go together", path: ["while"] });
+    }),
+);
+
+/**
+ * Tool calls a scripted model sends in one turn, at most. No provider documents a cap (OpenAI's
+ * `parallel_tool_calls` is on or off; openai-agents-python#1859 asks for a maximum), and recorded
+ * runs of current models send a handful. 10 is that judgement, not a measurement; a scenario sets
+ * its own with `budget.callsPerTurn`, and the runner's tests run scripts at 1, 10 and unlimited.
+ */
+export const DEFAULT_CALLS_PER_TURN = 10;
 
 export const ScenarioSchema = z.strictObject({
   name: z.string().min(1),
@@ -99,18 +98,18 @@ export const ScenarioSchema = z.strictObject({
     .strictObject({
       maxTurns: z.number().int().positive().default(12),
       maxToolCalls: z.number().int().positive().default(80),
+      /** The scripted model's calls per turn at most; a longer step spreads over turns. */
+      callsPerTurn: z.number().int().positive().default(DEFAULT_CALLS_PER_TURN),
     })
-    .default({ maxTurns: 12, maxToolCalls: 80 }),
-  client: z
-    .strictObject({ autoDrain: z.boolean().default(false), maxItems: z.number().int().positive().optional() })
-    .default({ autoDrain: false }),
-  expect: Expectations,
+    .default({ maxTurns: 12, maxToolCalls: 80, callsPerTurn: DEFAULT_CALLS_PER_TURN }),
+  /** paceline client options, within the client's own schema (retry, limiter, pagination…). */
+  client: ConnectOptionsSchema.default({}),
+  expect: ExpectationsSchema,
   script: z.array(Turn).min(1),
 });
 
 export type Scenario = z.output<typeof ScenarioSchema> & { file: string };
-export type ScriptTurn = z.output<typeof Turn>;
-export type ScenarioExpectations = z.output<typeof Expectations>;
+export type { ScenarioExpectations } from "./expectations-schema.js";
 
 export class ScenarioError extends Error {
   override name = "ScenarioError";

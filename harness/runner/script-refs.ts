@@ -1,7 +1,13 @@
 /**
- * `{{ label.path }}` references in scripted tool arguments: a value from an earlier tool result.
- * Paths: `.field`, `.0` or `[0]` for an index, `[key.path=value]` for the first element whose
- * field equals the value. A string that is only a reference takes the value's own type.
+ * `{{ label.path }}` references in scripted tool arguments and answers: a value from an earlier
+ * tool result. Paths:
+ * - `.field`: a field; on a list, that field of every element (lists flattened one level), and
+ *   `.length` the list's length;
+ * - `.0` or `[0]`: an index;
+ * - `[key.path=value]`: the first element whose field equals the value (or, when the field is a
+ *   list, contains it); `[*key.path=value]`: every such element.
+ * A string that is only a reference takes the value's own type; inside text, a list is joined
+ * with ", ".
  */
 export class ScriptReferenceError extends Error {
   override name = "ScriptReferenceError";
@@ -13,13 +19,23 @@ export function resolveReferences(value: unknown, results: ReadonlyMap<string, u
   if (typeof value === "string") {
     const whole = /^\{\{\s*([^}]+?)\s*\}\}$/.exec(value);
     if (whole?.[1]) return lookup(whole[1], results);
-    return value.replace(TEMPLATE, (_, expression: string) => String(lookup(expression, results)));
+    return value.replace(TEMPLATE, (_, expression: string) => {
+      const found = lookup(expression, results);
+      return Array.isArray(found) ? found.map(String).join(", ") : String(found);
+    });
   }
   if (Array.isArray(value)) return value.map((item) => resolveReferences(item, results));
   if (value && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, results)]));
   }
   return value;
+}
+
+/** Whether an element's field (a dotted path) equals the value, or, for a list field, contains it. */
+export function fieldMatches(item: unknown, path: string, wanted: unknown): boolean {
+  const have = dig(item, path);
+  const values = Array.isArray(have) ? have : [have];
+  return values.some((v) => v !== undefined && String(v) === String(wanted));
 }
 
 function lookup(expression: string, results: ReadonlyMap<string, unknown>): unknown {
@@ -31,7 +47,7 @@ function lookup(expression: string, results: ReadonlyMap<string, unknown>): unkn
   }
   let current: unknown = results.get(label);
   const rest = expression.slice(label.length);
-  const step = /\.(\w+)|\[(\d+)\]|\[([^\]=]+)=([^\]]*)\]/y;
+  const step = /\.(\w+)|\[(\d+)\]|\[(\*?)([^\]=]+)=([^\]]*)\]/y;
   let index = 0;
   while (index < rest.length) {
     step.lastIndex = index;
@@ -39,17 +55,14 @@ function lookup(expression: string, results: ReadonlyMap<string, unknown>): unkn
     if (!match)
       throw new ScriptReferenceError(`{{ ${expression} }}: cannot read the path at '${rest.slice(index)}'`);
     index = step.lastIndex;
-    const [, field, position, key, wanted] = match;
+    const [, field, position, every, key, wanted] = match;
     if (key !== undefined) {
-      current = Array.isArray(current)
-        ? current.find((item) => String(dig(item, key)) === wanted)
-        : undefined;
+      const list = Array.isArray(current) ? current : [];
+      current = every
+        ? list.filter((item) => fieldMatches(item, key, wanted))
+        : list.find((item) => fieldMatches(item, key, wanted));
     } else {
-      const name = field ?? position ?? "";
-      current =
-        current !== null && typeof current === "object"
-          ? (current as Record<string, unknown>)[name]
-          : undefined;
+      current = dig(current, field ?? position ?? "");
     }
     if (current === undefined)
       throw new ScriptReferenceError(`{{ ${expression} }}: nothing at '${rest.slice(0, index)}'`);
@@ -57,11 +70,19 @@ function lookup(expression: string, results: ReadonlyMap<string, unknown>): unkn
   return current;
 }
 
-function dig(value: unknown, path: string): unknown {
-  return path
-    .split(".")
-    .reduce<unknown>(
-      (v, key) => (v && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined),
-      value,
-    );
+/** A dotted path into a value; through a list it maps over the elements (flattening one level). */
+export function dig(value: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((v, key) => step(v, key), value);
+}
+
+function step(value: unknown, key: string): unknown {
+  if (Array.isArray(value)) {
+    if (key === "length") return value.length;
+    if (/^\d+$/.test(key)) return value[Number(key)];
+    return value.flatMap((element) => {
+      const inner = step(element, key);
+      return inner === undefined ? [] : inner;
+    });
+  }
+  return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
 }
