@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadtestCommand } from "./loadtest.js";
+import { mutateCommand } from "./mutate.js";
 import { runCommand } from "./run.js";
 import { serve } from "./serve.js";
 
@@ -139,6 +140,25 @@ Examples:
   )
   .action(async (paths: string[], options) => {
     process.exitCode = await runCommand(paths, { ...options, mode: "record", trials: 1 });
+  });
+
+program
+  .command("mutate")
+  .description("mutate each scenario's script one step at a time and count the wrong versions it catches")
+  .argument("[paths...]", "scenario files or folders (default: the bundled scenarios)")
+  .option("--json <file>", "write every mutant's outcome as JSON")
+  .addHelpText(
+    "after",
+    `
+A mutant skips a call, repeats one, drops a where filter, stops paging or answers "Done.". It is
+killed when its scenario fails, invalid when its script no longer runs. Limits and faults are off.
+
+Examples:
+  $ paceline mutate                                 the bundled scenarios
+  $ paceline mutate my-scenarios/ --json reports/mutants.json`,
+  )
+  .action(async (paths: string[], options) => {
+    process.exitCode = await mutateCommand(paths, options);
   });
 
 program

@@ -51,13 +51,15 @@ const HTTP_METHOD = z.enum(["GET", "POST", "PUT", "DELETE", "PATCH"]);
 
 /**
  * A request to Okta: `{login}` in the path stands for that user's id (or login), `*` for any one
- * segment. `made` counts only requests Okta carried out (status below 400); `notMade` any request.
+ * segment. `made`: Okta carried it out (status below 400) at least once, and with `times`, processed
+ * it exactly that often (any answer but a 429 or 5xx, which refuse before running: a repeated
+ * write counts, a retried 429 does not). `notMade`: no request at all, refused or not.
  */
 const RequestPattern = z.strictObject({
   method: HTTP_METHOD,
   path: z.string().startsWith("/api/v1/"),
-  /** Exactly this many times (default: at least once for `made`). */
-  times: z.number().int().nonnegative().optional(),
+  /** Processed exactly this many times, or as many times as a query finds things (one call per user). */
+  times: z.union([z.number().int().nonnegative(), OrgQuerySchema]).optional(),
 });
 
 export const ExpectationsSchema = z.strictObject({

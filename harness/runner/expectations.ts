@@ -346,18 +346,27 @@ function pathMatches(pattern: string, path: string, before: OrgSnapshot): boolea
   });
 }
 
-function checkRequests(expect: ScenarioExpectations, { journal, before }: RunEvidence): string[] {
+function checkRequests(expect: ScenarioExpectations, { journal, before, after }: RunEvidence): string[] {
   const failures: string[] = [];
   const count = (pattern: RequestPatternSpec, entries: JournalEntry[]) =>
     entries.filter((e) => e.method === pattern.method && pathMatches(pattern.path, e.path, before)).length;
+  // Processed: everything but a 429 or a 5xx (refused before it ran, so a retry of those is no repeat).
+  const processed = journal.filter((e) => e.status !== 429 && e.status < 500);
   const carriedOut = journal.filter((e) => e.status < 400);
   for (const pattern of expect.requests?.made ?? []) {
-    const n = count(pattern, carriedOut);
     const what = `${pattern.method} ${pattern.path}`;
-    if (pattern.times === undefined ? n === 0 : n !== pattern.times)
-      failures.push(
-        `Okta should have carried out ${what} ${pattern.times ?? "at least once"} time(s), but did ${n}`,
-      );
+    const done = count(pattern, carriedOut);
+    if (done === 0) failures.push(`Okta should have carried out ${what}, but never did`);
+    if (pattern.times === undefined) continue;
+    const wanted =
+      typeof pattern.times === "number"
+        ? pattern.times
+        : runQuery(pattern.times, { initial: before, final: after }).length;
+    const times = count(pattern, processed);
+    if (times !== wanted) {
+      const why = typeof pattern.times === "number" ? "" : ` (one per ${describeQuery(pattern.times)})`;
+      failures.push(`Okta should have processed ${what} ${wanted} time(s)${why}, but did ${times}`);
+    }
   }
   for (const pattern of expect.requests?.notMade ?? []) {
     const n = count(pattern, journal);

@@ -2,6 +2,7 @@ export { type AgentOptions, type AgentRun, runAgent, type ToolCallRecord } from 
 export { DEFAULT_SYSTEM_PROMPT } from "../agent/system-prompt.js";
 export { discoverScenarios } from "./discover.js";
 export { checkExpectations, type RunEvidence, type TrajectoryStep } from "./expectations.js";
+export { type MutantResult, type MutationReport, mutants, mutationReport } from "./mutants.js";
 export { junitXml, resultTable } from "./report.js";
 export {
   type RunMode,

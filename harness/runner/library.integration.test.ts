@@ -34,7 +34,7 @@ describe("a script that breaks the rules", () => {
     );
     expect(text).toContain('the answer should mention "suspended"');
     expect(text).toContain(
-      "bystander@company.com was not to be touched, but its status went from ACTIVE to SUSPENDED",
+      "1 user(s) not to be touched were changed: bystander@company.com (status ACTIVE → SUSPENDED)",
     );
     expect(result.failures).toHaveLength(4);
     const xml = junitXml([result]);
