@@ -25,8 +25,72 @@ export interface RunCommandOptions {
 /** The scenarios bundled with the package. */
 export const BUNDLED_SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scenarios");
 
+/**
+ * What a run against a real model needs, checked before anything starts (otherwise every scenario
+ * errors with the SDK's message): a key, a valid base URL, and a model named for any endpoint other
+ * than OpenAI's. Returns the problem, or undefined.
+ */
+export function liveSetupProblem(
+  options: Pick<RunCommandOptions, "mode" | "model" | "scripted">,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (options.mode === "scripted" || options.mode === "replay" || options.scripted) return undefined;
+  const what = options.mode === "record" ? "recording" : "a live run";
+  if (!env.OPENAI_API_KEY)
+    return `${what} needs OPENAI_API_KEY (an OpenAI-compatible server that ignores keys still needs one: set it to any value)`;
+  if (env.OPENAI_BASE_URL) {
+    if (!URL.canParse(env.OPENAI_BASE_URL) || !/^https?:$/.test(new URL(env.OPENAI_BASE_URL).protocol))
+      return `OPENAI_BASE_URL is not an http(s) URL: '${env.OPENAI_BASE_URL}' (e.g. http://127.0.0.1:11434/v1)`;
+    if (!options.model && !env.PACELINE_MODEL)
+      return `OPENAI_BASE_URL is ${new URL(env.OPENAI_BASE_URL).origin}: name its model with --model or PACELINE_MODEL (the default gpt-4.1-mini is OpenAI's)`;
+  }
+  return undefined;
+}
+
+/**
+ * Over k trials: per scenario, how often it passed, and how often each expectation failed (failures
+ * of one kind grouped with their numbers and names taken out).
+ */
+export function trialSummary(results: ScenarioResult[], trials: number): string {
+  const byScenario = new Map<string, ScenarioResult[]>();
+  for (const result of results) {
+    const name = result.name.replace(/ #\d+$/, "");
+    byScenario.set(name, [...(byScenario.get(name) ?? []), result]);
+  }
+  const lines: string[] = [];
+  let passedAll = 0;
+  for (const [name, runs] of byScenario) {
+    const passed = runs.filter((r) => r.passed).length;
+    if (passed === runs.length) passedAll++;
+    lines.push(`${name}: passed ${passed}/${runs.length}`);
+    const tally = new Map<string, number>();
+    for (const run of runs) {
+      const kinds = new Set((run.error ? [`error: ${run.error}`] : run.failures).map(failureKind));
+      for (const kind of kinds) tally.set(kind, (tally.get(kind) ?? 0) + 1);
+    }
+    for (const [kind, n] of [...tally].sort((a, b) => b[1] - a[1]))
+      lines.push(`  ${n}/${runs.length}  ${kind}`);
+  }
+  const share = byScenario.size ? ((100 * passedAll) / byScenario.size).toFixed(0) : "0";
+  return [
+    `pass^${trials}: ${passedAll}/${byScenario.size} scenarios passed every trial (${share}%)`,
+    ...lines,
+  ].join("\n");
+}
+
+/** A failure with its particulars (numbers, quoted names, lists after a colon) taken out. */
+function failureKind(failure: string): string {
+  return failure
+    .replace(/[:;]\s.*$/, "")
+    .replace(/\d[\d,.]*/g, "N")
+    .replace(/"[^"]*"/g, '"…"')
+    .slice(0, 160);
+}
+
 /** `paceline run`: every scenario through the agent; a table, JUnit and JSON; exit 1 on any failure. */
 export async function runCommand(paths: string[], options: RunCommandOptions): Promise<number> {
+  const problem = liveSetupProblem(options);
+  if (problem) throw new Error(problem);
   const files = discoverScenarios(paths.length > 0 ? paths : [BUNDLED_SCENARIOS]);
   if (files.length === 0)
     throw new Error(`no scenario files found in ${paths.join(", ") || BUNDLED_SCENARIOS}`);
@@ -35,7 +99,6 @@ export async function runCommand(paths: string[], options: RunCommandOptions): P
   for (const file of files) scenarios.push(await loadScenario(file));
   const trials = options.mode === "live" || options.mode === "record" ? options.trials : 1;
   const results: ScenarioResult[] = [];
-  const passAll = new Map<string, boolean>();
   for (const [index, scenario] of scenarios.entries()) {
     for (let trial = 1; trial <= trials; trial++) {
       const result = await runScenario(scenario, {
@@ -45,7 +108,6 @@ export async function runCommand(paths: string[], options: RunCommandOptions): P
         scriptedStandIn: options.scripted,
       });
       results.push(trials > 1 ? { ...result, name: `${result.name} #${trial}` } : result);
-      passAll.set(scenario.name, (passAll.get(scenario.name) ?? true) && result.passed);
       const verdict = result.error ? "ERROR" : result.passed ? "pass" : "FAIL";
       process.stderr.write(
         `[${index + 1}/${scenarios.length}${trials > 1 ? ` trial ${trial}/${trials}` : ""}] ${scenario.name}: ${verdict} (${result.toolCalls} tool calls, ${(result.durationMs / 1000).toFixed(1)}s)\n`,
@@ -53,12 +115,7 @@ export async function runCommand(paths: string[], options: RunCommandOptions): P
     }
   }
   process.stdout.write(`${resultTable(results)}\n`);
-  if (trials > 1) {
-    const passed = [...passAll.values()].filter(Boolean).length;
-    process.stdout.write(
-      `pass^${trials}: ${passed}/${passAll.size} scenarios passed every trial (${((100 * passed) / passAll.size).toFixed(0)}%)\n`,
-    );
-  }
+  if (trials > 1) process.stdout.write(`\n${trialSummary(results, trials)}\n`);
   if (options.junit) await writeOut(options.junit, junitXml(results));
   if (options.json)
     await writeOut(options.json, `${JSON.stringify({ mode: options.mode, trials, results }, null, 2)}\n`);

@@ -1,8 +1,10 @@
 import { join } from "node:path";
+import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { junitXml } from "./report.js";
 import { runScenario } from "./run-scenario.js";
 import { loadScenario } from "./scenario.js";
+import { serveScript } from "./scripted-model.js";
 import { defineScenarioSuite } from "./vitest.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -19,6 +21,55 @@ describe("the Responses API", () => {
     expect(result.toolCalls).toBe(4);
     expect(result.answer).toContain("deactivated");
   });
+});
+
+describe("live mode against any OpenAI-compatible endpoint", () => {
+  it("talks to OPENAI_BASE_URL with the key and model given (a local server stands in)", async () => {
+    const scenario = await loadScenario(join(ROOT, "scenarios/deprovisioning.yaml"));
+    // Ollama's port, answered in-process by nock: nothing listens, nothing leaves the machine.
+    const baseURL = "http://127.0.0.1:11434/v1";
+    const model = serveScript(scenario.script, baseURL);
+    try {
+      const result = await runScenario(scenario, {
+        mode: "live",
+        baseURL,
+        apiKey: "local-key",
+        model: "local-model",
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.failures).toEqual([]);
+      expect(model.requests).toHaveLength(result.turns);
+      expect(model.requests.every((r) => r.bearer && r.model === "local-model")).toBe(true);
+    } finally {
+      model.stop();
+    }
+  });
+});
+
+describe("the scripted model's calls per turn", () => {
+  // No provider documents a cap (DEFAULT_CALLS_PER_TURN says why 10): the same scripts must hold at any.
+  // Turns of remove-suspended-members, worked by hand: find the group (1), its first page (1), three
+  // more pages of 200 (608 members: 3), the 22 SUSPENDED members' removals (22, 3 or 1), the answer (1).
+  it.each([
+    [1, 28],
+    [10, 9],
+    [10_000, 7],
+  ])(
+    "at most %i call(s) a turn: %i turns, and the same end",
+    async (cap, turns) => {
+      for (const file of ["remove-suspended-members.yaml", "offboard-locked-out-contractor.yaml"]) {
+        const scenario = await loadScenario(join(ROOT, "scenarios", file));
+        const result = await runScenario({
+          ...scenario,
+          budget: { ...scenario.budget, callsPerTurn: cap, maxTurns: 200 },
+        });
+        expect(result.error, file).toBeUndefined();
+        expect(result.failures, file).toEqual([]);
+        if (file.startsWith("remove")) expect(result.turns).toBe(turns);
+      }
+    },
+    60_000,
+  );
 });
 
 describe("a script that breaks the rules", () => {

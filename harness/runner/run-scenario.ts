@@ -51,6 +51,8 @@ export interface ScenarioResult {
   /** A crash (harness, model, script) rather than a miss. */
   error?: string;
   toolCalls: number;
+  /** Model turns taken (the final answer included). */
+  turns: number;
   rateLimited: number;
   retries: number;
   durationMs: number;
@@ -74,6 +76,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     passed: false,
     failures: [],
     toolCalls: 0,
+    turns: 0,
     rateLimited: 0,
     retries: 0,
     durationMs: 0,
@@ -190,6 +193,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     );
     result.answer = run.answer;
     result.toolCalls = run.toolCalls.length;
+    result.turns = run.turns;
     if (run.stop !== "answer")
       result.failures.push(`the agent did not finish: it stopped at ${run.stop.replace("_", " ")}`);
     result.failures.push(

@@ -46,9 +46,19 @@ describe("scenario files are validated on load", () => {
       /^scenarios\/x\.yaml:1:1: prompt: /,
     ],
     [
-      "an unknown field",
+      "an unknown top-level field points at its own line",
       VALID.replace("name: ok", "name: ok\ncolour: blue"),
-      /scenarios\/x\.yaml:1:1: \(root\): Unrecognized key: "colour"/,
+      /^scenarios\/x\.yaml:2:1: colour: unknown field$/,
+    ],
+    [
+      "a typo in a script step names the field",
+      VALID.replace("  - say: done", "  - tools:\n      - { call: a, forEch: x }"),
+      /^scenarios\/x\.yaml:11:20: script\.0\.tools\.0\.forEch: unknown field/,
+    ],
+    [
+      "client options are checked against the client's own schema",
+      VALID.replace("prompt: Do something.", "prompt: Do something.\nclient: { retry: { retries: -1 } }"),
+      /^scenarios\/x\.yaml:6:\d+: client\.retry\.retries: Too small/,
     ],
     [
       "a bad login in the org",
@@ -56,9 +66,9 @@ describe("scenario files are validated on load", () => {
       /scenarios\/x\.yaml:4:\d+: org\.users\.0\.login: /,
     ],
     [
-      "a script turn that is neither tools nor say",
+      "a script turn that is neither tools, say nor repeat",
       VALID.replace("  - say: done", "  - shout: done"),
-      /scenarios\/x\.yaml:10:5: script\.0: /,
+      /scenarios\/x\.yaml:10:5: script\.0\.shout: unknown field\n.*script\.0: a turn is exactly one of tools, say, repeat \(found none\)/,
     ],
     ["bad YAML", "name: [unclosed\n", /^scenarios\/x\.yaml:\d+:\d+: not valid YAML/],
   ])("%s", (_name, text, pattern) => {

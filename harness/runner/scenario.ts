@@ -130,16 +130,29 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const result = ScenarioSchema.safeParse(doc.toJS());
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+    const locate = (path: PropertyKey[]) => {
       // The deepest node of the path that exists in the file: the field itself, or its parent.
-      let offset: number | undefined;
-      for (let depth = issue.path.length; depth >= 0 && offset === undefined; depth--) {
-        const node = doc.getIn(issue.path.slice(0, depth) as (string | number)[], true) as
+      for (let depth = path.length; depth >= 0; depth--) {
+        const node = doc.getIn(path.slice(0, depth) as (string | number)[], true) as
           | { range?: number[] }
           | undefined;
-        offset = node?.range?.[0];
+        if (node?.range?.[0] !== undefined) return node.range[0];
       }
-      return `${where(offset)}: ${issue.path.join(".") || "(root)"}: ${issue.message}`;
+      return undefined;
+    };
+    const problems = result.error.issues.flatMap((issue) => {
+      // An unknown field: point at the field's own key, by name.
+      if (issue.code === "unrecognized_keys")
+        return issue.keys.map((key) => {
+          const pair = (
+            doc.getIn(issue.path as (string | number)[], true) as
+              | { items?: { key?: { value?: unknown; range?: number[] } }[] }
+              | undefined
+          )?.items?.find((item) => item.key?.value === key);
+          const field = [...issue.path, key].join(".");
+          return `${where(pair?.key?.range?.[0] ?? locate(issue.path))}: ${field}: unknown field`;
+        });
+      return [`${where(locate(issue.path))}: ${issue.path.join(".") || "(root)"}: ${issue.message}`];
     });
     throw new ScenarioError(problems.join("\n"));
   }

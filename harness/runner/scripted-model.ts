@@ -15,6 +15,8 @@ export const SCRIPTED_BASE_URL = "https://api.openai.com/v1";
 export interface ScriptedModel {
   /** Script problems met while serving (an unresolvable reference, running past the end). */
   errors: string[];
+  /** Each request's model, and whether it carried a bearer key (never the key itself). */
+  requests: { model: string; bearer: boolean }[];
   stop(): void;
 }
 
@@ -24,6 +26,7 @@ export function serveScript(
   callsPerTurn: number = DEFAULT_CALLS_PER_TURN,
 ): ScriptedModel {
   const errors: string[] = [];
+  const requests: ScriptedModel["requests"] = [];
   const url = new URL(baseUrl);
   const path = url.pathname.replace(/\/$/, "");
   /** Serves one endpoint: turn n's answer, or a 400 naming the script problem (also kept in `errors`). */
@@ -36,6 +39,10 @@ export function serveScript(
     interceptor
       .reply(async (request: Request) => {
         const body = (await request.json()) as B;
+        requests.push({
+          model: (body as { model?: string }).model ?? "",
+          bearer: /^Bearer \S+/.test(request.headers.get("authorization") ?? ""),
+        });
         const past = pastTurnsOf(body);
         const turn = past.length;
         try {
@@ -64,6 +71,7 @@ export function serveScript(
   ];
   return {
     errors,
+    requests,
     stop: () => {
       for (const interceptor of interceptors) nock.removeInterceptor(interceptor);
     },

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { liveSetupProblem, trialSummary } from "../cli/run.js";
+import type { ScenarioResult } from "../harness/index.js";
+
+describe("a live run checks its setup before anything starts", () => {
+  const live = { mode: "live" as const };
+
+  it("needs a key, even for a server that ignores it", () => {
+    expect(liveSetupProblem(live, {})).toMatch(/needs OPENAI_API_KEY .*set it to any value/);
+    expect(liveSetupProblem({ mode: "record" }, {})).toMatch(/^recording needs OPENAI_API_KEY/);
+  });
+
+  it("a base URL must be a URL, and a non-OpenAI endpoint needs its model named", () => {
+    expect(liveSetupProblem(live, { OPENAI_API_KEY: "k", OPENAI_BASE_URL: "localhost:11434" })).toMatch(
+      /OPENAI_BASE_URL is not an http\(s\) URL: 'localhost:11434'/,
+    );
+    expect(
+      liveSetupProblem(live, { OPENAI_API_KEY: "k", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" }),
+    ).toBe(
+      "OPENAI_BASE_URL is http://127.0.0.1:11434: name its model with --model or PACELINE_MODEL (the default gpt-4.1-mini is OpenAI's)",
+    );
+    const env = { OPENAI_API_KEY: "k", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" };
+    expect(liveSetupProblem({ ...live, model: "llama3.1" }, env)).toBeUndefined();
+    expect(liveSetupProblem(live, { ...env, PACELINE_MODEL: "llama3.1" })).toBeUndefined();
+  });
+
+  it("the key never appears in the message", () => {
+    const message = liveSetupProblem(live, { OPENAI_API_KEY: "sk-secret-123", OPENAI_BASE_URL: "nope" });
+    expect(message).not.toContain("sk-secret-123");
+  });
+
+  it("scripted, replay and scripted recordings need nothing", () => {
+    expect(liveSetupProblem({ mode: "scripted" }, {})).toBeUndefined();
+    expect(liveSetupProblem({ mode: "replay" }, {})).toBeUndefined();
+    expect(liveSetupProblem({ mode: "record", scripted: true }, {})).toBeUndefined();
+  });
+});
+
+describe("over k trials, pass^k and which expectation failed how often", () => {
+  const result = (name: string, failures: string[], error?: string): ScenarioResult => ({
+    name,
+    file: "x.yaml",
+    passed: failures.length === 0 && !error,
+    failures,
+    ...(error ? { error } : {}),
+    toolCalls: 0,
+    turns: 0,
+    rateLimited: 0,
+    retries: 0,
+    durationMs: 0,
+    answer: "",
+  });
+
+  it("counts trials per scenario and groups failures of one kind across trials", () => {
+    const results = [
+      result("audit #1", [
+        'the answer should name every one of the users with role "SUPER_ADMIN" (initial state); it leaves out a@x.com',
+      ]),
+      result("audit #2", []),
+      result("audit #3", [
+        'the answer should name every one of the users with role "SUPER_ADMIN" (initial state); it leaves out b@x.com, c@x.com',
+        "2 user(s) not to be touched were changed: d@x.com (status ACTIVE → SUSPENDED)",
+      ]),
+      result("jit #1", []),
+      result("jit #2", []),
+      result("jit #3", [], "429 from the model"),
+    ];
+    expect(trialSummary(results, 3)).toBe(
+      [
+        "pass^3: 0/2 scenarios passed every trial (0%)",
+        "audit: passed 1/3",
+        '  2/3  the answer should name every one of the users with role "…" (initial state)',
+        "  1/3  N user(s) not to be touched were changed",
+        "jit: passed 2/3",
+        "  1/3  error",
+      ].join("\n"),
+    );
+  });
+});
