@@ -186,3 +186,46 @@ describe("System Log pagination", () => {
     });
   });
 });
+
+/**
+ * Every list's default page, against the reference (okta-api.md §2): "`limit` defaults to 200"
+ * (users), "groups?limit=10000" in the self link (groups), "limit defaults to **1000**" (group
+ * members), "`limit`: 0–1000, default 100" (System Log), and "`q` … has **no pagination**, and
+ * **`limit` defaults to 10**" (user search by q).
+ */
+describe("default page sizes are the reference's", () => {
+  const people = Array.from({ length: 1005 }, (_, i) => ({
+    login: `user${String(i).padStart(4, "0")}@company.com`,
+    firstName: "User",
+    lastName: String(i),
+    groups: ["Big"],
+  }));
+  const { call, state } = testApp({
+    groups: [{ name: "Big" }],
+    users: people,
+    logs: Array.from({ length: 105 }, (_, i) => ({
+      eventType: "user.session.start",
+      actor: "user0000@company.com",
+      published: `-${i + 1}m`,
+    })),
+  });
+  const bigGroup = () => state.org.groupByName("Big")?.id;
+
+  it.each([
+    ["users", () => "/api/v1/users", 200, true],
+    ["groups", () => "/api/v1/groups", 2, false],
+    ["group members", () => `/api/v1/groups/${bigGroup()}/users`, 1000, true],
+    ["System Log (bounded)", () => "/api/v1/logs?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z", 100, true],
+    ["users by q (no pagination)", () => "/api/v1/users?q=User", 10, false],
+  ])("%s: a page of %i", async (_name, path, size, hasNext) => {
+    const response = await call("GET", path());
+    expect((response.body as unknown[]).length).toBe(size);
+    expect(parseLinks(response.headers.link).next !== undefined).toBe(hasNext);
+  });
+
+  it("the self links echo the defaults", async () => {
+    const self = async (path: string) => parseLinks((await call("GET", path)).headers.link).self;
+    expect(await self("/api/v1/groups")).toMatch(/limit=10000$/);
+    expect(await self(`/api/v1/groups/${bigGroup()}/users`)).toMatch(/limit=1000$/);
+  });
+});
