@@ -215,7 +215,12 @@ describe("default page sizes are the reference's", () => {
     ["users", () => "/api/v1/users", 200, true],
     ["groups", () => "/api/v1/groups", 2, false],
     ["group members", () => `/api/v1/groups/${bigGroup()}/users`, 1000, true],
-    ["System Log (bounded)", () => "/api/v1/logs?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z", 100, true],
+    [
+      "System Log (bounded)",
+      () => "/api/v1/logs?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z",
+      100,
+      true,
+    ],
     ["users by q (no pagination)", () => "/api/v1/users?q=User", 10, false],
   ])("%s: a page of %i", async (_name, path, size, hasNext) => {
     const response = await call("GET", path());
