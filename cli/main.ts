@@ -1,16 +1,27 @@
 #!/usr/bin/env node
+import { createRequire } from "node:module";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadtestCommand } from "./loadtest.js";
 import { mutateCommand } from "./mutate.js";
 import { runCommand } from "./run.js";
 import { serve } from "./serve.js";
 
-const integer = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
-  return n;
-};
+/** An integer option within bounds; the message names the option, the bounds and the value. */
+const integer =
+  (name: string, { min = 0, max = Number.MAX_SAFE_INTEGER }: { min?: number; max?: number } = {}) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(
+        `${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}, got '${value}'`,
+      );
+    return n;
+  };
+const port = (name: string) => integer(name, { min: 0, max: 65_535 });
+
+/** A `serve` option that may also come from a PACELINE_* environment variable (for containers). */
+const serveOption = (flags: string, description: string, env: string) =>
+  new Option(flags, description).env(`PACELINE_${env}`);
 
 const list = (value: string) =>
   value
@@ -18,52 +29,117 @@ const list = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+const PACKAGE_VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+
 const program = new Command()
   .name("paceline")
   .description("Rate-limit-aware MCP client for Okta gateways, and the fake Okta harness that proves it.")
-  .showHelpAfterError();
+  .version(PACKAGE_VERSION, "-V, --version", "print paceline's version")
+  .showHelpAfterError("(paceline <command> --help lists the options)");
 
 program
   .command("serve")
-  .description("start the fake Okta and the MCP gateway in front of it on 127.0.0.1")
-  .option("--port <n>", "port to listen on (0 picks a free one)", integer("--port"), 0)
-  .option("--seed <n>", "seed of the directory generator", integer("--seed"), 42)
-  .option("--users <n>", "users to generate", integer("--users"), 200)
-  .option("--groups <n>", "groups to generate (the named ones first)", integer("--groups"), 12)
-  .option("--logs <n>", "System Log events to generate (a week's worth)", integer("--logs"), 1000)
-  .option("--fixture <file>", "start from a YAML/JSON org fixture instead of the generator flags")
-  .option(
-    "--limits <preset|file>",
-    "rate limits: okta (published per-minute defaults), tight, none, or a file",
-    "okta",
+  .description("start the fake Okta and the MCP gateway in front of it (127.0.0.1 unless --host)")
+  .addOption(
+    serveOption("--port <n>", "fake Okta's port (0 picks a free one)", "PORT")
+      .argParser(port("--port"))
+      .default(0),
   )
   .addOption(
-    new Option("--reset-rounding <way>", "X-Rate-Limit-Reset in whole seconds, rounded up or down")
+    serveOption("--gateway-port <n>", "MCP gateway's port (0 picks a free one)", "GATEWAY_PORT")
+      .argParser(port("--gateway-port"))
+      .default(0),
+  )
+  .addOption(
+    serveOption("--host <address>", "address to listen on, e.g. 0.0.0.0 in a container", "HOST").default(
+      "127.0.0.1",
+    ),
+  )
+  .addOption(
+    serveOption(
+      "--allowed-hosts <list>",
+      "host names clients may use besides loopback (Host/Origin check)",
+      "ALLOWED_HOSTS",
+    ).argParser(list),
+  )
+  .addOption(
+    serveOption("--seed <n>", "seed of the directory generator", "SEED")
+      .argParser(integer("--seed"))
+      .default(42),
+  )
+  .addOption(
+    serveOption("--users <n>", "users to generate", "USERS").argParser(integer("--users")).default(200),
+  )
+  .addOption(
+    serveOption("--groups <n>", "groups to generate (the named ones first)", "GROUPS")
+      .argParser(integer("--groups"))
+      .default(12),
+  )
+  .addOption(
+    serveOption("--logs <n>", "System Log events to generate (a week's worth)", "LOGS")
+      .argParser(integer("--logs"))
+      .default(1000),
+  )
+  .addOption(
+    serveOption(
+      "--fixture <file>",
+      "start from a YAML/JSON org fixture instead of the generator flags",
+      "FIXTURE",
+    ),
+  )
+  .addOption(
+    serveOption(
+      "--limits <preset|file>",
+      "rate limits: okta (published per-minute defaults), tight, none, or a file",
+      "LIMITS",
+    ).default("okta"),
+  )
+  .addOption(
+    serveOption(
+      "--reset-rounding <way>",
+      "X-Rate-Limit-Reset in whole seconds, rounded up or down",
+      "RESET_ROUNDING",
+    )
       .choices(["up", "down"])
       .default("up"),
   )
-  .option("--faults <file>", "a YAML/JSON fault schedule to install at start")
-  .option("--token <token>", "the SSWS API token to accept (default: random)")
-  .option(
-    "--methods <list>",
-    "gateway tool filter: read, write, custom, method or tool names (comma-separated)",
-    list,
-  )
-  .option("--tags <list>", "gateway tag filter, e.g. users,groups (comma-separated)", list)
+  .addOption(serveOption("--faults <file>", "a YAML/JSON fault schedule to install at start", "FAULTS"))
+  .addOption(serveOption("--token <token>", "the SSWS API token to accept (default: random)", "TOKEN"))
   .addOption(
-    new Option("--rate-limit-mode <mode>", "how the gateway passes an upstream 429 on")
+    serveOption(
+      "--mcp-token <token>",
+      "the MCP server's URL token, so its URL can be written once (default: random)",
+      "MCP_TOKEN",
+    ),
+  )
+  .addOption(
+    serveOption(
+      "--methods <list>",
+      "gateway tool filter: read, write, custom, method or tool names (comma-separated)",
+      "METHODS",
+    ).argParser(list),
+  )
+  .addOption(
+    serveOption("--tags <list>", "gateway tag filter, e.g. users,groups (comma-separated)", "TAGS").argParser(
+      list,
+    ),
+  )
+  .addOption(
+    serveOption("--rate-limit-mode <mode>", "how the gateway passes an upstream 429 on", "RATE_LIMIT_MODE")
       .choices(["tool_result", "http_429"])
       .default("tool_result"),
   )
   .addOption(
-    new Option("--response-mode <mode>", "gateway Streamable HTTP answers")
+    serveOption("--response-mode <mode>", "gateway Streamable HTTP answers", "RESPONSE_MODE")
       .choices(["json", "sse"])
       .default("json"),
   )
-  .option(
-    "--json",
-    "print one JSON line {oktaUrl, oktaToken, adminUrl, mcpUrl, gatewayAdminUrl} instead of text",
-    false,
+  .addOption(
+    serveOption(
+      "--json",
+      "print one JSON line {oktaUrl, oktaToken, adminUrl, mcpUrl, gatewayAdminUrl} instead of text",
+      "JSON",
+    ).default(false),
   )
   .addHelpText(
     "after",
@@ -73,7 +149,10 @@ Examples:
   $ paceline serve --port 0 --seed 42 --users 500 --json
   $ paceline serve --limits tight --faults faults.yaml
   $ paceline serve --methods read --rate-limit-mode http_429
-  $ paceline serve --fixture scenarios/fixtures/offboarding.yaml`,
+  $ paceline serve --fixture examples/fixtures/offboarding.yaml
+  $ paceline serve --host 0.0.0.0 --allowed-hosts paceline --port 8080 --gateway-port 8081 --mcp-token ci-token-0123456789
+
+Every option can also come from the environment: PACELINE_PORT, PACELINE_MCP_TOKEN, PACELINE_USERS…`,
   )
   .action(async (options) => {
     const harness = await serve(options);
@@ -100,7 +179,7 @@ program
   .addOption(
     new Option("--api <api>", "OpenAI API for live runs").choices(["chat", "responses"]).default("chat"),
   )
-  .option("--trials <k>", "repeat live runs k times and report pass^k", integer("--trials"), 1)
+  .option("--trials <k>", "repeat live runs k times and report pass^k", integer("--trials", { min: 1 }), 1)
   .option("--junit <file>", "write JUnit XML (one testcase per scenario)")
   .option("--json <file>", "write the results as JSON")
   .addHelpText(
@@ -166,15 +245,20 @@ program
   .description(
     "time the audit loop (list every user, then roles and groups) against the rate limit's lower bound",
   )
-  .option("--users <n>", "users in the seeded directory", integer("--users"), 500)
-  .option("--workers <n>", "processes sharing the directory", integer("--workers"), 1)
-  .option("--concurrency <c>", "calls in flight (split across workers)", integer("--concurrency"), 16)
+  .option("--users <n>", "users in the seeded directory", integer("--users", { min: 1 }), 500)
+  .option("--workers <n>", "processes sharing the directory", integer("--workers", { min: 1, max: 64 }), 1)
+  .option(
+    "--concurrency <c>",
+    "calls in flight (split across workers)",
+    integer("--concurrency", { min: 1, max: 10_000 }),
+    16,
+  )
   .option(
     "--limits <preset|file>",
     "rate limits: tight (default: short windows), okta, none, or a file",
     "tight",
   )
-  .option("--window-ms <w>", "set every bucket's window (ms)", integer("--window-ms"))
+  .option("--window-ms <w>", "set every bucket's window (ms)", integer("--window-ms", { min: 1 }))
   .addOption(
     new Option("--reset-rounding <way>", "X-Rate-Limit-Reset in whole seconds, rounded up or down")
       .choices(["up", "down"])
@@ -189,7 +273,7 @@ program
     "--shared-limiter <redis-url|auto>",
     "workers share one Redis-backed limiter (auto starts a local redis-server)",
   )
-  .option("--page-size <n>", "users per page", integer("--page-size"), 200)
+  .option("--page-size <n>", "users per page", integer("--page-size", { min: 1, max: 200 }), 200)
   .option("--seed <n>", "directory seed", integer("--seed"), 42)
   .addOption(new Option("--worker <i/N>").hideHelp())
   .addHelpText(

@@ -10,6 +10,10 @@ import { loadDataFile } from "./load-file.js";
 
 export interface ServeOptions {
   port: number;
+  gatewayPort: number;
+  host: string;
+  allowedHosts?: string[];
+  mcpToken?: string;
   seed: number;
   users: number;
   groups: number;
@@ -26,13 +30,17 @@ export interface ServeOptions {
   json: boolean;
 }
 
-/** `paceline serve`: starts the fake Okta and the MCP gateway on 127.0.0.1 and prints where they listen. */
+/** `paceline serve`: starts the fake Okta and the MCP gateway (127.0.0.1 unless `--host`) and prints where they listen. */
 export async function serve(options: ServeOptions): Promise<Harness> {
   const fixture: Fixture = options.fixture
     ? ((await loadDataFile(options.fixture)) as Fixture)
     : { seed: options.seed, generate: { users: options.users, groups: options.groups, logs: options.logs } };
   const harness = await startHarness({
     oktaPort: options.port,
+    gatewayPort: options.gatewayPort,
+    host: options.host,
+    allowedHosts: options.allowedHosts,
+    mcpToken: options.mcpToken,
     fixture,
     limits: await resolveLimits(options.limits, options.resetRounding),
     faults: options.faults ? ((await loadDataFile(options.faults)) as never) : undefined,

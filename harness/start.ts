@@ -16,6 +16,8 @@ export async function startHarness(
     oktaPort?: number;
     gatewayPort?: number;
     mcpServer?: McpServerInput;
+    /** The default MCP server's URL token, pinned (default: random). */
+    mcpToken?: string;
     cursorSecret?: string;
   } = {},
 ): Promise<Harness> {
@@ -27,6 +29,8 @@ export async function startHarness(
     port: options.gatewayPort,
     cursorSecret: options.cursorSecret,
     allowedHosts: options.allowedHosts,
+    host: options.host,
+    defaultServerToken: options.mcpToken,
   });
   return {
     okta,

@@ -37,6 +37,9 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
 
   app.get("/__admin/state", async () => snapshot(state.org));
 
+  /** For container health checks: answers once the org is built and the server listens. */
+  app.get("/__admin/health", async () => ({ status: "ok", users: state.org.users.length }));
+
   app.get("/__admin/faults", async () => ({ rules: state.faults.active }));
   app.put("/__admin/faults", async (request, reply) => {
     const parsed = FaultScheduleSchema.safeParse(request.body);

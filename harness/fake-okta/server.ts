@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type Clock, systemClock } from "../shared/clock.js";
-import { allowedHostsOf, installHostGuard } from "../shared/host-guard.js";
+import { allowedHostsOf, installHostGuard, urlHost } from "../shared/host-guard.js";
 import { adminRoutes } from "./admin.js";
 import { OktaError } from "./errors.js";
 import { FaultInjector, type FaultSchedule } from "./faults.js";
@@ -33,6 +33,8 @@ export interface FakeOktaOptions {
   logger?: boolean;
   /** Host names requests may name in `Host`/`Origin` besides loopback (for containers). */
   allowedHosts?: string[];
+  /** Address to listen on. Default 127.0.0.1; `0.0.0.0` inside a container. */
+  host?: string;
   /** How far back the System Log's `since` may reach (days), or null for no bound (the default): see ServerState. */
   logSinceLimitDays?: number | null;
 }
@@ -121,9 +123,10 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
 /** Starts the fake Okta on 127.0.0.1 (port 0 picks a free one). */
 export async function startFakeOkta(options: FakeOktaOptions & { port?: number } = {}): Promise<FakeOkta> {
   const { app, state } = createFakeOktaApp(options);
-  await app.listen({ host: "127.0.0.1", port: options.port ?? 0 });
+  const host = options.host ?? "127.0.0.1";
+  await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("fake Okta: no TCP address");
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = `http://${urlHost(host)}:${address.port}`;
   return { url, token: state.token, adminUrl: `${url}/__admin`, state, app, close: () => app.close() };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Clock, systemClock } from "../shared/clock.js";
-import { allowedHostsOf, installHostGuard } from "../shared/host-guard.js";
+import { allowedHostsOf, installHostGuard, urlHost } from "../shared/host-guard.js";
 import { CursorCodec } from "./cursor.js";
 import { LegacySseSessions } from "./legacy-sse.js";
 import type { Upstream } from "./proxy.js";
@@ -25,6 +25,10 @@ export interface GatewayOptions {
   logger?: boolean;
   /** Host names requests may name in `Host`/`Origin` besides loopback (for containers). */
   allowedHosts?: string[];
+  /** Address to listen on. Default 127.0.0.1; `0.0.0.0` inside a container. */
+  host?: string;
+  /** The default MCP server's URL token, pinned (default: random). */
+  defaultServerToken?: string;
 }
 
 export interface Gateway {
@@ -133,8 +137,8 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     },
   );
 
-  const create = (input: unknown) => {
-    const { server, token } = registry.create(input);
+  const create = (input: unknown, chosenToken?: string) => {
+    const { server, token } = registry.create(input, chosenToken);
     return { ...registry.describe(server), token, url: `${origin}/mcp/${token}` };
   };
 
@@ -179,11 +183,14 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
       .send({ error: "internal_error", message: "The gateway failed to handle this request." });
   });
 
-  await app.listen({ host: "127.0.0.1", port: options.port ?? 0 });
+  app.get("/__admin/health", async () => ({ status: "ok" }));
+
+  const host = options.host ?? "127.0.0.1";
+  await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("gateway: no TCP address");
-  origin = `http://127.0.0.1:${address.port}`;
-  const defaultServer = create(options.defaultServer ?? { name: "default" });
+  origin = `http://${urlHost(host)}:${address.port}`;
+  const defaultServer = create(options.defaultServer ?? { name: "default" }, options.defaultServerToken);
   return {
     url: origin,
     mcpUrl: defaultServer.url,

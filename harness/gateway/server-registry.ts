@@ -67,8 +67,13 @@ export class McpServerRegistry {
     private readonly clock: Clock,
   ) {}
 
-  /** Creates a server; the token is returned only here. Throws a message naming the problem. */
-  create(input: unknown): { server: McpServerRecord; token: string } {
+  /**
+   * Creates a server; the token is returned only here. Throws a message naming the problem. A
+   * `token` chosen by the caller (`serve --mcp-token`) pins the URL; otherwise it is random.
+   */
+  create(input: unknown, chosenToken?: string): { server: McpServerRecord; token: string } {
+    if (chosenToken !== undefined && !/^[\w-]{16,128}$/.test(chosenToken))
+      throw new RegistryError("token: 16 to 128 letters, digits, '-' or '_'");
     const parsed = McpServerInputSchema.safeParse(input);
     if (!parsed.success) {
       throw new RegistryError(
@@ -82,7 +87,7 @@ export class McpServerRegistry {
     }
     const tools = filterTools(this.allTools, config);
     if (tools.length === 0) throw new RegistryError("config: no tool matches these methods and tags");
-    const token = randomBytes(24).toString("base64url");
+    const token = chosenToken ?? randomBytes(24).toString("base64url");
     const server: McpServerRecord = {
       id: `mcp_${this.nextId++}`,
       name,

@@ -18,6 +18,12 @@ function hostnameOf(value: string, isOrigin: boolean): string | undefined {
   }
 }
 
+/** The host to put in a URL for a listen address: a wildcard is reached on loopback; IPv6 is bracketed. */
+export function urlHost(listenHost: string): string {
+  if (listenHost === "0.0.0.0" || listenHost === "::") return "127.0.0.1";
+  return listenHost.includes(":") && !listenHost.startsWith("[") ? `[${listenHost}]` : listenHost;
+}
+
 export function allowedHostsOf(extra: string[] = []): Set<string> {
   return new Set([...LOOPBACK_HOSTS, ...extra].map((h) => h.toLowerCase()));
 }
