@@ -12,3 +12,4 @@ export {
   type ScenarioResult,
 } from "./run-scenario.js";
 export { loadScenario, parseScenario, type Scenario, ScenarioError, ScenarioSchema } from "./scenario.js";
+export type { RemoteHarness } from "./scenario-harness.js";

@@ -3,9 +3,6 @@ import nock from "nock";
 import OpenAI from "openai";
 import { connect, type PacedClient } from "../../client/index.js";
 import { type AgentRun, runAgent } from "../agent/agent.js";
-import { snapshot } from "../fake-okta/snapshot.js";
-import { ShiftedClock } from "../shared/clock.js";
-import { type Harness, startHarness } from "../start.js";
 import { checkExpectations, type TrajectoryStep } from "./expectations.js";
 import {
   type Interaction,
@@ -15,6 +12,12 @@ import {
   serveRecording,
 } from "./recording.js";
 import type { Scenario } from "./scenario.js";
+import {
+  inProcessHarness,
+  type RemoteHarness,
+  remoteHarness,
+  type ScenarioHarness,
+} from "./scenario-harness.js";
 import { SCRIPTED_BASE_URL, serveScript } from "./scripted-model.js";
 
 /**
@@ -38,6 +41,8 @@ export interface RunOptions {
   recordingFile?: string;
   /** Record mode: the scenario's own script stands in for the model (replay fixtures with no key). */
   scriptedStandIn?: boolean;
+  /** Run against a running harness (`paceline serve`, the container) instead of starting one. */
+  remote?: RemoteHarness;
 }
 
 const STAND_IN_BASE_URL = "https://scripted-stand-in.paceline.invalid/v1";
@@ -82,7 +87,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     durationMs: 0,
     answer: "",
   };
-  let harness: Harness | undefined;
+  let harness: ScenarioHarness | undefined;
   let client: PacedClient | undefined;
   const stops: (() => void)[] = [];
   const offline = mode === "scripted" || mode === "replay";
@@ -90,22 +95,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (offline) {
       // Only the harness on 127.0.0.1 may be reached; the model is served in-process.
       nock.disableNetConnect();
-      nock.enableNetConnect((host) => host.startsWith("127.0.0.1"));
+      const harnessHost = options.remote ? new URL(options.remote.adminUrl).hostname : "127.0.0.1";
+      nock.enableNetConnect((host) => host.startsWith("127.0.0.1") || host.split(":")[0] === harnessHost);
     }
-    harness = await startHarness({
-      fixture: scenario.org,
-      // The org's "now" is the fake's now, so "today" and the System Log's default week hold still.
-      ...(scenario.org.now ? { clock: new ShiftedClock(Date.parse(scenario.org.now)) } : {}),
-      limits: scenario.limits,
-      faults: scenario.faults,
-      // A fixed cursor key keeps tool results, and so recorded requests, identical between runs.
-      cursorSecret: `scenario:${scenario.name}`,
-      mcpServer: { name: scenario.name, config: scenario.gateway },
-    });
-    const org = () => harness?.okta.state.org;
-    const before = snapshot(harness.okta.state.org);
+    harness = options.remote
+      ? await remoteHarness(scenario, options.remote)
+      : await inProcessHarness(scenario);
+    const before = await harness.snapshot();
     // The scenario's own client options over the runner's one default (short first backoff step).
-    client = await connect(harness.gateway.mcpUrl, {
+    client = await connect(harness.mcpUrl, {
       ...scenario.client,
       retry: { baseDelayMs: 100, ...scenario.client.retry },
     });
@@ -113,8 +111,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const callLog: { tool: string; args: string; userStatus?: string }[] = [];
     client.on("call", ({ tool, args }) => {
       const ref = args.userId ?? args.id;
-      const user = typeof ref === "string" ? org()?.findUser(ref) : undefined;
-      callLog.push({ tool, args: JSON.stringify(args), userStatus: user?.status });
+      const userStatus = typeof ref === "string" ? harness?.userStatus(ref) : undefined;
+      callLog.push({ tool, args: JSON.stringify(args), userStatus });
     });
 
     let model = options.model ?? process.env.PACELINE_MODEL ?? "gpt-4.1-mini";
@@ -199,9 +197,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     result.failures.push(
       ...checkExpectations(scenario.expect, {
         before,
-        after: snapshot(harness.okta.state.org),
+        after: await harness.snapshot(),
         trajectory,
-        journal: harness.okta.state.journal.list(),
+        journal: await harness.journal(),
         answer: run.answer,
       }),
     );

@@ -1,0 +1,7 @@
+export {
+  PACELINE_IMAGE,
+  PacelineContainer,
+  RedisLimiterContainer,
+  StartedPacelineContainer,
+  StartedRedisLimiterContainer,
+} from "./paceline-container.js";

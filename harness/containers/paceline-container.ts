@@ -1,0 +1,163 @@
+import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
+import { AbstractStartedContainer, GenericContainer, type StartedTestContainer, Wait } from "testcontainers";
+
+/**
+ * A testcontainers module for `paceline serve` (the fake Okta and the MCP gateway in one image),
+ * after the official modules (`@testcontainers/redis`, `@testcontainers/postgresql`): `with…`
+ * setters, a health-check wait strategy, and a started container that knows its URLs.
+ *
+ *   const paceline = await new PacelineContainer().withUsers(500).withSeed(42).withLimits("tight").start();
+ *   const client = await connect(paceline.getMcpUrl());
+ *
+ * The Okta token and the MCP URL token are chosen here (random unless set), so the URLs are known
+ * without reading the container's output.
+ */
+export const PACELINE_IMAGE = "paceline:latest";
+const OKTA_PORT = 8080;
+const GATEWAY_PORT = 8081;
+
+export class PacelineContainer extends GenericContainer {
+  private oktaToken = randomBytes(16).toString("base64url");
+  private mcpToken = randomBytes(24).toString("base64url");
+  private readonly settings: Record<string, string> = {};
+
+  constructor(image = process.env.PACELINE_IMAGE ?? PACELINE_IMAGE) {
+    super(image);
+    this.withExposedPorts(OKTA_PORT, GATEWAY_PORT)
+      .withWaitStrategy(Wait.forHealthCheck())
+      .withStartupTimeout(60_000);
+  }
+
+  /** Users the generator seeds (default 200). */
+  withUsers(users: number): this {
+    return this.set("USERS", users);
+  }
+
+  withSeed(seed: number): this {
+    return this.set("SEED", seed);
+  }
+
+  /** `okta` (default), `tight`, `none`, or a limits file on the host. */
+  withLimits(presetOrFile: string): this {
+    if (["okta", "tight", "none"].includes(presetOrFile)) return this.set("LIMITS", presetOrFile);
+    return this.withFile("LIMITS", presetOrFile);
+  }
+
+  /** A fault schedule (YAML/JSON file on the host) installed at start. */
+  withFaults(file: string): this {
+    return this.withFile("FAULTS", file);
+  }
+
+  /** An org fixture (YAML/JSON file on the host) instead of the generator. */
+  withFixture(file: string): this {
+    return this.withFile("FIXTURE", file);
+  }
+
+  /** Gateway tool filter: read, write, custom, method or tool names. */
+  withMethods(...methods: string[]): this {
+    return this.set("METHODS", methods.join(","));
+  }
+
+  withRateLimitMode(mode: "tool_result" | "http_429"): this {
+    return this.set("RATE_LIMIT_MODE", mode);
+  }
+
+  /** Host names clients use besides loopback (the Host/Origin check), e.g. a remote Docker host's. */
+  withAllowedHosts(...hosts: string[]): this {
+    return this.set("ALLOWED_HOSTS", hosts.join(","));
+  }
+
+  /** The SSWS token the fake Okta accepts (default: random). */
+  withOktaToken(token: string): this {
+    this.oktaToken = token;
+    return this;
+  }
+
+  /** The MCP server's URL token, 16–128 of `[A-Za-z0-9_-]` (default: random). */
+  withMcpToken(token: string): this {
+    this.mcpToken = token;
+    return this;
+  }
+
+  private set(name: string, value: string | number): this {
+    this.settings[`PACELINE_${name}`] = String(value);
+    return this;
+  }
+
+  private withFile(name: string, file: string): this {
+    const target = `/tmp/paceline-${name.toLowerCase()}-${basename(file)}`;
+    this.withCopyFilesToContainer([{ source: file, target, mode: 0o644 }]);
+    return this.set(name, target);
+  }
+
+  override async start(): Promise<StartedPacelineContainer> {
+    this.withEnvironment({
+      ...this.settings,
+      PACELINE_TOKEN: this.oktaToken,
+      PACELINE_MCP_TOKEN: this.mcpToken,
+    });
+    return new StartedPacelineContainer(await super.start(), this.oktaToken, this.mcpToken);
+  }
+}
+
+export class StartedPacelineContainer extends AbstractStartedContainer {
+  constructor(
+    started: StartedTestContainer,
+    private readonly oktaToken: string,
+    private readonly mcpToken: string,
+  ) {
+    super(started);
+  }
+
+  /** The fake Okta's base URL (`/api/v1/…`). */
+  getOktaUrl(): string {
+    return `http://${this.getHost()}:${this.getMappedPort(OKTA_PORT)}`;
+  }
+
+  /** The SSWS token: `Authorization: SSWS <token>`. */
+  getOktaToken(): string {
+    return this.oktaToken;
+  }
+
+  /** The fake Okta's admin API (`/__admin/state`, `/reset`, `/faults`, `/limits`, `/journal`). */
+  getAdminUrl(): string {
+    return `${this.getOktaUrl()}/__admin`;
+  }
+
+  /** The gateway's default MCP server (Streamable HTTP; `/sse` for legacy SSE). */
+  getMcpUrl(): string {
+    return `${this.getGatewayUrl()}/mcp/${this.mcpToken}`;
+  }
+
+  getGatewayUrl(): string {
+    return `http://${this.getHost()}:${this.getMappedPort(GATEWAY_PORT)}`;
+  }
+
+  /** The gateway's admin API (`/mcp-servers`, `/api-tokens`). */
+  getGatewayAdminUrl(): string {
+    return `${this.getGatewayUrl()}/__admin`;
+  }
+}
+
+/**
+ * Redis for the shared limiter (`limiter.redis.url`), the same way: `redis:7-alpine` by default,
+ * or an image built from Debian's redis-server where none can be pulled (`scripts/docker-redis.sh`).
+ */
+export class RedisLimiterContainer extends GenericContainer {
+  constructor(image = process.env.PACELINE_REDIS_IMAGE ?? "redis:7-alpine") {
+    super(image);
+    this.withExposedPorts(6379).withWaitStrategy(Wait.forLogMessage("Ready to accept connections"));
+  }
+
+  override async start(): Promise<StartedRedisLimiterContainer> {
+    return new StartedRedisLimiterContainer(await super.start());
+  }
+}
+
+export class StartedRedisLimiterContainer extends AbstractStartedContainer {
+  /** `redis://host:port`, for `connect(url, { limiter: { redis: { url } } })` or `--shared-limiter`. */
+  getRedisUrl(): string {
+    return `redis://${this.getHost()}:${this.getMappedPort(6379)}`;
+  }
+}
