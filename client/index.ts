@@ -39,6 +39,7 @@ export { AuthenticationError, ConnectionError, RateLimitedError, ToolResultError
 export type { ClientEvents } from "./events.js";
 export {
   cleanSchema,
+  type ModelToolCalls,
   OpenAIAdapter,
   type OpenAIToolCall,
   type OpenAIToolOutput,

@@ -1,6 +1,7 @@
 import type { CallToolResult, Tool } from "@modelcontextprotocol/client";
 import type {
   ChatCompletionFunctionTool,
+  ChatCompletionMessageCustomToolCall,
   ChatCompletionMessageFunctionToolCall,
   ChatCompletionToolMessageParam,
 } from "openai/resources/chat/completions";
@@ -20,6 +21,11 @@ import { RateLimitedError } from "./errors.js";
  */
 export type OpenAIToolCall = ChatCompletionMessageFunctionToolCall | ResponseFunctionToolCall;
 export type OpenAIToolOutput = ChatCompletionToolMessageParam | ResponseInputItem.FunctionCallOutput;
+/** What the SDK hands back for a turn's tool calls: Chat Completions' `message.tool_calls` or Responses' function calls. */
+export type ModelToolCalls =
+  | readonly (OpenAIToolCall | ChatCompletionMessageCustomToolCall)[]
+  | null
+  | undefined;
 
 /**
  * Why an output the model sees is an error: `rate_limited` (a 429 the client could not absorb),
@@ -91,17 +97,28 @@ export class OpenAIAdapter {
     });
   }
 
-  /** Runs the model's tool calls (concurrently, paced) and returns the messages to send back, in order. */
-  async run(toolCalls: readonly OpenAIToolCall[]): Promise<OpenAIToolOutput[]> {
+  /**
+   * Runs the model's tool calls (concurrently, paced) and returns the messages to send back, in
+   * order. Takes exactly what the SDK hands back (`message.tool_calls`, possibly undefined); a
+   * custom (non-function) tool call gets an error message saying so.
+   */
+  async run(toolCalls: ModelToolCalls): Promise<OpenAIToolOutput[]> {
     return (await this.runDetailed(toolCalls)).map((r) => r.message);
   }
 
   /** As `run`, with each call's outcome (its error kind) beside the message. */
   async runDetailed(
-    toolCalls: readonly OpenAIToolCall[],
+    toolCalls: ModelToolCalls,
   ): Promise<{ message: OpenAIToolOutput; outcome: ToolOutcome }[]> {
     return Promise.all(
-      toolCalls.map(async (call) => {
+      (toolCalls ?? []).map(async (call) => {
+        if ("custom" in call) {
+          const outcome: ToolOutcome = {
+            output: `Error: ${call.custom.name} is not one of the function tools you were given.`,
+            error: "bad_call",
+          };
+          return { message: { role: "tool", tool_call_id: call.id, content: outcome.output }, outcome };
+        }
         const isChat = "function" in call;
         const name = isChat ? call.function.name : call.name;
         const rawArgs = isChat ? call.function.arguments : call.arguments;
