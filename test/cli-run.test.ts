@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { liveSetupProblem, trialSummary } from "../cli/run.js";
 import type { ScenarioResult } from "../harness/index.js";
@@ -74,6 +75,34 @@ describe("over k trials, pass^k and which expectation failed how often", () => {
         "jit: passed 2/3",
         "  1/3  error",
       ].join("\n"),
+    );
+  });
+});
+
+describe("the paceline command on an old Node", () => {
+  const BIN = new URL("../dist/cli/bin.js", import.meta.url).pathname;
+  const oldNode = ["/usr/bin/node", "/usr/local/bin/node"].find((path) => {
+    try {
+      return (
+        Number(execFileSync(path, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" })) < 22
+      );
+    } catch {
+      return false;
+    }
+  });
+
+  it.skipIf(!oldNode)("says in one line which Node it needs and how to get it", () => {
+    const result = spawnSync(oldNode ?? "", [BIN, "--version"], { encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /needs Node\.js 22 or newer, this is v\d+.*source scripts\/ensure-node\.sh/,
+    );
+  });
+
+  it("on this Node it runs the CLI", () => {
+    expect(execFileSync(process.execPath, [BIN, "--version"], { encoding: "utf8" }).trim()).toMatch(
+      /^\d+\.\d+\.\d+$/,
     );
   });
 });
