@@ -12,6 +12,7 @@ import {
   type ToolSafety,
   toolSafety,
 } from "./backoff/retry-policy.js";
+import { WaitClock } from "./backoff/wait-clock.js";
 import { type PageExtractor, readPage } from "./cursor/page.js";
 import { CursorLoop, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
 import { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
@@ -61,8 +62,13 @@ export interface ClientStats {
   retries: number;
   /** 429s received, either way they arrive. */
   rateLimited: number;
-  /** Milliseconds spent waiting for budget or backing off, summed over calls. */
-  waitedMs: number;
+  /**
+   * Milliseconds waiting for budget, a slot or a backoff, summed over calls: with many calls in
+   * flight it exceeds the run's duration (a 9 s audit can sum to minutes).
+   */
+  callWaitMs: number;
+  /** Wall-clock milliseconds during which at least one call was waiting. */
+  wallWaitMs: number;
   pages: number;
   /** Calls allowed in flight now: `maxConcurrent`, lowered while the server refuses for concurrency. */
   concurrencyCap: number;
@@ -112,10 +118,12 @@ export class PacedClient extends TypedEmitter {
     attempts: 0,
     retries: 0,
     rateLimited: 0,
-    waitedMs: 0,
+    callWaitMs: 0,
+    wallWaitMs: 0,
     pages: 0,
     concurrencyCap: 0,
   };
+  private readonly waitClock = new WaitClock();
   readonly openai: OpenAIAdapter;
   private connection?: TrackedConnection;
 
@@ -124,10 +132,14 @@ export class PacedClient extends TypedEmitter {
     readonly options: ConnectOptions = {},
   ) {
     super();
-    this.limiter = new BucketLimiter(options.limiter, (event) => {
-      this.counters.waitedMs += event.waitedMs;
-      this.emit("throttled", event);
-    });
+    this.limiter = new BucketLimiter(
+      options.limiter,
+      (event) => {
+        this.counters.callWaitMs += event.waitedMs;
+        this.emit("throttled", event);
+      },
+      this.waitClock,
+    );
     this.openai = new OpenAIAdapter(this);
   }
 
@@ -248,8 +260,13 @@ export class PacedClient extends TypedEmitter {
           // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
           if (step.holdsBucket && this.limiter.pacing) return true;
           const started = performance.now();
-          await sleep(step.delayMs, undefined, signal ? { signal } : undefined);
-          this.counters.waitedMs += performance.now() - started;
+          const stopWaiting = this.waitClock.begin();
+          try {
+            await sleep(step.delayMs, undefined, signal ? { signal } : undefined);
+          } finally {
+            stopWaiting();
+          }
+          this.counters.callWaitMs += performance.now() - started;
           return true;
         },
       });
@@ -388,7 +405,8 @@ export class PacedClient extends TypedEmitter {
   stats(): ClientStats {
     return {
       ...this.counters,
-      waitedMs: Math.round(this.counters.waitedMs),
+      callWaitMs: Math.round(this.counters.callWaitMs),
+      wallWaitMs: Math.round(this.waitClock.ms),
       concurrencyCap: this.limiter.concurrencyCap,
     };
   }

@@ -2,6 +2,7 @@ import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import type { BucketState } from "./bucket-policy.js";
 import { PacingCore, type PolicyStep, type Ticket } from "./pacing-core.js";
+import type { WaitClock } from "./wait-clock.js";
 
 /**
  * The pacing core in real time, and (with `redis`) bottleneck's shared store as a second gate so
@@ -66,6 +67,8 @@ export class BucketLimiter {
   constructor(
     private readonly options: LimiterOptions = {},
     private readonly onThrottled: (event: ThrottleEvent) => void = () => {},
+    /** Told when each call starts and stops waiting in the queue. */
+    private readonly waitClock?: WaitClock,
   ) {
     const margin = options.resetMarginMs ?? 25;
     this.core = new PacingCore(
@@ -122,8 +125,10 @@ export class BucketLimiter {
   schedule<T>(declared: string, attempt: (ticket: Ticket) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error("paceline: the client is closed"));
     const queuedAt = performance.now();
+    const stopWaiting = this.waitClock?.begin();
     return new Promise<T>((resolve, reject) => {
       this.core.enqueue(declared, (ticket) => {
+        stopWaiting?.();
         const waitedMs = performance.now() - queuedAt;
         if (waitedMs >= 1) this.onThrottled({ bucket: ticket.bucket, waitedMs });
         const run = this.connection
