@@ -1,6 +1,9 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import cliProgress from "cli-progress";
+import { Redis } from "ioredis";
+import { FaultScheduleSchema } from "../harness/fake-okta/faults.js";
 import {
   type LoopResult,
   nodeWorker,
@@ -13,7 +16,7 @@ import {
   type Strategy,
 } from "../harness/index.js";
 import { startRedis } from "../harness/redis-server.js";
-import { loadDataFile } from "./load-file.js";
+import { readYamlAs } from "../harness/shared/yaml-file.js";
 import { resolveLimits } from "./serve.js";
 
 export interface LoadtestCommandOptions {
@@ -49,21 +52,49 @@ function withWindow(limits: RateLimitConfig, windowMs: number | undefined): Rate
   return { ...limits, windowMs, buckets: limits.buckets.map(({ windowMs: _, ...rule }) => rule) };
 }
 
+/** Fails within seconds, naming the address and the cause, when nothing answers at a Redis URL. */
+async function checkRedis(url: string): Promise<void> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let lastError: NodeJS.ErrnoException | undefined;
+  probe.on("error", (error: NodeJS.ErrnoException) => {
+    lastError = error;
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    const cause = lastError?.code ?? lastError?.message ?? (error as Error).message;
+    throw new Error(`--shared-limiter ${url}: cannot reach Redis (${cause})`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export async function loadtestCommand(options: LoadtestCommandOptions): Promise<number> {
   if (options.worker) return workerMode(options);
   const strategies = strategiesOf(options.strategy);
   const limits = withWindow(await resolveLimits(options.limits, options.resetRounding), options.windowMs);
+  // Output folders exist before a long run, not after it.
+  for (const file of [options.json, options.html]) if (file) await mkdir(dirname(file), { recursive: true });
   let redisUrl = options.sharedLimiter;
   let stopRedis: (() => Promise<void>) | undefined;
   if (redisUrl === "auto") {
     const redis = await startRedis();
     if (!redis)
       throw new Error(
-        "--shared-limiter auto needs redis-server (Debian: apt-get install redis-server), or pass a redis:// URL",
+        "--shared-limiter auto starts a local redis-server, and none is installed (Debian: apt-get install redis-server); or pass --shared-limiter redis://host:port",
       );
     redisUrl = redis.url;
     stopRedis = redis.stop;
+  } else if (redisUrl) {
+    await checkRedis(redisUrl);
   }
+  const progress = plainProgress();
   const bar = new cliProgress.SingleBar(
     {
       format: "{strategy} |{bar}| {value}/{total} users audited | {duration_formatted}",
@@ -81,13 +112,13 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
       workers: options.workers,
       pageSize: options.pageSize,
       limits,
-      faults: options.faults ? await loadDataFile(options.faults) : undefined,
+      faults: options.faults ? await readYamlAs(FaultScheduleSchema, options.faults) : undefined,
       mcpUrl: options.mcpUrl,
       redisUrl,
       seed: options.seed,
       spawnWorker: nodeWorker(fileURLToPath(new URL("./main.js", import.meta.url))),
       onProgress: (strategy, done, total) => {
-        if (!process.stderr.isTTY) return;
+        if (!process.stderr.isTTY) return progress(strategy, done, total);
         if (strategy !== current) {
           if (current) bar.stop();
           current = strategy;
@@ -98,7 +129,7 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
       },
     });
     if (current) bar.stop();
-    process.stdout.write(`${reportTable(reports)}\n`);
+    // The results first: nothing after this may lose a finished run.
     if (options.json)
       await writeFile(
         options.json,
@@ -109,6 +140,12 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
         )}\n`,
       );
     if (options.html) await writeFile(options.html, reportHtml(reports));
+    process.stdout.write(`${reportTable(reports)}\n`);
+    const listed = reports[0]?.users ?? options.users;
+    if (!options.mcpUrl && listed < options.users)
+      process.stdout.write(
+        `note: ${options.users} users seeded, ${listed} listed: Okta's default user list leaves out DEPROVISIONED users (${options.users - listed} here), so the audit covers ${listed}.\n`,
+      );
     // `none` (no retries) is there to show what 429s cost; the others must audit everyone.
     const incomplete = reports.filter((r) => r.strategy !== "none" && (!r.complete || r.failed > 0));
     for (const r of incomplete)
@@ -135,4 +172,18 @@ async function workerMode(options: LoadtestCommandOptions): Promise<number> {
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return 0;
+}
+
+/** Without a terminal, a progress line every few seconds instead of a bar (CI logs stay readable). */
+function plainProgress(everyMs = 5000): (strategy: Strategy, done: number, total: number) => void {
+  let last = 0;
+  const started = performance.now();
+  return (strategy, done, total) => {
+    const now = performance.now();
+    if (now - last < everyMs && done < total) return;
+    last = now;
+    process.stderr.write(
+      `${strategy}: ${Math.floor(done)}/${total} users audited, ${((now - started) / 1000).toFixed(0)} s\n`,
+    );
+  };
 }

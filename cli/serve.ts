@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { FaultScheduleSchema } from "../harness/fake-okta/faults.js";
+import { FixtureSchema } from "../harness/fake-okta/fixture.js";
 import { RateLimitConfigSchema } from "../harness/fake-okta/rate-limits.js";
 import {
   type Fixture,
@@ -6,7 +9,7 @@ import {
   type RateLimitConfig,
   startHarness,
 } from "../harness/index.js";
-import { loadDataFile } from "./load-file.js";
+import { readYamlAs } from "../harness/shared/yaml-file.js";
 
 export interface ServeOptions {
   port: number;
@@ -33,7 +36,7 @@ export interface ServeOptions {
 /** `paceline serve`: starts the fake Okta and the MCP gateway (127.0.0.1 unless `--host`) and prints where they listen. */
 export async function serve(options: ServeOptions): Promise<Harness> {
   const fixture: Fixture = options.fixture
-    ? ((await loadDataFile(options.fixture)) as Fixture)
+    ? await readYamlAs(FixtureSchema, options.fixture)
     : { seed: options.seed, generate: { users: options.users, groups: options.groups, logs: options.logs } };
   const harness = await startHarness({
     oktaPort: options.port,
@@ -43,7 +46,7 @@ export async function serve(options: ServeOptions): Promise<Harness> {
     mcpToken: options.mcpToken,
     fixture,
     limits: await resolveLimits(options.limits, options.resetRounding),
-    faults: options.faults ? ((await loadDataFile(options.faults)) as never) : undefined,
+    faults: options.faults ? await readYamlAs(FaultScheduleSchema, options.faults) : undefined,
     token: options.token,
     mcpServer: {
       name: "default",
@@ -88,14 +91,9 @@ export async function resolveLimits(value: string, resetRounding?: "up" | "down"
 
 async function readLimits(value: string): Promise<RateLimitConfig> {
   if (Object.hasOwn(LIMIT_PRESETS, value)) return LIMIT_PRESETS[value as keyof typeof LIMIT_PRESETS];
-  const parsed = RateLimitConfigSchema.safeParse(await loadDataFile(value));
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-      .join("; ");
+  if (!existsSync(value))
     throw new Error(
-      `${value}: not a preset (${Object.keys(LIMIT_PRESETS).join(", ")}) nor a valid limits file: ${problems}`,
+      `--limits: '${value}' is neither a preset (${Object.keys(LIMIT_PRESETS).join(", ")}) nor a file`,
     );
-  }
-  return parsed.data;
+  return readYamlAs(RateLimitConfigSchema, value);
 }

@@ -11,6 +11,10 @@ import { BucketLimiter } from "./backoff/bucket-limiter.js";
 let redis: RedisHandle | undefined;
 beforeAll(async () => {
   redis = await startRedis();
+  if (!redis)
+    console.warn(
+      "\n*** redis-server not found: the shared-limiter tests are SKIPPED. Install Debian's redis-server (.ci/run does). ***\n",
+    );
 }, 30_000);
 afterAll(async () => redis?.stop());
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import nock from "nock";
 
 /**
@@ -108,6 +109,7 @@ export function recordingFetch(interactions: Interaction[], base: typeof fetch =
 }
 
 export async function saveRecording(file: string, recording: Recording): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${scrubSecrets(JSON.stringify(recording, null, 1))}\n`);
 }
 

@@ -1,10 +1,9 @@
-import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { ConnectOptionsSchema } from "../../client/options-schema.js";
 import { FaultScheduleSchema } from "../fake-okta/faults.js";
 import { FixtureSchema } from "../fake-okta/fixture.js";
 import { RateLimitConfigSchema } from "../fake-okta/rate-limits.js";
+import { DataFileError, parseYamlAs, readYamlAs } from "../shared/yaml-file.js";
 import { ExpectationsSchema } from "./expectations-schema.js";
 
 /**
@@ -117,56 +116,19 @@ export class ScenarioError extends Error {
 
 /** Parses and validates scenario text; errors say `file:line:column: field: problem`. */
 export function parseScenario(text: string, file: string): Scenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const where = (offset: number | undefined) => {
-    if (offset === undefined) return file;
-    const { line, col } = lineCounter.linePos(offset);
-    return `${file}:${line}:${col}`;
-  };
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    throw new ScenarioError(`${where(first?.pos[0])}: not valid YAML: ${first?.message.split("\n")[0]}`);
+  try {
+    return { ...parseYamlAs(ScenarioSchema, text, file), file };
+  } catch (error) {
+    if (error instanceof DataFileError) throw new ScenarioError(error.message);
+    throw error;
   }
-  const result = ScenarioSchema.safeParse(doc.toJS());
-  if (!result.success) {
-    const locate = (path: PropertyKey[]) => {
-      // The deepest node of the path that exists in the file: the field itself, or its parent.
-      for (let depth = path.length; depth >= 0; depth--) {
-        const node = doc.getIn(path.slice(0, depth) as (string | number)[], true) as
-          | { range?: number[] }
-          | undefined;
-        if (node?.range?.[0] !== undefined) return node.range[0];
-      }
-      return undefined;
-    };
-    const problems = result.error.issues.flatMap((issue) => {
-      // An unknown field: point at the field's own key, by name.
-      if (issue.code === "unrecognized_keys")
-        return issue.keys.map((key) => {
-          const pair = (
-            doc.getIn(issue.path as (string | number)[], true) as
-              | { items?: { key?: { value?: unknown; range?: number[] } }[] }
-              | undefined
-          )?.items?.find((item) => item.key?.value === key);
-          const field = [...issue.path, key].join(".");
-          return `${where(pair?.key?.range?.[0] ?? locate(issue.path))}: ${field}: unknown field`;
-        });
-      return [`${where(locate(issue.path))}: ${issue.path.join(".") || "(root)"}: ${issue.message}`];
-    });
-    throw new ScenarioError(problems.join("\n"));
-  }
-  return { ...result.data, file };
 }
 
 export async function loadScenario(file: string): Promise<Scenario> {
-  let text: string;
   try {
-    text = await readFile(file, "utf8");
+    return { ...(await readYamlAs(ScenarioSchema, file)), file };
   } catch (error) {
-    throw new ScenarioError(
-      `${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
+    if (error instanceof DataFileError) throw new ScenarioError(error.message);
+    throw error;
   }
-  return parseScenario(text, file);
 }
