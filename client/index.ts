@@ -47,3 +47,4 @@ export {
   type ToolOutcome,
 } from "./openai.js";
 export { type ConnectOptionsData, ConnectOptionsSchema } from "./options-schema.js";
+export { type PacedFetch, type PacedFetchOptions, type PacedFetchStats, pacedFetch } from "./paced-fetch.js";
