@@ -115,9 +115,8 @@ describe("the README's TypeScript, against the package", () => {
         'declare const completion: import("openai/resources/chat/completions").ChatCompletion;',
       ].join("\n"),
     );
-    blocks.forEach((block, i) =>
-      writeFileSync(join(project, `readme-${i + 1}.ts`), `${block}\nexport {};\n`),
-    );
+    for (const [i, block] of blocks.entries())
+      writeFileSync(join(project, `readme-${i + 1}.ts`), `${block}\nexport {};\n`);
     writeFileSync(
       join(project, "tsconfig.json"),
       JSON.stringify({

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { junitXml } from "./report.js";
 import { runScenario } from "./run-scenario.js";
