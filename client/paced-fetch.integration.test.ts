@@ -1,4 +1,5 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { MCPServerStreamableHttp } from "@openai/agents";
 import pLimit from "p-limit";
 import { afterEach, describe, expect, it } from "vitest";
 import { LIMIT_PRESETS } from "../harness/fake-okta/rate-limits.js";
@@ -6,8 +7,8 @@ import { type Harness, startHarness } from "../harness/start.js";
 import { pacedFetch } from "./paced-fetch.js";
 
 /**
- * pacedFetch inside the MCP SDK's own Client (no paceline client around it): the same role audit
- * with and without it, and the fake Okta's journal as the judge of how many 429s were served.
+ * pacedFetch inside frameworks' own MCP clients (no paceline client around them): the same role
+ * audit with and without it, and the fake Okta's journal as the judge of how many 429s were served.
  */
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -23,34 +24,52 @@ async function sdkClient(url: string, fetch?: typeof globalThis.fetch) {
   return client;
 }
 
+/** A framework's own MCP client, opened with or without a custom fetch. */
+interface FrameworkClient {
+  call(name: string, args: Record<string, unknown>): Promise<ToolResult>;
+  close(): Promise<void>;
+}
+
+const FRAMEWORKS: Record<string, (url: string, fetch?: typeof globalThis.fetch) => Promise<FrameworkClient>> =
+  {
+    "MCP SDK Client": async (url, fetch) => {
+      const client = await sdkClient(url, fetch);
+      return {
+        call: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult,
+        close: () => client.close(),
+      };
+    },
+    // @openai/agents: MCPServerStreamableHttp takes `fetch` and hands it to the SDK transport.
+    "@openai/agents": async (url, fetch) => {
+      const server = new MCPServerStreamableHttp({ url, name: "okta", ...(fetch ? { fetch } : {}) });
+      await server.connect();
+      return {
+        call: async (name, args) => (await server.callToolResult(name, args)) as ToolResult,
+        close: () => server.close(),
+      };
+    },
+  };
+
 /** The audit a framework's agent would run: every user, then each user's roles, 16 at a time. */
-async function roleAudit(client: Client) {
-  const page = (await client.callTool({
-    name: "list_all_okta_users",
-    arguments: { limit: 200 },
-  })) as ToolResult;
+async function roleAudit(client: FrameworkClient) {
+  const page = await client.call("list_all_okta_users", { limit: 200 });
   const users = (JSON.parse(page.content?.[0]?.text ?? "{}") as { result: { id: string }[] }).result;
   const limit = pLimit(16);
   const results = await Promise.all(
-    users.map((user) =>
-      limit(
-        async () =>
-          (await client.callTool({
-            name: "list_all_okta_user_roles",
-            arguments: { userId: user.id },
-          })) as ToolResult,
-      ),
-    ),
+    users.map((user) => limit(() => client.call("list_all_okta_user_roles", { userId: user.id }))),
   );
   return { users: users.length, errors: results.filter((r) => r.isError).length };
 }
 
 const served429s = (h: Harness) => h.okta.state.journal.list({ status: 429 }).length;
 
-describe("pacedFetch in the bare MCP SDK Client", () => {
-  it.each(["tool_result", "http_429"] as const)(
-    "a 150-user role audit under tight limits (%s): without it the agent sees 429s; with it none, and fewer are served",
-    async (mode) => {
+describe("pacedFetch inside frameworks' own MCP clients", () => {
+  const cases = Object.keys(FRAMEWORKS).flatMap((framework) =>
+    (["tool_result", "http_429"] as const).map((mode) => ({ framework, mode })),
+  );
+  it.each(cases)(
+    "$framework: a 150-user role audit under tight limits ($mode): without it the agent sees 429s; with it none, and fewer are served",
+    async ({ framework, mode }) => {
       const run = async (paced: boolean) => {
         harness = await startHarness({
           fixture: { seed: 3, generate: { users: 150, logs: 0 } },
@@ -58,12 +77,13 @@ describe("pacedFetch in the bare MCP SDK Client", () => {
           mcpServer: { name: "audit", config: { rate_limit_mode: mode } },
         });
         const fetch = paced ? pacedFetch() : undefined;
-        const client = await sdkClient(harness.gateway.mcpUrl, fetch);
+        const client = await FRAMEWORKS[framework]?.(harness.gateway.mcpUrl, fetch);
+        if (!client) throw new Error(`no framework ${framework}`);
         let outcome: { users: number; errors: number; thrown?: number };
         try {
           outcome = await roleAudit(client);
         } catch {
-          // In http_429 mode the SDK throws on the first 429 it meets.
+          // In http_429 mode the client throws on the first 429 it meets.
           outcome = { users: 0, errors: 0, thrown: 1 };
         }
         const served = served429s(harness);
