@@ -1,4 +1,8 @@
+import { createMCPClient } from "@ai-sdk/mcp";
+import { loadMcpTools } from "@langchain/mcp-adapters";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { Client as SdkV1Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport as SdkV1StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { MCPServerStreamableHttp } from "@openai/agents";
 import pLimit from "p-limit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -46,6 +50,37 @@ const FRAMEWORKS: Record<string, (url: string, fetch?: typeof globalThis.fetch) 
       return {
         call: async (name, args) => (await server.callToolResult(name, args)) as ToolResult,
         close: () => server.close(),
+      };
+    },
+    // Vercel AI SDK: createMCPClient's http transport takes `fetch`.
+    "@ai-sdk/mcp": async (url, fetch) => {
+      const client = await createMCPClient({ transport: { type: "http", url, ...(fetch ? { fetch } : {}) } });
+      return {
+        call: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolResult,
+        close: () => client.close(),
+      };
+    },
+    // LangChain: MultiServerMCPClient's connection config has no fetch (its schema strips unknown
+    // keys), so the next best hook: an SDK Client on a transport with pacedFetch, given to loadMcpTools.
+    "@langchain/mcp-adapters": async (url, fetch) => {
+      const client = new SdkV1Client({ name: "langchain", version: "1.0.0" });
+      await client.connect(new SdkV1StreamableHTTPClientTransport(new URL(url), fetch ? { fetch } : {}));
+      const tools = new Map((await loadMcpTools("okta", client)).map((tool) => [tool.name, tool]));
+      return {
+        call: async (name, args) => {
+          const tool = tools.get(name);
+          if (!tool) throw new Error(`LangChain has no tool ${name}`);
+          try {
+            // The adapter answers with the result's content block(s), and throws on an isError result.
+            const output = (await tool.invoke(args)) as unknown;
+            const block = (Array.isArray(output) ? output[0] : output) as { text?: string } | string;
+            const text = typeof block === "string" ? block : (block?.text ?? "");
+            return { content: [{ type: "text", text }] };
+          } catch {
+            return { isError: true };
+          }
+        },
+        close: () => client.close(),
       };
     },
   };
