@@ -78,10 +78,22 @@ export const FRAMEWORKS: Record<
   },
 };
 
-/** The audit a framework's agent would run: every user, then each user's roles, 16 at a time. */
+/** The audit a framework's agent would run: every user (page by page), then each user's roles, 16 at a time. */
 export async function roleAudit(client: FrameworkClient) {
-  const page = await client.call("list_all_okta_users", { limit: 200 });
-  const users = (JSON.parse(page.content?.[0]?.text ?? "{}") as { result: { id: string }[] }).result;
+  const users: { id: string }[] = [];
+  let cursor: string | null | undefined;
+  do {
+    const page = await client.call("list_all_okta_users", {
+      limit: 200,
+      ...(cursor ? { next_cursor: cursor } : {}),
+    });
+    const body = JSON.parse(page.content?.[0]?.text ?? "{}") as {
+      result?: { id: string }[];
+      next_cursor?: string | null;
+    };
+    users.push(...(body.result ?? []));
+    cursor = body.next_cursor;
+  } while (cursor);
   const limit = pLimit(16);
   const results = await Promise.all(
     users.map((user) => limit(() => client.call("list_all_okta_user_roles", { userId: user.id }))),

@@ -66,7 +66,7 @@ describe("paceline serve", () => {
       (e: { stderr: string; code: number }) => e,
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain("nope.yaml: cannot read (ENOENT)");
+    expect(failure?.stderr).toContain("--limits: 'nope.yaml' is neither a preset (okta, tight, none) nor a file");
   });
 });
 
