@@ -1,4 +1,4 @@
-import type { CallToolResult, Tool } from "@modelcontextprotocol/client";
+import type { Tool } from "@modelcontextprotocol/client";
 import type {
   ChatCompletionFunctionTool,
   ChatCompletionMessageCustomToolCall,
@@ -10,9 +10,10 @@ import type {
   ResponseFunctionToolCall,
   ResponseInputItem,
 } from "openai/resources/responses/responses";
-import { resultJson } from "./backoff/result-signal.js";
 import type { PacedClient } from "./client.js";
-import { RateLimitedError } from "./errors.js";
+import { runToolForModel, type ToolOutcome } from "./tool-runner.js";
+
+export type { ToolErrorKind, ToolOutcome } from "./tool-runner.js";
 
 /**
  * Hands the gateway's tools to OpenAI: function tools for Chat Completions or the Responses API,
@@ -26,20 +27,6 @@ export type ModelToolCalls =
   | readonly (OpenAIToolCall | ChatCompletionMessageCustomToolCall)[]
   | null
   | undefined;
-
-/**
- * Why an output the model sees is an error: `rate_limited` (a 429 the client could not absorb),
- * `server` (the tool ran and the server refused, e.g. an Okta error), `failed` (the call may not
- * have run: transport, timeout), `bad_call` (no such tool, arguments not JSON). Harnesses count
- * these instead of parsing the output's wording.
- */
-export type ToolErrorKind = "rate_limited" | "server" | "failed" | "bad_call";
-
-/** One tool call's result for the model: the text it reads, and whether that text reports an error. */
-export interface ToolOutcome {
-  output: string;
-  error?: ToolErrorKind;
-}
 
 /** JSON Schema keywords OpenAI's function parameters reject or ignore. */
 const DROP_KEYS = new Set([
@@ -74,8 +61,6 @@ export function cleanSchema(schema: unknown): Record<string, unknown> {
 export function functionName(toolName: string): string {
   return toolName.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64);
 }
-
-const LIFECYCLE_CODES = new Set(["E0000001", "E0000016", "E0000017", "E0000032", "E0000038"]);
 
 export class OpenAIAdapter {
   constructor(private readonly client: PacedClient) {}
@@ -152,86 +137,6 @@ export class OpenAIAdapter {
         error: "bad_call",
       };
     }
-    try {
-      if (this.client.options.pagination?.autoDrain && isListTool(tool) && args.next_cursor === undefined) {
-        return { output: await this.drainForModel(tool.name, args) };
-      }
-      const result = await this.client.callTool(tool.name, args);
-      return result.isError
-        ? { output: this.explainError(result), error: "server" }
-        : { output: resultText(result) };
-    } catch (error) {
-      if (error instanceof RateLimitedError) {
-        const seconds =
-          error.retryAfterMs === undefined ? "a while" : `${Math.ceil(error.retryAfterMs / 1000)} s`;
-        return {
-          output: `Rate limited by Okta: try ${tool.name} again in ${seconds}, or continue with other work first.`,
-          error: "rate_limited",
-        };
-      }
-      return {
-        output: `Error: ${tool.name} failed (${(error as Error).message}). It may not have run; check the current state before repeating a change.`,
-        error: "failed",
-      };
-    }
+    return runToolForModel(this.client, tool, args);
   }
-
-  /** All pages merged into one result, with `truncated` when a cap cut it short. */
-  private async drainForModel(tool: string, args: Record<string, unknown>): Promise<string> {
-    const drained = await this.client.drain(tool, args);
-    return JSON.stringify({
-      result: drained.items,
-      next_cursor: null,
-      pages: drained.pages,
-      truncated: drained.truncated,
-      ...(drained.stopReason !== "end" ? { stop_reason: drained.stopReason } : {}),
-    });
-  }
-
-  /** Okta's error code and summary, and what to do instead. */
-  private explainError(result: CallToolResult): string {
-    const envelope = resultJson(result) ?? {};
-    const raw = (envelope.raw_response ?? {}) as {
-      errorCode?: string;
-      errorSummary?: string;
-      errorCauses?: { errorSummary?: string }[];
-    };
-    const code = raw.errorCode;
-    const summary = [
-      raw.errorSummary ?? envelope.message ?? "unknown error",
-      ...(raw.errorCauses ?? []).map((c) => c.errorSummary),
-    ]
-      .filter(Boolean)
-      .join(". ");
-    const parts = [
-      `Error from Okta${code ? ` ${code}` : ""} (${String(envelope.statusCode ?? "?")}): ${summary}.`,
-    ];
-    // E0000001 is any validation failure; only a status refusal gets the lifecycle advice.
-    const aboutStatus = code !== "E0000001" || /suspend|activ|status|lifecycle/i.test(summary);
-    if (code && LIFECYCLE_CODES.has(code) && aboutStatus) {
-      parts.push(
-        "Do not repeat this call: read the user's current status, then choose the operation that status accepts (see the tool descriptions), or report it.",
-      );
-    } else if (code === "E0000007") {
-      parts.push(
-        "Nothing has that id: look it up first with a list tool (q or search) and use the exact id.",
-      );
-    } else if (code === "E0000090") {
-      parts.push("The user already has this role: nothing to do.");
-    } else {
-      parts.push("Do not repeat the call unchanged.");
-    }
-    return parts.join(" ");
-  }
-}
-
-function isListTool(tool: Tool): boolean {
-  const properties = (tool.inputSchema as { properties?: Record<string, unknown> }).properties ?? {};
-  return "next_cursor" in properties;
-}
-
-function resultText(result: CallToolResult): string {
-  const text = result.content?.find((block) => block.type === "text");
-  if (text && "text" in text) return text.text;
-  return JSON.stringify(result.structuredContent ?? {});
 }

@@ -66,7 +66,9 @@ describe("paceline serve", () => {
       (e: { stderr: string; code: number }) => e,
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain("--limits: 'nope.yaml' is neither a preset (okta, tight, none) nor a file");
+    expect(failure?.stderr).toContain(
+      "--limits: 'nope.yaml' is neither a preset (okta, tight, none) nor a file",
+    );
   });
 });
 

@@ -80,7 +80,17 @@ export function serveScript(
 
 type ChatBody = { model: string; messages: ChatCompletionMessageParam[] };
 type ResponsesBody = { model: string; input: ResponsesInput[] };
-type ResponsesInput = { type?: string; call_id?: string; output?: string };
+type ResponsesInput = {
+  type?: string;
+  call_id?: string;
+  output?: string | { type?: string; text?: string }[];
+};
+
+/** A function call's output as text: a string, or (as @openai/agents sends it) a list of content parts. */
+function outputText(output: ResponsesInput["output"]): string {
+  if (typeof output === "string") return output;
+  return (output ?? []).map((part) => part.text ?? "").join("");
+}
 
 /** The model turns so far: each assistant message with tool calls, and the tool outputs after it. */
 function chatPastTurns(body: ChatBody): Map<string, string>[] {
@@ -97,7 +107,8 @@ function responsesPastTurns(body: ResponsesBody): Map<string, string>[] {
   const turns: Map<string, string>[] = [];
   body.input.forEach((item, i) => {
     if (item.type === "function_call" && body.input[i - 1]?.type !== "function_call") turns.push(new Map());
-    else if (item.type === "function_call_output") turns.at(-1)?.set(item.call_id ?? "", item.output ?? "");
+    else if (item.type === "function_call_output")
+      turns.at(-1)?.set(item.call_id ?? "", outputText(item.output));
   });
   return turns;
 }
