@@ -18,6 +18,7 @@ import { CursorLoop, type PaginateOptions, type StopReason } from "./cursor/pagi
 import { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
 import { TypedEmitter } from "./events.js";
 import { OpenAIAdapter } from "./openai.js";
+import { loadTelemetry, NOOP_TELEMETRY, type Telemetry } from "./telemetry.js";
 import { type CallFacts, TrackedConnection, type TransportOptions } from "./transport.js";
 
 export type { RetryOptions } from "./backoff/retry-policy.js";
@@ -124,6 +125,7 @@ export class PacedClient extends TypedEmitter {
     concurrencyCap: 0,
   };
   private readonly waitClock = new WaitClock();
+  private telemetry: Telemetry = NOOP_TELEMETRY;
   readonly openai: OpenAIAdapter;
   private connection?: TrackedConnection;
 
@@ -133,7 +135,13 @@ export class PacedClient extends TypedEmitter {
   ) {
     super();
     this.limiter = new BucketLimiter(
-      options.limiter,
+      {
+        ...options.limiter,
+        onPolicy: (event) => {
+          options.limiter?.onPolicy?.(event);
+          this.telemetry.bucketState(event.bucket, event.state);
+        },
+      },
       (event) => {
         this.counters.callWaitMs += event.waitedMs;
         this.emit("throttled", event);
@@ -144,6 +152,8 @@ export class PacedClient extends TypedEmitter {
   }
 
   async connect(): Promise<this> {
+    this.telemetry = await loadTelemetry(this.options.clientInfo?.version ?? "0.1.0");
+    this.telemetry.observeQueue(() => this.limiter.queued());
     this.connection = await TrackedConnection.open(this.url, this.options);
     await this.refreshTools();
     return this;
@@ -198,12 +208,20 @@ export class PacedClient extends TypedEmitter {
     const deadlineMs = this.options.retry?.deadlineMs ?? 120_000;
     this.counters.calls++;
     this.emit("call", { tool: name, args });
+    const cursorArgument = this.options.pagination?.cursorArgument ?? "next_cursor";
+    const span = this.telemetry.startCall(name, this.limiter.resolve(declared), {
+      "paceline.cursor_page": args[cursorArgument] !== undefined,
+    });
     let firstSentAt: number | undefined;
     const kinds = new Map<string, number>();
     let failures = 0;
 
     const attemptOnce = async (): Promise<CallToolResult> => {
+      const enqueuedAt = performance.now();
       const attempt = await this.limiter.schedule(declared, (ticket) => {
+        span.attempt();
+        const queuedMs = performance.now() - enqueuedAt;
+        if (queuedMs >= 1) span.waited(queuedMs, ticket.bucket);
         const sentAt = Date.now();
         firstSentAt ??= sentAt;
         // One deadline for the whole call: an attempt never runs past it.
@@ -226,9 +244,10 @@ export class PacedClient extends TypedEmitter {
     };
 
     let gaveUp: string | undefined;
+    let ended: { isError?: boolean; error?: unknown } = {};
     try {
       // p-retry runs the attempts and honours the signal; paceline's retry step decides what and how long.
-      return await pRetry(attemptOnce, {
+      const result = await pRetry(attemptOnce, {
         retries: Number.POSITIVE_INFINITY,
         minTimeout: 0,
         maxTimeout: 0,
@@ -251,10 +270,13 @@ export class PacedClient extends TypedEmitter {
             },
             this.options.retry,
           );
+          if (failure.kind === "rate_limited")
+            span.rateLimited(failure.waitMs, this.limiter.resolve(declared));
           if (!step.retry) {
             gaveUp = step.why;
             return false;
           }
+          span.retry(kind, step.delayMs);
           this.counters.retries++;
           this.emit("retry", { tool: name, attempt: failures, delayMs: step.delayMs, reason: failure.kind });
           // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
@@ -270,9 +292,21 @@ export class PacedClient extends TypedEmitter {
           return true;
         },
       });
+      ended = { isError: result.isError };
+      return result;
     } catch (error) {
+      ended = { error };
       if (!(error instanceof AttemptFailure)) throw error;
-      return this.giveUp(name, error.failure, gaveUp ?? "not retried", error.result, error.thrown);
+      try {
+        const result = this.giveUp(name, error.failure, gaveUp ?? "not retried", error.result, error.thrown);
+        ended = { isError: result.isError };
+        return result;
+      } catch (final) {
+        ended = { error: final };
+        throw final;
+      }
+    } finally {
+      span.end(ended);
     }
   }
 

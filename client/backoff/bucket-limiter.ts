@@ -109,6 +109,11 @@ export class BucketLimiter {
     return this.options.pacing ?? true;
   }
 
+  /** Calls waiting for budget or a slot now. */
+  queued(): number {
+    return this.core.queued();
+  }
+
   get concurrencyCap(): number {
     return this.core.concurrencyCap;
   }

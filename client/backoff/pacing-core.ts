@@ -102,6 +102,13 @@ export class PacingCore {
     return this.concurrency.cap;
   }
 
+  /** Calls waiting in every bucket's queue. */
+  queued(): number {
+    let waiting = 0;
+    for (const bucket of this.buckets.values()) waiting += bucket.queue.length;
+    return waiting;
+  }
+
   /** Queues a call; `start` runs when its bucket and a slot allow. */
   enqueue(declared: string, start: (ticket: Ticket) => void): void {
     this.bucket(declared).queue.push({ declared, start });
