@@ -49,6 +49,7 @@ describe("over k trials, pass^k and which expectation failed how often", () => {
     rateLimited: 0,
     retries: 0,
     durationMs: 0,
+    buckets: {},
     answer: "",
   });
 

@@ -71,6 +71,14 @@ describe("the load test against the in-process harness", () => {
     const html = reportHtml(reports);
     expect(html).toContain("<svg");
     expect(html.match(/<section>/g)).toHaveLength(3);
+    // Per bucket, from the journal: the answered calls and 429s add up to what Okta served.
+    for (const r of reports) {
+      const perBucket = Object.values(r.timeline.buckets);
+      const served = perBucket.reduce((n, b) => n + b.limited.reduce((x, y) => x + y, 0), 0);
+      expect(served, figures).toBe(r.rateLimited);
+      expect(Object.keys(r.timeline.buckets)).toContain("other");
+    }
+    expect(html).toContain("<h3>other</h3>");
     // Self-contained: nothing to fetch.
     expect(html).not.toMatch(/<script|src=|href=|https?:\/\//);
   });

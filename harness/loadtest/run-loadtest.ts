@@ -58,7 +58,14 @@ export interface StrategyReport {
   latency: LoopResult["latency"];
   peakInFlight: number;
   budget: WindowUse[];
-  timeline: { slotMs: number; ok: number[]; limited: number[]; remaining: (number | null)[] };
+  timeline: {
+    slotMs: number;
+    ok: number[];
+    limited: number[];
+    remaining: (number | null)[];
+    /** Per Okta bucket, from the fake's journal: answered calls, 429s, lowest remaining budget, per slot. */
+    buckets: Record<string, BucketSeries>;
+  };
 }
 
 export async function runLoadtest(options: LoadtestOptions): Promise<StrategyReport[]> {
@@ -156,6 +163,7 @@ function summarise(
       ok: add("ok"),
       limited: add("limited"),
       remaining: remainingTimeline(journal, slots, 250),
+      buckets: bucketTimelines(journal, slots, 250),
     },
   };
 }
@@ -242,6 +250,44 @@ function windowUse(journal: JournalEntry[]): WindowUse[] {
       peakUse: Math.max(...uses),
     };
   });
+}
+
+export interface BucketSeries {
+  ok: number[];
+  limited: number[];
+  remaining: (number | null)[];
+}
+
+/** Per bucket and time slot: the calls Okta answered, the 429s it served, its lowest remaining budget. */
+export function bucketTimelines(
+  journal: JournalEntry[],
+  clientSlots: number,
+  slotMs: number,
+): Record<string, BucketSeries> {
+  if (journal.length === 0) return {};
+  // The journal is in order of answers: a request that started earlier may have been answered later.
+  const starts = journal.map((e) => e.startedAt);
+  const start = Math.min(...starts);
+  // Every request Okta saw, even one after the client's own timeline ends.
+  const slots = Math.max(clientSlots, Math.floor((Math.max(...starts) - start) / slotMs) + 1);
+  const buckets: Record<string, BucketSeries> = {};
+  for (const entry of journal) {
+    const i = Math.floor((entry.startedAt - start) / slotMs);
+    const series = buckets[entry.bucket] ?? {
+      ok: Array.from({ length: slots }, () => 0),
+      limited: Array.from({ length: slots }, () => 0),
+      remaining: Array.from({ length: slots }, () => null),
+    };
+    buckets[entry.bucket] = series;
+    if (entry.status === 429) series.limited[i] = (series.limited[i] ?? 0) + 1;
+    else series.ok[i] = (series.ok[i] ?? 0) + 1;
+    if (entry.rateLimit)
+      series.remaining[i] = Math.min(
+        series.remaining[i] ?? Number.POSITIVE_INFINITY,
+        entry.rateLimit.remaining,
+      );
+  }
+  return buckets;
 }
 
 /** The lowest remaining budget the fake Okta reported in each time slot (its busiest bucket). */

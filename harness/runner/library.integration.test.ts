@@ -19,6 +19,9 @@ describe("the Responses API", () => {
     expect(result.failures).toEqual([]);
     expect(result.toolCalls).toBe(4);
     expect(result.answer).toContain("deactivated");
+    // Per bucket, from the journal: four calls reached Okta (a read and three lifecycle writes).
+    const answered = Object.values(result.buckets).reduce((n, b) => n + b.ok.reduce((x, y) => x + y, 0), 0);
+    expect(answered).toBe(4);
   });
 });
 

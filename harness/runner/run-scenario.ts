@@ -3,6 +3,7 @@ import nock from "nock";
 import OpenAI from "openai";
 import { connect, type PacedClient } from "../../client/index.js";
 import { type AgentRun, runAgent } from "../agent/agent.js";
+import { type BucketSeries, bucketTimelines } from "../loadtest/run-loadtest.js";
 import { checkExpectations, type TrajectoryStep } from "./expectations.js";
 import {
   type Interaction,
@@ -61,6 +62,8 @@ export interface ScenarioResult {
   rateLimited: number;
   retries: number;
   durationMs: number;
+  /** Per Okta bucket, from the fake's journal, per 250 ms: answered calls, 429s, lowest remaining budget. */
+  buckets: Record<string, BucketSeries>;
   answer: string;
 }
 
@@ -85,6 +88,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     rateLimited: 0,
     retries: 0,
     durationMs: 0,
+    buckets: {},
     answer: "",
   };
   let harness: ScenarioHarness | undefined;
@@ -194,15 +198,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     result.turns = run.turns;
     if (run.stop !== "answer")
       result.failures.push(`the agent did not finish: it stopped at ${run.stop.replace("_", " ")}`);
+    const journal = await harness.journal();
     result.failures.push(
       ...checkExpectations(scenario.expect, {
         before,
         after: await harness.snapshot(),
         trajectory,
-        journal: await harness.journal(),
+        journal,
         answer: run.answer,
       }),
     );
+    result.buckets = bucketTimelines(journal, 0, 250);
     return finish();
   } catch (error) {
     // A replay miss or script problem already explains the crash better than the model client's error.
