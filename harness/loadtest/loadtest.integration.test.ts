@@ -66,6 +66,16 @@ describe("the load test against the in-process harness", () => {
     expect(other?.windows, figures).toBeGreaterThan(1);
     expect(other?.meanUse, figures).toBeGreaterThan(0.3);
 
+    // The run knows what it measured: this process's load, with the harness in it.
+    for (const r of reports) {
+      expect(r.host.harness).toBe("in-process");
+      expect(r.host.eventLoopUtilization).toBeGreaterThan(0);
+      expect(r.host.eventLoopUtilization).toBeLessThanOrEqual(1);
+    }
+    const busy = { ...paced, host: { ...paced.host, eventLoopUtilization: 0.97, saturated: true } };
+    expect(reportTable([busy])).toMatch(/paced: this process was saturated \(event loop 97% busy.*--mcp-url/);
+    expect(reportTable([{ ...paced, host: { ...paced.host, saturated: false } }])).not.toContain("saturated");
+
     const table = reportTable(reports);
     expect(table).toMatch(/paced\s+\d+\s+[\d.]+s/);
     const html = reportHtml(reports);

@@ -43,7 +43,20 @@ export function reportTable(reports: StrategyReport[]): string {
     (r) =>
       `${r.strategy}: budget used per window — ${r.budget.map((b) => `${b.bucket} ${(100 * b.meanUse).toFixed(0)}% mean, ${(100 * b.peakUse).toFixed(0)}% peak over ${b.windows} windows`).join("; ") || "n/a"}`,
   );
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), "", ...budget].join("\n");
+  const saturated = reports
+    .filter((r) => r.host?.saturated)
+    .map(
+      (r) =>
+        `${r.strategy}: this process was saturated (event loop ${(100 * r.host.eventLoopUtilization).toFixed(0)}% busy, CPU ${(100 * r.host.cpu).toFixed(0)}% of a core)${r.host.harness === "in-process" ? " with the harness in it: the time may measure the harness, not the limit. Run `paceline serve` in another process and pass --mcp-url, or use --workers" : ""}.`,
+    );
+  return [
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    "",
+    ...budget,
+    ...saturated,
+  ].join("\n");
 }
 
 const escapeHtml = (text: string) =>

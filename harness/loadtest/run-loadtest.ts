@@ -58,6 +58,11 @@ export interface StrategyReport {
   latency: LoopResult["latency"];
   peakInFlight: number;
   budget: WindowUse[];
+  /**
+   * This process during the run: event-loop utilisation (0–1) and CPU (share of one core). With the
+   * harness in-process, client and harness share them; `saturated` says the run measured itself.
+   */
+  host: { harness: "in-process" | "external"; eventLoopUtilization: number; cpu: number; saturated: boolean };
   timeline: {
     slotMs: number;
     ok: number[];
@@ -79,6 +84,8 @@ export async function runLoadtest(options: LoadtestOptions): Promise<StrategyRep
       if (harness) await resetFake(harness.okta.adminUrl, fixture, options.limits, options.faults);
       const mcpUrl = options.mcpUrl ?? harness?.gateway.mcpUrl ?? "";
       const started = performance.now();
+      const eluBefore = performance.eventLoopUtilization();
+      const cpuBefore = process.cpuUsage();
       const results =
         options.workers > 1 && options.spawnWorker
           ? await Promise.all(
@@ -111,8 +118,18 @@ export async function runLoadtest(options: LoadtestOptions): Promise<StrategyRep
               }),
             ];
       const timeMs = Math.round(performance.now() - started);
+      const elu = performance.eventLoopUtilization(eluBefore).utilization;
+      const cpuUsed = process.cpuUsage(cpuBefore);
+      const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / Math.max(1, timeMs);
+      const host = {
+        harness: harness ? ("in-process" as const) : ("external" as const),
+        eventLoopUtilization: Math.round(elu * 1000) / 1000,
+        cpu: Math.round(cpu * 1000) / 1000,
+        // A loop busy 90% of the time cannot answer on time: the figures measure this process.
+        saturated: elu > 0.9 || cpu > 0.9,
+      };
       const journal = harness ? await readJournal(harness.okta.adminUrl) : undefined;
-      reports.push(summarise(strategy, results, timeMs, options, journal));
+      reports.push({ ...summarise(strategy, results, timeMs, options, journal), host });
     }
   } finally {
     await harness?.close();
@@ -126,7 +143,7 @@ function summarise(
   timeMs: number,
   options: LoadtestOptions,
   served?: JournalEntry[],
-): StrategyReport {
+): Omit<StrategyReport, "host"> {
   const sum = (pick: (r: LoopResult) => number) => results.reduce((total, r) => total + pick(r), 0);
   const users = sum((r) => r.usersListed);
   const journal = served ?? [];
