@@ -12,16 +12,28 @@ async function main(): Promise<void> {
   const { targets: t, stop } = await forkHarness(new URL(import.meta.url));
   const client = new Client({ name: "bench", version: "1" });
   await client.connect(new StreamableHTTPClientTransport(new URL(t.mcpUrl)));
+  // The same tools with results as text only (result_content: text): one serialisation.
+  const created = (await (
+    await fetch(`${t.gatewayAdminUrl}/mcp-servers`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "text-only", config: { result_content: "text" } }),
+    })
+  ).json()) as { url: string };
+  const textClient = new Client({ name: "bench-text", version: "1" });
+  await textClient.connect(new StreamableHTTPClientTransport(new URL(created.url)));
   const auth = { authorization: `SSWS ${t.oktaToken}` };
   const direct = (path: string) => async () => {
     const response = await fetch(`${t.oktaUrl}${path}`, { headers: auth });
     if (!response.ok) throw new Error(`direct ${path}: ${response.status}`);
     await response.arrayBuffer();
   };
-  const viaGateway = (name: string, args: Record<string, unknown>) => async () => {
-    const result = await client.callTool({ name, arguments: args });
-    if (result.isError) throw new Error(`${name}: ${JSON.stringify(result.structuredContent)}`);
-  };
+  const viaGateway =
+    (name: string, args: Record<string, unknown>, via = client) =>
+    async () => {
+      const result = await via.callTool({ name, arguments: args });
+      if (result.isError) throw new Error(`${name}: ${JSON.stringify(result.structuredContent)}`);
+    };
   const cases = [
     {
       case: "single-user GET",
@@ -32,6 +44,11 @@ async function main(): Promise<void> {
       case: "200-user page",
       direct: direct("/api/v1/users?limit=200"),
       gateway: viaGateway("list_all_okta_users", { limit: 200 }),
+    },
+    {
+      case: "200-user page, text only",
+      direct: direct("/api/v1/users?limit=200"),
+      gateway: viaGateway("list_all_okta_users", { limit: 200 }, textClient),
     },
   ];
   const rows = [];
@@ -48,6 +65,7 @@ async function main(): Promise<void> {
     });
   }
   await client.close();
+  await textClient.close();
   stop();
   console.log(`MCP gateway vs direct fake Okta calls, 16 in flight, ${seconds}s each, 127.0.0.1`);
   console.table(rows.map((r) => ({ ...r, ratio: r.ratio.toFixed(2) })));

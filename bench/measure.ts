@@ -8,6 +8,7 @@ export interface HarnessTargets {
   oktaUrl: string;
   oktaToken: string;
   mcpUrl: string;
+  gatewayAdminUrl: string;
   userId: string;
 }
 

@@ -130,6 +130,15 @@ program
       .default("tool_result"),
   )
   .addOption(
+    serveOption(
+      "--result-content <form>",
+      "tool results as structuredContent plus text (both) or text only",
+      "RESULT_CONTENT",
+    )
+      .choices(["both", "text"])
+      .default("both"),
+  )
+  .addOption(
     serveOption("--response-mode <mode>", "gateway Streamable HTTP answers", "RESPONSE_MODE")
       .choices(["json", "sse"])
       .default("json"),

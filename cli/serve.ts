@@ -29,6 +29,7 @@ export interface ServeOptions {
   methods?: string[];
   tags?: string[];
   rateLimitMode: "tool_result" | "http_429";
+  resultContent: "both" | "text";
   responseMode: "json" | "sse";
   json: boolean;
 }
@@ -54,6 +55,7 @@ export async function serve(options: ServeOptions): Promise<Harness> {
         methods: options.methods,
         tags: options.tags,
         rate_limit_mode: options.rateLimitMode,
+        result_content: options.resultContent,
         response_mode: options.responseMode,
       },
     },

@@ -66,6 +66,7 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     tools: server.tools,
     upstream: options.upstream,
     cursors,
+    resultContent: server.config.result_content,
   });
   let origin = "";
 

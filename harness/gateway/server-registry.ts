@@ -20,8 +20,19 @@ export const McpServerInputSchema = z.strictObject({
       rate_limit_mode: z.enum(["tool_result", "http_429"]).default("tool_result"),
       /** Streamable HTTP answers as one JSON body or as an SSE stream. */
       response_mode: z.enum(["json", "sse"]).default("json"),
+      /**
+       * A result as `structuredContent` plus its JSON in a text block (`both`, the MCP spec's advice
+       * for backwards compatibility), or as the text block only (`text`: one serialisation). Which
+       * one Truto sends is unconfirmed (rate-limits.md), so clients are tested under both.
+       */
+      result_content: z.enum(["both", "text"]).default("both"),
     })
-    .default({ require_api_token_auth: false, rate_limit_mode: "tool_result", response_mode: "json" }),
+    .default({
+      require_api_token_auth: false,
+      rate_limit_mode: "tool_result",
+      response_mode: "json",
+      result_content: "both",
+    }),
   expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
 });
 export type McpServerInput = z.input<typeof McpServerInputSchema>;

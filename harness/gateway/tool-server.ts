@@ -54,6 +54,8 @@ export interface GatewayContext {
   tools: GatewayTool[];
   upstream: Upstream;
   cursors: CursorCodec;
+  /** `both`: structuredContent and its JSON as text; `text`: the text block only. */
+  resultContent?: "both" | "text";
 }
 
 /** A low-level MCP server over the generated tools: tools/list from data, tools/call through the proxy. */
@@ -83,7 +85,7 @@ export function buildMcpServer(context: GatewayContext, recorder: CallRecorder):
       rateLimit: outcome.rateLimit,
       limited: !outcome.ok && outcome.status === 429 ? outcome : undefined,
     });
-    return toToolResult(tool, outcome);
+    return toToolResult(tool, outcome, context.resultContent);
   });
   return server;
 }
@@ -93,24 +95,21 @@ export function buildMcpServer(context: GatewayContext, recorder: CallRecorder):
  * failures an `isError` result carrying the error envelope. Both as structured and text content;
  * rate-limit state also under `_meta.ratelimit`.
  */
-export function toToolResult(tool: GatewayTool, outcome: CallOutcome): CallToolResult {
+export function toToolResult(
+  tool: GatewayTool,
+  outcome: CallOutcome,
+  resultContent: "both" | "text" = "both",
+): CallToolResult {
   const meta = outcome.rateLimit ? { _meta: { ratelimit: outcome.rateLimit } } : {};
-  if (!outcome.ok) {
-    const envelope = outcome.envelope as unknown as Record<string, unknown>;
-    return {
-      ...meta,
-      isError: true,
-      content: [{ type: "text", text: JSON.stringify(envelope) }],
-      structuredContent: envelope,
-    };
-  }
-  const structured =
-    tool.spec.method === "list"
+  const body: Record<string, unknown> = outcome.ok
+    ? tool.spec.method === "list"
       ? { result: outcome.result, next_cursor: outcome.nextCursor ?? null }
-      : { result: outcome.result };
+      : { result: outcome.result }
+    : (outcome.envelope as unknown as Record<string, unknown>);
   return {
     ...meta,
-    content: [{ type: "text", text: JSON.stringify(structured) }],
-    structuredContent: structured,
+    ...(outcome.ok ? {} : { isError: true }),
+    content: [{ type: "text", text: JSON.stringify(body) }],
+    ...(resultContent === "both" ? { structuredContent: body } : {}),
   };
 }

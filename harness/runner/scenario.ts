@@ -86,6 +86,7 @@ export const ScenarioSchema = z.strictObject({
       methods: z.array(z.string()).optional(),
       tags: z.array(z.string()).optional(),
       rate_limit_mode: z.enum(["tool_result", "http_429"]).optional(),
+      result_content: z.enum(["both", "text"]).optional(),
       response_mode: z.enum(["json", "sse"]).optional(),
     })
     .default({}),
