@@ -104,6 +104,15 @@ program
       .default("up"),
   )
   .addOption(serveOption("--faults <file>", "a YAML/JSON fault schedule to install at start", "FAULTS"))
+  .addOption(
+    serveOption(
+      "--journal-capacity <n>",
+      "request journal entries kept in memory (oldest dropped first)",
+      "JOURNAL_CAPACITY",
+    )
+      .argParser(integer("--journal-capacity", { min: 1 }))
+      .default(100_000),
+  )
   .addOption(serveOption("--token <token>", "the SSWS API token to accept (default: random)", "TOKEN"))
   .addOption(
     serveOption(

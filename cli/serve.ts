@@ -17,6 +17,7 @@ export interface ServeOptions {
   host: string;
   allowedHosts?: string[];
   mcpToken?: string;
+  journalCapacity: number;
   seed: number;
   users: number;
   groups: number;
@@ -45,6 +46,7 @@ export async function serve(options: ServeOptions): Promise<Harness> {
     host: options.host,
     allowedHosts: options.allowedHosts,
     mcpToken: options.mcpToken,
+    journalCapacity: options.journalCapacity,
     fixture,
     limits: await resolveLimits(options.limits, options.resetRounding),
     faults: options.faults ? await readYamlAs(FaultScheduleSchema, options.faults) : undefined,

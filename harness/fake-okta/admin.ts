@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { FaultScheduleSchema } from "./faults.js";
@@ -77,12 +78,20 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
     path: z.string().optional(),
     status: z.coerce.number().int().optional(),
     since: z.coerce.number().int().optional(),
+    /** `ndjson`: one entry per line, streamed (a long run's journal without one big body). */
+    format: z.enum(["json", "ndjson"]).default("json"),
   });
   app.get("/__admin/journal", async (request, reply) => {
     const parsed = JournalQuery.safeParse(request.query);
     if (!parsed.success) return badInput(reply, `journal query: ${describe(parsed.error)}`);
-    const { method, path, status, since } = parsed.data;
+    const { method, path, status, since, format } = parsed.data;
     const entries = state.journal.list({ method, pathPrefix: path, status, sinceSeq: since });
+    if (format === "ndjson") {
+      const lines = (function* () {
+        for (const entry of entries) yield `${JSON.stringify(entry)}\n`;
+      })();
+      return reply.type("application/x-ndjson").send(Readable.from(lines));
+    }
     return { entries, dropped: state.journal.droppedCount };
   });
   app.delete("/__admin/journal", async (_request, reply) => {

@@ -188,6 +188,18 @@ describe("the admin API", () => {
     expect(notFound.entries.map((e: { path: string }) => e.path)).toEqual(["/api/v1/users/nobody"]);
     const deletes = (await app.inject({ method: "GET", url: "/__admin/journal?method=delete" })).json();
     expect(deletes.entries).toHaveLength(1);
+    // Streamed as NDJSON: one entry per line, the same entries in the same order.
+    const streamed = await app.inject({ method: "GET", url: "/__admin/journal?format=ndjson" });
+    expect(streamed.headers["content-type"]).toContain("application/x-ndjson");
+    const lines = streamed.body
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { path: string });
+    expect(lines.map((e) => e.path)).toEqual([
+      "/api/v1/users",
+      "/api/v1/users/nobody",
+      "/api/v1/users/a@company.com/sessions",
+    ]);
     const bad = await app.inject({ method: "GET", url: "/__admin/journal?status=teapot" });
     expect(bad.statusCode).toBe(400);
     expect((await app.inject({ method: "DELETE", url: "/__admin/journal" })).statusCode).toBe(204);
