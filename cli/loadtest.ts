@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { FaultScheduleSchema } from "../harness/fake-okta/faults.js";
 import {
   type LoopResult,
+  nodeHarness,
   nodeWorker,
   type RateLimitConfig,
   reportHtml,
@@ -31,6 +32,7 @@ export interface LoadtestCommandOptions {
   json?: string;
   html?: string;
   mcpUrl?: string;
+  harnessProcess?: boolean;
   sharedLimiter?: string;
   pageSize: number;
   seed: number;
@@ -117,6 +119,9 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
       redisUrl,
       seed: options.seed,
       spawnWorker: nodeWorker(fileURLToPath(new URL("./main.js", import.meta.url))),
+      ...(options.harnessProcess && !options.mcpUrl
+        ? { spawnHarness: nodeHarness(fileURLToPath(new URL("./main.js", import.meta.url))) }
+        : {}),
       onProgress: (strategy, done, total) => {
         if (!process.stderr.isTTY) return progress(strategy, done, total);
         if (strategy !== current) {

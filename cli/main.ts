@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadtestCommand } from "./loadtest.js";
 import { mutateCommand } from "./mutate.js";
@@ -287,6 +288,12 @@ program
   .option("--json <file>", "write one object per strategy run")
   .option("--html <file>", "write a self-contained page with a timeline")
   .option("--mcp-url <url>", "use a running gateway instead of the in-process harness")
+  .option(
+    "--harness-process",
+    "run the harness in a child process, so client and harness do not share a core (default on machines with more than one)",
+    availableParallelism() > 1,
+  )
+  .option("--no-harness-process", "run the harness in this process")
   .option(
     "--shared-limiter <redis-url|auto>",
     "workers share one Redis-backed limiter (auto starts a local redis-server)",

@@ -39,7 +39,20 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
   app.get("/__admin/state", async () => snapshot(state.org));
 
   /** For container health checks: answers once the org is built and the server listens. */
-  app.get("/__admin/health", async () => ({ status: "ok", users: state.org.users.length }));
+  app.get("/__admin/health", async () => {
+    // Cumulative, so a caller can difference two readings: how busy this process was in between.
+    const { idle, active } = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
+    return {
+      status: "ok",
+      users: state.org.users.length,
+      load: {
+        idleMs: Math.round(idle),
+        activeMs: Math.round(active),
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      },
+    };
+  });
 
   app.get("/__admin/faults", async () => ({ rules: state.faults.active }));
   app.put("/__admin/faults", async (request, reply) => {

@@ -3,7 +3,9 @@ export { type Bound, type BoundInput, type BucketLoad, lowerBound, pagesFor } fr
 export { reportHtml, reportTable } from "./report.js";
 export {
   boundFor,
+  type HarnessProcess,
   type LoadtestOptions,
+  nodeHarness,
   nodeWorker,
   runLoadtest,
   type StrategyReport,

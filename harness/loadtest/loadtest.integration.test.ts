@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LIMIT_PRESETS } from "../fake-okta/rate-limits.js";
 import { reportHtml, reportTable } from "./report.js";
-import { runLoadtest } from "./run-loadtest.js";
+import { nodeHarness, runLoadtest } from "./run-loadtest.js";
 
 describe("the load test against the in-process harness", () => {
   it("reports every strategy with counts that agree with the fake Okta's journal", {
@@ -73,7 +73,7 @@ describe("the load test against the in-process harness", () => {
       expect(r.host.eventLoopUtilization).toBeLessThanOrEqual(1);
     }
     const busy = { ...paced, host: { ...paced.host, eventLoopUtilization: 0.97, saturated: true } };
-    expect(reportTable([busy])).toMatch(/paced: this process was saturated \(event loop 97% busy.*--mcp-url/);
+    expect(reportTable([busy])).toMatch(/paced: saturated \(event loop 97% busy.*--mcp-url/);
     expect(reportTable([{ ...paced, host: { ...paced.host, saturated: false } }])).not.toContain("saturated");
 
     const table = reportTable(reports);
@@ -146,4 +146,24 @@ describe("the load test under a 429 storm", () => {
     // per window, or waits for whole windows) would be many times that; this bound only catches that.
     expect(paced.timeMs).toBeLessThan(3 * (calls / 140) * 1000);
   });
+});
+
+describe("the harness in a process of its own", () => {
+  it("audits through a child `paceline serve`, and reports that process's load beside its own", async () => {
+    const cli = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+    const [paced] = await runLoadtest({
+      users: 60,
+      strategies: ["paced"],
+      concurrency: 8,
+      workers: 1,
+      pageSize: 50,
+      limits: LIMIT_PRESETS.none,
+      seed: 3,
+      spawnHarness: nodeHarness(cli),
+    });
+    expect(paced).toMatchObject({ complete: true, failed: 0 });
+    expect(paced?.host.harness).toBe("child-process");
+    expect(paced?.host.harnessEventLoopUtilization).toBeGreaterThan(0);
+    expect(paced?.host.harnessEventLoopUtilization).toBeLessThanOrEqual(1);
+  }, 60_000);
 });

@@ -45,10 +45,17 @@ export function reportTable(reports: StrategyReport[]): string {
   );
   const saturated = reports
     .filter((r) => r.host?.saturated)
-    .map(
-      (r) =>
-        `${r.strategy}: this process was saturated (event loop ${(100 * r.host.eventLoopUtilization).toFixed(0)}% busy, CPU ${(100 * r.host.cpu).toFixed(0)}% of a core)${r.host.harness === "in-process" ? " with the harness in it: the time may measure the harness, not the limit. Run `paceline serve` in another process and pass --mcp-url, or use --workers" : ""}.`,
-    );
+    .map((r) => {
+      const harness =
+        r.host.harnessEventLoopUtilization === undefined
+          ? ""
+          : `, the harness process's ${(100 * r.host.harnessEventLoopUtilization).toFixed(0)}%`;
+      const advice =
+        r.host.harness === "in-process"
+          ? " with the harness in it: the time may measure the harness, not the limit. Run `paceline serve` in another process and pass --mcp-url, or --harness-process, or use --workers"
+          : ": the time may measure a busy machine, not the limit";
+      return `${r.strategy}: saturated (event loop ${(100 * r.host.eventLoopUtilization).toFixed(0)}% busy, CPU ${(100 * r.host.cpu).toFixed(0)}% of a core${harness})${advice}.`;
+    });
   return [
     line(header),
     line(widths.map((w) => "-".repeat(w))),

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import type { JournalEntry } from "../fake-okta/journal.js";
 import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
@@ -25,6 +25,8 @@ export interface LoadtestOptions {
   seed: number;
   /** Runs a worker process: gets the arguments, resolves with its JSON result. */
   spawnWorker?: (args: string[]) => Promise<LoopResult>;
+  /** Starts the harness in a process of its own (so client and harness do not share a core). */
+  spawnHarness?: () => Promise<HarnessProcess>;
   onProgress?: (strategy: Strategy, done: number, total: number) => void;
 }
 
@@ -62,7 +64,14 @@ export interface StrategyReport {
    * This process during the run: event-loop utilisation (0–1) and CPU (share of one core). With the
    * harness in-process, client and harness share them; `saturated` says the run measured itself.
    */
-  host: { harness: "in-process" | "external"; eventLoopUtilization: number; cpu: number; saturated: boolean };
+  host: {
+    harness: "in-process" | "child-process" | "external";
+    eventLoopUtilization: number;
+    cpu: number;
+    /** The harness's own event-loop utilisation, when it runs in a child process. */
+    harnessEventLoopUtilization?: number;
+    saturated: boolean;
+  };
   timeline: {
     slotMs: number;
     ok: number[];
@@ -73,19 +82,57 @@ export interface StrategyReport {
   };
 }
 
+/** A harness running in another process: its URLs, and how to stop it. */
+export interface HarnessProcess {
+  adminUrl: string;
+  mcpUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Where the load test's harness runs: in this process, in a child process, or not ours at all. */
+async function openHarness(
+  options: LoadtestOptions,
+  fixture: object,
+): Promise<(HarnessProcess & { where: "in-process" | "child-process" }) | undefined> {
+  if (options.mcpUrl) return undefined;
+  if (options.spawnHarness) return { ...(await options.spawnHarness()), where: "child-process" };
+  const harness: Harness = await startHarness({ fixture, limits: options.limits });
+  return {
+    adminUrl: harness.okta.adminUrl,
+    mcpUrl: harness.gateway.mcpUrl,
+    stop: () => harness.close(),
+    where: "in-process",
+  };
+}
+
+/** The harness process's event-loop and CPU use, as its health endpoint reports them (cumulative). */
+async function harnessLoad(
+  adminUrl: string,
+): Promise<{ idleMs: number; activeMs: number; cpuMs: number } | undefined> {
+  try {
+    const health = (await (await fetch(`${adminUrl}/health`)).json()) as {
+      load?: { idleMs: number; activeMs: number; cpuMs: number };
+    };
+    return health.load;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runLoadtest(options: LoadtestOptions): Promise<StrategyReport[]> {
-  let harness: Harness | undefined;
   const fixture = { seed: options.seed, generate: { users: options.users, logs: 0 } };
-  if (!options.mcpUrl) harness = await startHarness({ fixture, limits: options.limits });
+  const harness = await openHarness(options, fixture);
   const reports: StrategyReport[] = [];
   try {
     for (const strategy of options.strategies) {
       // A fresh org, fresh windows and an empty journal for each strategy, through the admin API.
-      if (harness) await resetFake(harness.okta.adminUrl, fixture, options.limits, options.faults);
-      const mcpUrl = options.mcpUrl ?? harness?.gateway.mcpUrl ?? "";
+      if (harness) await resetFake(harness.adminUrl, fixture, options.limits, options.faults);
+      const mcpUrl = options.mcpUrl ?? harness?.mcpUrl ?? "";
       const started = performance.now();
       const eluBefore = performance.eventLoopUtilization();
       const cpuBefore = process.cpuUsage();
+      const harnessBefore =
+        harness?.where === "child-process" ? await harnessLoad(harness.adminUrl) : undefined;
       const results =
         options.workers > 1 && options.spawnWorker
           ? await Promise.all(
@@ -121,18 +168,29 @@ export async function runLoadtest(options: LoadtestOptions): Promise<StrategyRep
       const elu = performance.eventLoopUtilization(eluBefore).utilization;
       const cpuUsed = process.cpuUsage(cpuBefore);
       const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / Math.max(1, timeMs);
+      const harnessAfter = harnessBefore && harness ? await harnessLoad(harness.adminUrl) : undefined;
+      const harnessElu =
+        harnessBefore && harnessAfter
+          ? (harnessAfter.activeMs - harnessBefore.activeMs) /
+            Math.max(
+              1,
+              harnessAfter.activeMs - harnessBefore.activeMs + harnessAfter.idleMs - harnessBefore.idleMs,
+            )
+          : undefined;
+      const round = (x: number) => Math.round(x * 1000) / 1000;
       const host = {
-        harness: harness ? ("in-process" as const) : ("external" as const),
-        eventLoopUtilization: Math.round(elu * 1000) / 1000,
-        cpu: Math.round(cpu * 1000) / 1000,
-        // A loop busy 90% of the time cannot answer on time: the figures measure this process.
-        saturated: elu > 0.9 || cpu > 0.9,
+        harness: harness?.where ?? ("external" as const),
+        eventLoopUtilization: round(elu),
+        cpu: round(cpu),
+        ...(harnessElu === undefined ? {} : { harnessEventLoopUtilization: round(harnessElu) }),
+        // A loop busy 90% of the time cannot answer on time: the figures measure a process, not the limit.
+        saturated: elu > 0.9 || cpu > 0.9 || (harnessElu ?? 0) > 0.9,
       };
-      const journal = harness ? await readJournal(harness.okta.adminUrl) : undefined;
+      const journal = harness ? await readJournal(harness.adminUrl) : undefined;
       reports.push({ ...summarise(strategy, results, timeMs, options, journal), host });
     }
   } finally {
-    await harness?.close();
+    await harness?.stop();
   }
   return reports;
 }
@@ -331,5 +389,36 @@ export function nodeWorker(cliPath: string): (args: string[]) => Promise<LoopRes
       timeout: 30 * 60_000,
     });
     return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as LoopResult;
+  };
+}
+
+/** Starts `paceline serve` (the CLI at `cliPath`) in a child process for the load test's harness. */
+export function nodeHarness(cliPath: string): () => Promise<HarnessProcess> {
+  return async () => {
+    const child = spawn(process.execPath, [cliPath, "serve", "--json", "--users", "0", "--limits", "none"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let buffered = "";
+      child.stdout?.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const newline = buffered.indexOf("\n");
+        if (newline >= 0) resolve(buffered.slice(0, newline));
+      });
+      child.once("exit", (code) =>
+        reject(new Error(`the harness process exited (${code}) before it listened`)),
+      );
+    });
+    const summary = JSON.parse(line) as { adminUrl: string; mcpUrl: string };
+    return {
+      adminUrl: summary.adminUrl,
+      mcpUrl: summary.mcpUrl,
+      stop: async () => {
+        if (child.exitCode !== null) return;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      },
+    };
   };
 }
