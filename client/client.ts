@@ -7,6 +7,7 @@ import {
   classifyError,
   classifyResult,
   type Failure,
+  FailureLog,
   type RetryOptions,
   retryStep,
   type ToolSafety,
@@ -213,8 +214,7 @@ export class PacedClient extends TypedEmitter {
       "paceline.cursor_page": args[cursorArgument] !== undefined,
     });
     let firstSentAt: number | undefined;
-    const kinds = new Map<string, number>();
-    let failures = 0;
+    const log = new FailureLog();
 
     const attemptOnce = async (): Promise<CallToolResult> => {
       const enqueuedAt = performance.now();
@@ -255,21 +255,8 @@ export class PacedClient extends TypedEmitter {
         shouldRetry: async ({ error }) => {
           if (!(error instanceof AttemptFailure)) return false;
           const { failure, receivedAt } = error;
-          failures++;
-          const kind = failure.kind === "rate_limited" && failure.concurrency ? "concurrency" : failure.kind;
-          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-          const step = retryStep(
-            failure,
-            safety,
-            {
-              failures,
-              sameKind: kinds.get(kind) ?? 0,
-              rateLimited: (kinds.get("rate_limited") ?? 0) + (kinds.get("concurrency") ?? 0),
-              firstSentAt: firstSentAt ?? receivedAt,
-              now: receivedAt,
-            },
-            this.options.retry,
-          );
+          const { history, kind } = log.record(failure, firstSentAt ?? receivedAt, receivedAt);
+          const step = retryStep(failure, safety, history, this.options.retry);
           if (failure.kind === "rate_limited")
             span.rateLimited(failure.waitMs, this.limiter.resolve(declared));
           if (!step.retry) {
@@ -278,7 +265,12 @@ export class PacedClient extends TypedEmitter {
           }
           span.retry(kind, step.delayMs);
           this.counters.retries++;
-          this.emit("retry", { tool: name, attempt: failures, delayMs: step.delayMs, reason: failure.kind });
+          this.emit("retry", {
+            tool: name,
+            attempt: history.failures,
+            delayMs: step.delayMs,
+            reason: failure.kind,
+          });
           // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
           if (step.holdsBucket && this.limiter.pacing) return true;
           const started = performance.now();

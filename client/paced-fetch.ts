@@ -6,6 +6,7 @@ import {
   classifyError,
   classifyResult,
   type Failure,
+  FailureLog,
   networkCodeOf,
   type RetryOptions,
   retryStep,
@@ -168,8 +169,8 @@ export function pacedFetch(options: PacedFetchOptions = {}): PacedFetch {
     const declared = options.limiter?.bucketOf?.(call.name, toolSafetyNow) ?? call.name;
     stats.calls++;
     let firstSentAt: number | undefined;
-    const kinds = new Map<string, number>();
-    for (let failures = 1; ; failures++) {
+    const log = new FailureLog();
+    for (;;) {
       const outcome = await attempt(call, declared, input, init);
       firstSentAt ??= outcome.receivedAt;
       const { failure } = outcome;
@@ -177,20 +178,8 @@ export function pacedFetch(options: PacedFetchOptions = {}): PacedFetch {
         if (outcome.response) return outcome.response;
         throw outcome.thrown;
       }
-      const kind = failure.kind === "rate_limited" && failure.concurrency ? "concurrency" : failure.kind;
-      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-      const step = retryStep(
-        failure,
-        toolSafetyNow,
-        {
-          failures,
-          sameKind: kinds.get(kind) ?? 0,
-          rateLimited: (kinds.get("rate_limited") ?? 0) + (kinds.get("concurrency") ?? 0),
-          firstSentAt,
-          now: outcome.receivedAt,
-        },
-        options.retry,
-      );
+      const { history } = log.record(failure, firstSentAt, outcome.receivedAt);
+      const step = retryStep(failure, toolSafetyNow, history, options.retry);
       // Given up: the client sees the last answer (or error) as it came.
       if (!step.retry) {
         if (outcome.response) return outcome.response;

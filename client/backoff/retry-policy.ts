@@ -148,6 +148,30 @@ export const RETRY_DEFAULTS: Required<RetryOptions> = {
   timeoutRetries: 1,
 };
 
+/**
+ * A call's failed attempts so far, for `retryStep`: how many, of which kind, how many were 429s.
+ * One per call; `PacedClient` and `pacedFetch` both keep one.
+ */
+export class FailureLog {
+  private failures = 0;
+  private readonly kinds = new Map<string, number>();
+
+  /** Records a failed attempt; returns the call's history with it, and its kind (a concurrency 429 is its own). */
+  record(failure: Failure, firstSentAt: number, now: number): { history: AttemptHistory; kind: string } {
+    this.failures++;
+    const kind = failure.kind === "rate_limited" && failure.concurrency ? "concurrency" : failure.kind;
+    this.kinds.set(kind, (this.kinds.get(kind) ?? 0) + 1);
+    const history = {
+      failures: this.failures,
+      sameKind: this.kinds.get(kind) ?? 0,
+      rateLimited: (this.kinds.get("rate_limited") ?? 0) + (this.kinds.get("concurrency") ?? 0),
+      firstSentAt,
+      now,
+    };
+    return { history, kind };
+  }
+}
+
 /** Where a call stands after a failed attempt. */
 export interface AttemptHistory {
   /** Failed attempts so far, this one included (1 after the first). */
