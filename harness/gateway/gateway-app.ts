@@ -61,13 +61,22 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     // The MCP endpoint answers in JSON-RPC's shape; the admin API in its own.
     ({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }),
   );
-  const contextOf = (server: McpServerRecord): GatewayContext => ({
-    serverId: server.id,
-    tools: server.tools,
-    upstream: options.upstream,
-    cursors,
-    resultContent: server.config.result_content,
-  });
+  // One context per server, built once: what serves its requests is cached against it.
+  const contexts = new WeakMap<McpServerRecord, GatewayContext>();
+  const contextOf = (server: McpServerRecord): GatewayContext => {
+    let context = contexts.get(server);
+    if (!context) {
+      context = {
+        serverId: server.id,
+        tools: server.tools,
+        upstream: options.upstream,
+        cursors,
+        resultContent: server.config.result_content,
+      };
+      contexts.set(server, context);
+    }
+    return context;
+  };
   let origin = "";
 
   const resolve = (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   createMcpHandler,
   isLegacyRequest,
@@ -14,6 +15,33 @@ import {
 export type { RateLimitMode } from "./tool-server.js";
 
 export type ResponseMode = "json" | "sse";
+
+/** The exchange being served, so a handler built once per server records into this request's calls. */
+const currentRecorder = new AsyncLocalStorage<CallRecorder>();
+const requestRecorder: Pick<CallRecorder, "set"> = {
+  set(id, record) {
+    currentRecorder.getStore()?.set(id, record);
+    return this as CallRecorder;
+  },
+};
+
+type McpHandler = ReturnType<typeof createMcpHandler>;
+const handlers = new WeakMap<GatewayContext, Map<ResponseMode, McpHandler>>();
+
+/** The SDK's handler for a server and response mode, built once (not per request). */
+function handlerFor(context: GatewayContext, response: ResponseMode): McpHandler {
+  const byMode = handlers.get(context) ?? new Map<ResponseMode, McpHandler>();
+  handlers.set(context, byMode);
+  let handler = byMode.get(response);
+  if (!handler) {
+    handler = createMcpHandler(() => buildMcpServer(context, requestRecorder), {
+      legacy: "reject",
+      responseMode: response,
+    });
+    byMode.set(response, handler);
+  }
+  return handler;
+}
 
 /**
  * Serves one Streamable HTTP exchange statelessly (a fresh server per request, as the SDK does for
@@ -38,11 +66,8 @@ export async function serveStreamable(
     await server.connect(transport);
     response = await transport.handleRequest(request, { parsedBody });
   } else {
-    const handler = createMcpHandler(() => buildMcpServer(context, recorder), {
-      legacy: "reject",
-      responseMode: modes.response,
-    });
-    response = await handler.fetch(request, { parsedBody });
+    const handler = handlerFor(context, modes.response);
+    response = await currentRecorder.run(recorder, () => handler.fetch(request, { parsedBody }));
   }
   if (request.method !== "POST") return response;
   // The body is read to the end (SSE included) so the calls it answers are known before the headers go out.

@@ -59,7 +59,7 @@ export interface GatewayContext {
 }
 
 /** A low-level MCP server over the generated tools: tools/list from data, tools/call through the proxy. */
-export function buildMcpServer(context: GatewayContext, recorder: CallRecorder): Server {
+export function buildMcpServer(context: GatewayContext, recorder: Pick<CallRecorder, "set">): Server {
   const byName = new Map(context.tools.map((tool) => [tool.name, tool]));
   const server = new Server({ name: "paceline-gateway", version: "1.0.0" }, { capabilities: { tools: {} } });
   server.setRequestHandler("tools/list", async () => ({
