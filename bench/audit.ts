@@ -12,7 +12,7 @@
  */
 import { LIMIT_PRESETS, type RateLimitConfig } from "../harness/fake-okta/rate-limits.js";
 import { boundFor, runLoadtest } from "../harness/loadtest/index.js";
-import { readJournal, resetFake } from "../harness/loadtest/run-loadtest.js";
+import { readJournal, resetFake } from "../harness/shared/admin-client.js";
 import { matrixCells, runCell } from "../harness/simulator/matrix.js";
 import { startHarness } from "../harness/start.js";
 import { type AnchorResult, fixedSpacingAudit, oktaSdkAudit } from "./anchors.js";

@@ -2,7 +2,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import cliProgress from "cli-progress";
-import { Redis } from "ioredis";
 import { FaultScheduleSchema } from "../harness/fake-okta/faults.js";
 import {
   type LoopResult,
@@ -16,7 +15,7 @@ import {
   STRATEGIES,
   type Strategy,
 } from "../harness/index.js";
-import { startRedis } from "../harness/redis-server.js";
+import { pingRedis, startRedis } from "../harness/redis-server.js";
 import { readYamlAs } from "../harness/shared/yaml-file.js";
 import { resolveLimits } from "./serve.js";
 
@@ -54,29 +53,6 @@ function withWindow(limits: RateLimitConfig, windowMs: number | undefined): Rate
   return { ...limits, windowMs, buckets: limits.buckets.map(({ windowMs: _, ...rule }) => rule) };
 }
 
-/** Fails within seconds, naming the address and the cause, when nothing answers at a Redis URL. */
-async function checkRedis(url: string): Promise<void> {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  let lastError: NodeJS.ErrnoException | undefined;
-  probe.on("error", (error: NodeJS.ErrnoException) => {
-    lastError = error;
-  });
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch (error) {
-    const cause = lastError?.code ?? lastError?.message ?? (error as Error).message;
-    throw new Error(`--shared-limiter ${url}: cannot reach Redis (${cause})`);
-  } finally {
-    probe.disconnect();
-  }
-}
-
 export async function loadtestCommand(options: LoadtestCommandOptions): Promise<number> {
   if (options.worker) return workerMode(options);
   const strategies = strategiesOf(options.strategy);
@@ -94,7 +70,9 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
     redisUrl = redis.url;
     stopRedis = redis.stop;
   } else if (redisUrl) {
-    await checkRedis(redisUrl);
+    // Fail within seconds, naming the address and the cause, rather than hang in the workers.
+    const problem = await pingRedis(redisUrl);
+    if (problem) throw new Error(`--shared-limiter ${redisUrl}: cannot reach Redis (${problem})`);
   }
   const progress = plainProgress();
   const bar = new cliProgress.SingleBar(

@@ -1,7 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/client";
 import { type FunctionTool, tool } from "@openai/agents";
 import type { PacedClient } from "./client.js";
-import { cleanSchema, functionName } from "./openai.js";
+import { modelTools } from "./openai.js";
 import { runToolForModel } from "./tool-runner.js";
 
 /**
@@ -15,22 +15,16 @@ export function agentsTools(
   client: PacedClient,
   options: { filter?: (tool: Tool) => boolean } = {},
 ): FunctionTool[] {
-  return client
-    .listTools()
-    .filter(options.filter ?? (() => true))
-    .map((mcpTool) => {
-      const schema = cleanSchema(mcpTool.inputSchema) as {
-        properties: Record<string, Record<string, unknown>>;
-        required: string[];
-      };
-      return tool({
-        name: functionName(mcpTool.name),
-        description: (mcpTool.description ?? mcpTool.name).slice(0, 1024),
-        // Gateway schemas are not written for strict mode (optional fields, open objects).
-        strict: false,
-        parameters: { ...schema, type: "object", additionalProperties: true },
-        execute: async (input) =>
-          (await runToolForModel(client, mcpTool, (input ?? {}) as Record<string, unknown>)).output,
-      }) as FunctionTool;
-    });
+  return modelTools(client, options.filter).map(({ mcpTool, name, description, parameters }) => {
+    const schema = parameters as { properties: Record<string, Record<string, unknown>>; required: string[] };
+    return tool({
+      name,
+      description,
+      // Gateway schemas are not written for strict mode (optional fields, open objects).
+      strict: false,
+      parameters: { ...schema, type: "object", additionalProperties: true },
+      execute: async (input) =>
+        (await runToolForModel(client, mcpTool, (input ?? {}) as Record<string, unknown>)).output,
+    }) as FunctionTool;
+  });
 }

@@ -1,7 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/client";
 import { dynamicTool, jsonSchema, type ToolSet } from "ai";
 import type { PacedClient } from "./client.js";
-import { cleanSchema, functionName } from "./openai.js";
+import { modelTools } from "./openai.js";
 import { runToolForModel } from "./tool-runner.js";
 
 /**
@@ -13,17 +13,14 @@ import { runToolForModel } from "./tool-runner.js";
  */
 export function aiSdkTools(client: PacedClient, options: { filter?: (tool: Tool) => boolean } = {}): ToolSet {
   return Object.fromEntries(
-    client
-      .listTools()
-      .filter(options.filter ?? (() => true))
-      .map((mcpTool) => [
-        functionName(mcpTool.name),
-        dynamicTool({
-          description: (mcpTool.description ?? mcpTool.name).slice(0, 1024),
-          inputSchema: jsonSchema(cleanSchema(mcpTool.inputSchema)),
-          execute: async (input) =>
-            (await runToolForModel(client, mcpTool, (input ?? {}) as Record<string, unknown>)).output,
-        }),
-      ]),
+    modelTools(client, options.filter).map(({ mcpTool, name, description, parameters }) => [
+      name,
+      dynamicTool({
+        description,
+        inputSchema: jsonSchema(parameters),
+        execute: async (input) =>
+          (await runToolForModel(client, mcpTool, (input ?? {}) as Record<string, unknown>)).output,
+      }),
+    ]),
   );
 }

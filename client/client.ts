@@ -127,6 +127,7 @@ export class PacedClient extends TypedEmitter {
   };
   private readonly waitClock = new WaitClock();
   private telemetry: Telemetry = NOOP_TELEMETRY;
+  private stopObservingQueue = () => {};
   readonly openai: OpenAIAdapter;
   private connection?: TrackedConnection;
 
@@ -154,7 +155,7 @@ export class PacedClient extends TypedEmitter {
 
   async connect(): Promise<this> {
     this.telemetry = await loadTelemetry(this.options.clientInfo?.version ?? "0.1.0");
-    this.telemetry.observeQueue(() => this.limiter.queued());
+    this.stopObservingQueue = this.telemetry.observeQueue(() => this.limiter.queued());
     this.connection = await TrackedConnection.open(this.url, this.options);
     await this.refreshTools();
     return this;
@@ -439,6 +440,7 @@ export class PacedClient extends TypedEmitter {
 
   /** Ends the session (an HTTP DELETE with its id, where the server gave one) and stops the limiter. */
   async close(): Promise<void> {
+    this.stopObservingQueue();
     await this.connection?.close();
     await this.limiter.close();
   }

@@ -62,6 +62,26 @@ export function functionName(toolName: string): string {
   return toolName.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64);
 }
 
+/** A gateway tool as every model-facing adapter presents it: a function name, description and JSON Schema. */
+export interface ModelTool {
+  mcpTool: Tool;
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export function modelTools(client: PacedClient, filter: (tool: Tool) => boolean = () => true): ModelTool[] {
+  return client
+    .listTools()
+    .filter(filter)
+    .map((mcpTool) => ({
+      mcpTool,
+      name: functionName(mcpTool.name),
+      description: (mcpTool.description ?? mcpTool.name).slice(0, 1024),
+      parameters: cleanSchema(mcpTool.inputSchema),
+    }));
+}
+
 export class OpenAIAdapter {
   constructor(private readonly client: PacedClient) {}
 
@@ -71,11 +91,7 @@ export class OpenAIAdapter {
   tools(
     options: { format?: "chat" | "responses"; filter?: (tool: Tool) => boolean } = {},
   ): (ChatCompletionFunctionTool | FunctionTool)[] {
-    const tools = this.client.listTools().filter(options.filter ?? (() => true));
-    return tools.map((tool) => {
-      const parameters = cleanSchema(tool.inputSchema);
-      const description = (tool.description ?? tool.name).slice(0, 1024);
-      const name = functionName(tool.name);
+    return modelTools(this.client, options.filter).map(({ name, description, parameters }) => {
       return options.format === "responses"
         ? { type: "function", name, description, parameters, strict: false }
         : { type: "function", function: { name, description, parameters } };

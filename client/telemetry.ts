@@ -24,26 +24,28 @@ export interface Telemetry {
   startCall(tool: string, bucket: string, attributes?: Record<string, string | number | boolean>): CallSpan;
   /** A bucket's state after a policy step: its remaining budget for the gauge. */
   bucketState(bucket: string, state: BucketState): void;
-  /** Calls waiting in every queue now, for the queue-length gauge. */
-  observeQueue(read: () => number): void;
+  /** Adds a client's queue to the queue-length gauge; returns how to take it out (on close). */
+  observeQueue(read: () => number): () => void;
 }
 
-export const NOOP_TELEMETRY: Telemetry = { startCall: () => NOOP_SPAN, bucketState() {}, observeQueue() {} };
+export const NOOP_TELEMETRY: Telemetry = {
+  startCall: () => NOOP_SPAN,
+  bucketState() {},
+  observeQueue: () => () => {},
+};
 
-let loaded: Promise<typeof OtelApi | undefined> | undefined;
+let loaded: Promise<Telemetry> | undefined;
 
-/** The OpenTelemetry API if it can be imported, once per process. */
-function otelApi(): Promise<typeof OtelApi | undefined> {
+/**
+ * The telemetry of this process, built once: instruments are registered with the global meter
+ * only the first time, however many clients connect.
+ */
+export function loadTelemetry(version: string): Promise<Telemetry> {
   loaded ??= import("@opentelemetry/api").then(
-    (api) => api,
-    () => undefined,
+    (api) => otelTelemetry(api, version),
+    () => NOOP_TELEMETRY,
   );
   return loaded;
-}
-
-export async function loadTelemetry(version: string): Promise<Telemetry> {
-  const api = await otelApi();
-  return api ? otelTelemetry(api, version) : NOOP_TELEMETRY;
 }
 
 function otelTelemetry(api: typeof OtelApi, version: string): Telemetry {
@@ -64,10 +66,10 @@ function otelTelemetry(api: typeof OtelApi, version: string): Telemetry {
     .addCallback((result) => {
       for (const [bucket, value] of remaining) result.observe(value, { "paceline.bucket": bucket });
     });
-  let queue: () => number = () => 0;
+  const queues = new Set<() => number>();
   meter
     .createObservableGauge("paceline.queue_length", { description: "Calls waiting for budget or a slot" })
-    .addCallback((result) => result.observe(queue()));
+    .addCallback((result) => result.observe([...queues].reduce((n, read) => n + read(), 0)));
 
   return {
     startCall(tool, bucket, attributes = {}) {
@@ -128,7 +130,8 @@ function otelTelemetry(api: typeof OtelApi, version: string): Telemetry {
       if (state.budget !== null) remaining.set(bucket, state.budget);
     },
     observeQueue(read) {
-      queue = read;
+      queues.add(read);
+      return () => queues.delete(read);
     },
   };
 }

@@ -32,6 +32,32 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Connects to a Redis URL once and pings it: undefined when it answers, otherwise the cause
+ * (`ECONNREFUSED`, a timeout…). Never retries; never leaves a connection open.
+ */
+export async function pingRedis(url: string, connectTimeoutMs = 3000): Promise<string | undefined> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let lastError: NodeJS.ErrnoException | undefined;
+  probe.on("error", (error: NodeJS.ErrnoException) => {
+    lastError = error;
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+    return undefined;
+  } catch (error) {
+    return lastError?.code ?? lastError?.message ?? (error as Error).message;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export async function startRedis(): Promise<RedisHandle | undefined> {
   const binary = redisBinary();
   if (!binary) return undefined;
@@ -44,21 +70,12 @@ export async function startRedis(): Promise<RedisHandle | undefined> {
     },
   );
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => {});
   for (let attempt = 0; ; attempt++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (error) {
-      probe.disconnect();
-      if (attempt > 50)
-        throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const problem = await pingRedis(url);
+    if (problem === undefined) break;
+    if (attempt > 50) throw new Error(`redis-server on port ${port} did not start: ${problem}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  probe.disconnect();
   return {
     url,
     stop: async () => {

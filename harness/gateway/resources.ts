@@ -47,6 +47,11 @@ function pathParam(name: string, description: string): Param {
   return { name, in: "path", schema: { type: "string" }, required: true, description };
 }
 
+/** An optional string in the query: filters, searches, cursors the gateway forwards. */
+function queryString(name: string, description: string): Param {
+  return { name, in: "query", schema: { type: "string" }, description };
+}
+
 const userId = pathParam("userId", "The user's id (00u…) or login.");
 const groupId = pathParam("groupId", "The group's id (00g…).");
 const appId = pathParam("appId", "The application's id (0oa…).");
@@ -70,24 +75,9 @@ const profile: Param = {
   description: "The user's profile attributes.",
 };
 const search = (fields: string): Param[] => [
-  {
-    name: "q",
-    in: "query",
-    schema: { type: "string" },
-    description: `Starts-with match on ${fields}. Not paginated.`,
-  },
-  {
-    name: "filter",
-    in: "query",
-    schema: { type: "string" },
-    description: 'Okta filter expression, e.g. status eq "ACTIVE".',
-  },
-  {
-    name: "search",
-    in: "query",
-    schema: { type: "string" },
-    description: 'Okta search expression, e.g. profile.lastName sw "Sm".',
-  },
+  queryString("q", `Starts-with match on ${fields}. Not paginated.`),
+  queryString("filter", 'Okta filter expression, e.g. status eq "ACTIVE".'),
+  queryString("search", 'Okta search expression, e.g. profile.lastName sw "Sm".'),
 ];
 
 export const WORKFLOW =
@@ -105,12 +95,7 @@ export const RESOURCES: Resource[] = [
         path: "/api/v1/users",
         params: [
           ...search("first name, last name or email"),
-          {
-            name: "sortBy",
-            in: "query",
-            schema: { type: "string" },
-            description: "With search: the property to sort by.",
-          },
+          queryString("sortBy", "With search: the property to sort by."),
           {
             name: "sortOrder",
             in: "query",
@@ -297,18 +282,8 @@ export const RESOURCES: Resource[] = [
         http: "GET",
         path: "/api/v1/apps",
         params: [
-          {
-            name: "q",
-            in: "query",
-            schema: { type: "string" },
-            description: "The start of an app's label or name.",
-          },
-          {
-            name: "filter",
-            in: "query",
-            schema: { type: "string" },
-            description: 'e.g. status eq "ACTIVE".',
-          },
+          queryString("q", "The start of an app's label or name."),
+          queryString("filter", 'e.g. status eq "ACTIVE".'),
         ],
         summary: "List the org's applications.",
       },
@@ -602,30 +577,10 @@ export const RESOURCES: Resource[] = [
         http: "GET",
         path: "/api/v1/logs",
         params: [
-          {
-            name: "since",
-            in: "query",
-            schema: { type: "string" },
-            description: "ISO 8601 start (default: 7 days before until).",
-          },
-          {
-            name: "until",
-            in: "query",
-            schema: { type: "string" },
-            description: "ISO 8601 end. Set it to get a bounded query that ends.",
-          },
-          {
-            name: "filter",
-            in: "query",
-            schema: { type: "string" },
-            description: 'SCIM filter, e.g. outcome.result eq "FAILURE".',
-          },
-          {
-            name: "q",
-            in: "query",
-            schema: { type: "string" },
-            description: "Keywords, all of which must match.",
-          },
+          queryString("since", "ISO 8601 start (default: 7 days before until)."),
+          queryString("until", "ISO 8601 end. Set it to get a bounded query that ends."),
+          queryString("filter", 'SCIM filter, e.g. outcome.result eq "FAILURE".'),
+          queryString("q", "Keywords, all of which must match."),
           {
             name: "sortOrder",
             in: "query",

@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import type { JournalEntry } from "../fake-okta/journal.js";
 import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
+import { adminRequest, readJournal, resetFake } from "../shared/admin-client.js";
 import { type Harness, startHarness } from "../start.js";
 import { type LoopResult, runAuditLoop, type Strategy } from "./audit-loop.js";
 import { type Bound, lowerBound } from "./lower-bound.js";
@@ -110,10 +111,12 @@ async function harnessLoad(
   adminUrl: string,
 ): Promise<{ idleMs: number; activeMs: number; cpuMs: number } | undefined> {
   try {
-    const health = (await (await fetch(`${adminUrl}/health`)).json()) as {
-      load?: { idleMs: number; activeMs: number; cpuMs: number };
-    };
-    return health.load;
+    return (
+      await adminRequest<{ load?: { idleMs: number; activeMs: number; cpuMs: number } }>(
+        `${adminUrl}/health`,
+        "GET",
+      )
+    ).load;
   } catch {
     return undefined;
   }
@@ -213,6 +216,7 @@ function summarise(
     Array.from({ length: slots }, (_, i) => results.reduce((t, r) => t + (r.timeline[key][i] ?? 0), 0));
   const worst = results.reduce((a, b) => (b.latency.p99 > a.latency.p99 ? b : a));
   const failed = sum((r) => r.failed);
+  const buckets = bucketTimelines(journal, slots, 250);
   return {
     strategy,
     users,
@@ -237,8 +241,8 @@ function summarise(
       slotMs: 250,
       ok: add("ok"),
       limited: add("limited"),
-      remaining: remainingTimeline(journal, slots, 250),
-      buckets: bucketTimelines(journal, slots, 250),
+      remaining: lowestRemaining(buckets, slots),
+      buckets,
     },
   };
 }
@@ -276,34 +280,6 @@ export function boundFor(
     latencyMs,
     buckets: [...calls].map(([name, b]) => ({ name, ...b })),
   });
-}
-
-async function admin(url: string, method: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
-  return response.status === 204 ? undefined : response.json();
-}
-
-/** A fresh org, fresh windows, the faults (or none) and an empty journal, through the admin API. */
-export async function resetFake(
-  adminUrl: string,
-  fixture: unknown,
-  limits: RateLimitConfig,
-  faults: unknown,
-) {
-  await admin(`${adminUrl}/reset`, "POST", fixture);
-  await admin(`${adminUrl}/limits`, "PUT", limits);
-  if (faults) await admin(`${adminUrl}/faults`, "PUT", faults);
-  else await admin(`${adminUrl}/faults`, "DELETE");
-  await admin(`${adminUrl}/journal`, "DELETE");
-}
-
-export async function readJournal(adminUrl: string): Promise<JournalEntry[]> {
-  return ((await admin(`${adminUrl}/journal`, "GET")) as { entries: JournalEntry[] }).entries;
 }
 
 function windowUse(journal: JournalEntry[]): WindowUse[] {
@@ -365,18 +341,16 @@ export function bucketTimelines(
   return buckets;
 }
 
-/** The lowest remaining budget the fake Okta reported in each time slot (its busiest bucket). */
-function remainingTimeline(journal: JournalEntry[], slots: number, slotMs: number): (number | null)[] {
-  if (journal.length === 0) return [];
-  const start = journal[0]?.startedAt ?? 0;
-  const series: (number | null)[] = Array.from({ length: slots }, () => null);
-  for (const entry of journal) {
-    if (!entry.rateLimit || entry.bucket === "unlimited") continue;
-    const i = Math.floor((entry.startedAt - start) / slotMs);
-    if (i < 0 || i >= slots) continue;
-    series[i] = Math.min(series[i] ?? Number.POSITIVE_INFINITY, entry.rateLimit.remaining);
-  }
-  return series;
+/** The lowest remaining budget the fake Okta reported in each time slot, over its limited buckets. */
+function lowestRemaining(buckets: Record<string, BucketSeries>, slots: number): (number | null)[] {
+  const limited = Object.entries(buckets).filter(([name]) => name !== "unlimited");
+  if (limited.length === 0) return [];
+  return Array.from({ length: slots }, (_, i) =>
+    limited.reduce<number | null>((low, [, series]) => {
+      const value = series.remaining[i];
+      return value === null || value === undefined ? low : Math.min(low ?? value, value);
+    }, null),
+  );
 }
 
 const run = promisify(execFile);

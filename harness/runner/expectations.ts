@@ -50,10 +50,14 @@ function some(items: readonly string[], shown = 5): string {
   return items.length > shown ? `${head} and ${items.length - shown} more` : head;
 }
 
+type UserExpectation = ScenarioExpectations["users"][number];
+
 export function checkExpectations(expect: ScenarioExpectations, evidence: RunEvidence): string[] {
-  const named = namedUsers(expect, evidence.before);
+  // Each user expectation's logins, resolved once: checked below, and exempt from "unchanged".
+  const resolved = expect.users.map((want) => ({ want, logins: loginsOf(want, evidence.before) }));
+  const named = new Set(resolved.flatMap(({ logins }) => logins.map(lower)));
   return [
-    ...checkUsers(expect, evidence),
+    ...checkUsers(resolved, evidence.after),
     ...checkGroups(expect, evidence),
     ...(expect.othersUnchanged ? checkOthersUnchanged(expect, evidence, named) : []),
     ...checkCalls(expect, evidence),
@@ -62,23 +66,16 @@ export function checkExpectations(expect: ScenarioExpectations, evidence: RunEvi
   ];
 }
 
-/** Logins (lower case) the user expectations name or select: they may change. */
-function namedUsers(expect: ScenarioExpectations, before: OrgSnapshot): Set<string> {
-  const named = new Set<string>();
-  for (const want of expect.users) for (const login of loginsOf(want, before)) named.add(lower(login));
-  return named;
-}
-
-function loginsOf(want: ScenarioExpectations["users"][number], before: OrgSnapshot): string[] {
+/** The logins a user expectation names or (`where`) selects in the initial state. */
+function loginsOf(want: UserExpectation, before: OrgSnapshot): string[] {
   if (want.login) return [want.login];
   return selectUsers(before.users, want.where ?? {}).map((u) => u.login);
 }
 
-function checkUsers(expect: ScenarioExpectations, { before, after }: RunEvidence): string[] {
+function checkUsers(resolved: { want: UserExpectation; logins: string[] }[], after: OrgSnapshot): string[] {
   const failures: string[] = [];
   const afterByLogin = new Map(after.users.map((u) => [lower(u.login), u]));
-  for (const want of expect.users) {
-    const logins = loginsOf(want, before);
+  for (const { want, logins } of resolved) {
     if (want.where && logins.length === 0)
       failures.push(
         `no user matched ${JSON.stringify(want.where)} in the initial state, so nothing was checked`,
@@ -88,11 +85,7 @@ function checkUsers(expect: ScenarioExpectations, { before, after }: RunEvidence
   return failures;
 }
 
-function checkUser(
-  want: ScenarioExpectations["users"][number],
-  login: string,
-  user: SnapshotUser | undefined,
-): string[] {
+function checkUser(want: UserExpectation, login: string, user: SnapshotUser | undefined): string[] {
   if (want.deleted)
     return user ? [`${login} should have been deleted but still exists (${user.status})`] : [];
   if (!user) return [`${login} should exist but is gone`];

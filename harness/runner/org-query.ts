@@ -130,26 +130,38 @@ function selectApps(org: OrgSnapshot, selector: z.output<typeof AppSelectorSchem
   );
 }
 
+const fullNameOf = (user: SnapshotUser) =>
+  `${user.profile.firstName ?? ""} ${user.profile.lastName ?? ""}`.trim();
+
+/** How many users of the org share each full name (lower case), counted once per query. */
+function fullNameCounts(everyone: readonly SnapshotUser[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const user of everyone) {
+    const name = lower(fullNameOf(user));
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** The names an answer may use for a user: login, email, and "First Last" when no one else shares it. */
-export function userNames(user: SnapshotUser, everyone: readonly SnapshotUser[]): string[] {
+function userNames(user: SnapshotUser, sharing: ReadonlyMap<string, number>): string[] {
   const names = new Set([user.login, String(user.profile.email ?? user.login)]);
-  const fullName = `${user.profile.firstName ?? ""} ${user.profile.lastName ?? ""}`.trim();
-  const shared = everyone.filter(
-    (u) => lower(`${u.profile.firstName ?? ""} ${u.profile.lastName ?? ""}`.trim()) === lower(fullName),
-  ).length;
-  if (fullName && shared === 1) names.add(fullName);
+  const fullName = fullNameOf(user);
+  if (fullName && sharing.get(lower(fullName)) === 1) names.add(fullName);
   return [...names];
 }
 
 /** Runs a query against the initial or final snapshot. */
 export function runQuery(query: OrgQuery, states: { initial: OrgSnapshot; final: OrgSnapshot }): Found[] {
   const org = states[query.in];
-  if ("users" in query)
+  if ("users" in query) {
+    const sharing = fullNameCounts(org.users);
     return selectUsers(org.users, query.users).map((user) => ({
       kind: "user",
       key: user.login,
-      names: userNames(user, org.users),
+      names: userNames(user, sharing),
     }));
+  }
   if ("groups" in query)
     return selectGroups(org, query.groups).map((g) => ({ kind: "group", key: g.name, names: [g.name] }));
   return selectApps(org, query.apps).map((a) => ({ kind: "app", key: a.label, names: [a.label] }));

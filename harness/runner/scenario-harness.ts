@@ -1,5 +1,6 @@
 import type { JournalEntry } from "../fake-okta/journal.js";
 import { type OrgSnapshot, snapshot } from "../fake-okta/snapshot.js";
+import { adminRequest, readJournal, resetFake } from "../shared/admin-client.js";
 import { ShiftedClock } from "../shared/clock.js";
 import { startHarness } from "../start.js";
 import type { Scenario } from "./scenario.js";
@@ -46,31 +47,13 @@ export async function inProcessHarness(scenario: Scenario): Promise<ScenarioHarn
 }
 
 /**
- * Sets a running harness up for the scenario: the org from its fixture (which also clears the
- * journal), its limits and faults, and a new MCP server with its gateway config. The fake's clock
+ * Sets a running harness up for the scenario: the org from its fixture, its limits and faults,
+ * an empty journal, and a new MCP server with its gateway config. The fake's clock
  * is its own: a scenario that depends on `org.now` belongs in-process.
  */
 export async function remoteHarness(scenario: Scenario, remote: RemoteHarness): Promise<ScenarioHarness> {
-  const admin = async <T>(base: string, method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${base}${path}: ${response.status} ${text.slice(0, 300)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
-  await admin(remote.adminUrl, "POST", "/reset", scenario.org);
-  await admin(
-    remote.adminUrl,
-    "PUT",
-    "/limits",
-    typeof scenario.limits === "string" ? { preset: scenario.limits } : scenario.limits,
-  );
-  if (scenario.faults) await admin(remote.adminUrl, "PUT", "/faults", scenario.faults);
-  else await admin(remote.adminUrl, "DELETE", "/faults");
-  const server = await admin<{ url: string }>(remote.gatewayAdminUrl, "POST", "/mcp-servers", {
+  await resetFake(remote.adminUrl, scenario.org, scenario.limits, scenario.faults);
+  const server = await adminRequest<{ url: string }>(`${remote.gatewayAdminUrl}/mcp-servers`, "POST", {
     name: scenario.name,
     config: scenario.gateway,
   });
@@ -78,9 +61,8 @@ export async function remoteHarness(scenario: Scenario, remote: RemoteHarness): 
   const mcpUrl = new URL(new URL(server.url).pathname, remote.gatewayAdminUrl).href;
   return {
     mcpUrl,
-    snapshot: () => admin<OrgSnapshot>(remote.adminUrl, "GET", "/state"),
-    journal: async () =>
-      (await admin<{ entries: JournalEntry[] }>(remote.adminUrl, "GET", "/journal")).entries,
+    snapshot: () => adminRequest<OrgSnapshot>(`${remote.adminUrl}/state`, "GET"),
+    journal: () => readJournal(remote.adminUrl),
     userStatus: () => undefined,
     close: async () => {},
   };
