@@ -54,6 +54,13 @@ describe("the fake Okta under bad input", () => {
     expect(response.status).toBe(413);
     expect(snapshot(state.org)).toEqual(before);
   });
+
+  it("the limit is a setting (the reference is silent on Okta's)", async () => {
+    const { call } = testApp(JANE, { bodyLimitBytes: 2048 });
+    const body = (size: number) => JSON.stringify({ profile: { title: "x".repeat(size) } });
+    expect((await call("POST", "/api/v1/users/jane.doe@company.com", body(4096))).status).toBe(413);
+    expect((await call("POST", "/api/v1/users/jane.doe@company.com", body(100))).status).toBe(200);
+  });
 });
 
 describe("fixtures are checked for values, not only formats", () => {

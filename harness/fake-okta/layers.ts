@@ -155,8 +155,8 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
     const decision = request.trace?.decision ?? null;
     if (error instanceof OktaError) return refuse(reply, error, decision);
     const code = (error as { code?: string }).code;
-    // Over 1 MiB: refused at the edge, before Okta's API sees it. The reference is silent on
-    // Okta's exact answer; an edge's 413 page is what an HTTP client meets there.
+    // Over the body limit (`bodyLimitBytes`): refused at the edge, before Okta's API sees it. The
+    // reference is silent on Okta's exact answer; an edge's 413 page is what a client meets there.
     if (code === "FST_ERR_CTP_BODY_TOO_LARGE")
       return reply
         .code(413)

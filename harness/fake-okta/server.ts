@@ -35,6 +35,11 @@ export interface FakeOktaOptions {
   allowedHosts?: string[];
   /** Address to listen on. Default 127.0.0.1; `0.0.0.0` inside a container. */
   host?: string;
+  /**
+   * Largest request body accepted before the edge's 413. The reference is silent on Okta's limit,
+   * so it is a setting; default 1 MiB.
+   */
+  bodyLimitBytes?: number;
   /** How far back the System Log's `since` may reach (days), or null for no bound (the default): see ServerState. */
   logSinceLimitDays?: number | null;
 }
@@ -84,7 +89,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
       ignoreTrailingSlash: true,
       querystringParser: firstValues,
     },
-    bodyLimit: 1024 * 1024,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     // A parameter given twice counts once, by its first value (as a Java servlet's getParameter does);
     // arrays never reach a route.
 
