@@ -53,7 +53,7 @@ function some(items: readonly string[], shown = 5): string {
 type UserExpectation = ScenarioExpectations["users"][number];
 
 export function checkExpectations(expect: ScenarioExpectations, evidence: RunEvidence): string[] {
-  // Each user expectation's logins, resolved once: checked below, and exempt from "unchanged".
+  // Each user expectation's logins, resolved once: checked below, and left out of othersUnchanged.
   const resolved = expect.users.map((want) => ({ want, logins: loginsOf(want, evidence.before) }));
   const named = new Set(resolved.flatMap(({ logins }) => logins.map(lower)));
   return [
