@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
-import { AbstractStartedContainer, GenericContainer, type StartedTestContainer, Wait } from "testcontainers";
+import {
+  AbstractStartedContainer,
+  GenericContainer,
+  getContainerRuntimeClient,
+  type StartedTestContainer,
+  Wait,
+} from "testcontainers";
 
 /**
  * A testcontainers module for `paceline serve` (the fake Okta and the MCP gateway in one image),
@@ -21,6 +27,7 @@ export class PacelineContainer extends GenericContainer {
   private oktaToken = randomBytes(16).toString("base64url");
   private mcpToken = randomBytes(24).toString("base64url");
   private readonly settings: Record<string, string> = {};
+  private readonly allowedHosts: string[] = [];
 
   constructor(image = process.env.PACELINE_IMAGE ?? PACELINE_IMAGE) {
     super(image);
@@ -63,9 +70,13 @@ export class PacelineContainer extends GenericContainer {
     return this.set("RATE_LIMIT_MODE", mode);
   }
 
-  /** Host names clients use besides loopback (the Host/Origin check), e.g. a remote Docker host's. */
+  /**
+   * Host names clients use besides loopback and the Docker host testcontainers reaches the
+   * container through (both always allowed), e.g. a name a proxy forwards.
+   */
   withAllowedHosts(...hosts: string[]): this {
-    return this.set("ALLOWED_HOSTS", hosts.join(","));
+    this.allowedHosts.push(...hosts);
+    return this;
   }
 
   /** The SSWS token the fake Okta accepts (default: random). */
@@ -92,8 +103,14 @@ export class PacelineContainer extends GenericContainer {
   }
 
   override async start(): Promise<StartedPacelineContainer> {
+    // getHost() is not always loopback: inside a container (a CI job, a devcontainer) it is the
+    // bridge's gateway (172.17.0.1), and with a remote DOCKER_HOST it is that host; the servers'
+    // Host/Origin check must answer to it, or every request gets a 403.
+    const { host } = (await getContainerRuntimeClient()).info.containerRuntime;
+    const allowed = [...new Set([host, ...this.allowedHosts])];
     this.withEnvironment({
       ...this.settings,
+      PACELINE_ALLOWED_HOSTS: allowed.join(","),
       PACELINE_TOKEN: this.oktaToken,
       PACELINE_MCP_TOKEN: this.mcpToken,
     });
