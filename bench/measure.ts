@@ -1,5 +1,6 @@
 import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import autocannon from "autocannon";
 import { startHarness } from "../harness/start.js";
 
 /** Shared by the benchmarks: a harness in a child process, a rate loop, and the JSON report. */
@@ -10,16 +11,27 @@ export interface HarnessTargets {
   mcpUrl: string;
   gatewayAdminUrl: string;
   userId: string;
+  /** Whatever else the bench's child started beside the harness (`serveHarnessToParent(extra)`). */
+  extra: Record<string, string>;
 }
 
-/** In the child: start an unthrottled harness with 500 users and send its URLs to the parent. */
-export async function serveHarnessToParent(): Promise<void> {
+type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/**
+ * In the child: start an unthrottled harness with 500 users (plus whatever `extra` starts in the
+ * same process) and send its URLs to the parent.
+ */
+export async function serveHarnessToParent(
+  extra?: (harness: Harness) => Promise<Record<string, string>>,
+): Promise<void> {
   const harness = await startHarness({
     fixture: { seed: 1, generate: { users: 500, logs: 0 } },
     limits: "none",
   });
   const userId = harness.okta.state.org.users[0]?.id ?? "";
-  process.send?.({ ...harness.summary(), userId });
+  // Exit (not die) on the parent's kill, so `NODE_OPTIONS=--cpu-prof` writes this process's profile too.
+  process.once("SIGTERM", () => process.exit(0));
+  process.send?.({ ...harness.summary(), userId, extra: extra ? await extra(harness) : {} });
 }
 
 /** In the parent: fork `script --serve` and wait for its harness. */
@@ -44,6 +56,50 @@ export async function rate(call: () => Promise<void>, seconds: number, inFlight 
   const started = performance.now();
   await Promise.all(Array.from({ length: inFlight }, loop));
   return calls / ((performance.now() - started) / 1000);
+}
+
+export interface LoadResult {
+  rps: number;
+  p99Ms: number;
+  /** Connection errors, timeouts and non-2xx answers. */
+  errors: number;
+}
+
+/**
+ * Requests per second from autocannon, a load generator far cheaper per request than the servers
+ * it drives, so what it measures is the server (the MCP SDK client, by contrast, saturates its own
+ * core before the gateway does on single-user calls).
+ */
+export async function autocannonRate(
+  request: { url: string; method?: "GET" | "POST"; headers: Record<string, string>; body?: string },
+  seconds: number,
+  connections = 32,
+): Promise<LoadResult> {
+  const result = await autocannon({ ...request, connections, duration: seconds });
+  return {
+    rps: result.requests.average,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+/** Event-loop busy time and CPU time of a harness process, from its `/__admin/health`. */
+export interface ProcessLoad {
+  activeMs: number;
+  idleMs: number;
+  cpuMs: number;
+}
+
+export async function harnessLoad(adminUrl: string): Promise<ProcessLoad> {
+  const health = (await (await fetch(`${adminUrl}/health`)).json()) as { load: ProcessLoad };
+  return health.load;
+}
+
+/** How busy the harness was between two readings: event-loop utilisation, 0–1. */
+export function busyBetween(before: ProcessLoad, after: ProcessLoad): number {
+  const active = after.activeMs - before.activeMs;
+  const idle = after.idleMs - before.idleMs;
+  return active + idle > 0 ? active / (active + idle) : 0;
 }
 
 export function benchSeconds(): number {

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { type Clock, systemClock } from "../shared/clock.js";
 import { allowedHostsOf, installHostGuard, urlHost } from "../shared/host-guard.js";
 import { CursorCodec } from "./cursor.js";
+import { answerToolCall, plainToolCall } from "./fast-tool-call.js";
 import { LegacySseSessions } from "./legacy-sse.js";
 import type { Upstream } from "./proxy.js";
 import {
@@ -29,6 +30,12 @@ export interface GatewayOptions {
   host?: string;
   /** The default MCP server's URL token, pinned (default: random). */
   defaultServerToken?: string;
+  /**
+   * Answer a plain single `tools/call` (JSON response mode) without the SDK's per-request server,
+   * serialising the result once (default true). Off, every exchange goes through the SDK: the
+   * reference the fast path is tested against.
+   */
+  fastToolCalls?: boolean;
 }
 
 export interface Gateway {
@@ -108,6 +115,16 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
             },
             id: null,
           });
+      const context = contextOf(server);
+      const modes = { rateLimit: server.config.rate_limit_mode, response: server.config.response_mode };
+      const call =
+        options.fastToolCalls !== false && modes.response === "json"
+          ? plainToolCall(request.headers, request.body, context)
+          : undefined;
+      if (call) {
+        const answer = await answerToolCall(call, context, modes.rateLimit);
+        return reply.code(answer.status).headers(answer.headers).send(answer.body);
+      }
       const headers = new Headers();
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -117,15 +134,12 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
         headers,
         body: request.method === "POST" ? JSON.stringify(request.body) : undefined,
       });
-      const response = await serveStreamable(webRequest, request.body, contextOf(server), {
-        rateLimit: server.config.rate_limit_mode,
-        response: server.config.response_mode,
-      });
-      reply.code(response.status);
-      response.headers.forEach((value, name) => {
+      const answer = await serveStreamable(webRequest, request.body, context, modes);
+      reply.code(answer.status);
+      answer.headers.forEach((value, name) => {
         reply.header(name, value);
       });
-      return reply.send(Buffer.from(await response.arrayBuffer()));
+      return reply.send(answer.body);
     },
   });
 

@@ -1,7 +1,8 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { STATUS_CODES } from "node:http";
-import { Agent, fetch } from "undici";
+import { Agent, request as undiciRequest } from "undici";
 import { type CursorCodec, cursorBinding, nextLinkPath } from "./cursor.js";
-import { fromOktaHeaders, type RateLimitInfo } from "./rate-limit.js";
+import { fromOktaHeaders, type HeaderReader, type RateLimitInfo } from "./rate-limit.js";
 import type { GatewayTool } from "./tools.js";
 
 /**
@@ -27,7 +28,16 @@ export interface ErrorEnvelope {
 }
 
 export type CallOutcome =
-  | { ok: true; status: number; result: unknown; nextCursor?: string | null; rateLimit?: RateLimitInfo }
+  | {
+      ok: true;
+      status: number;
+      result: unknown;
+      /** `result` as Okta's own JSON (validated by parsing it), text and bytes, so it is not serialised again. */
+      resultJson: string;
+      resultBytes: Buffer;
+      nextCursor?: string | null;
+      rateLimit?: RateLimitInfo;
+    }
   | { ok: false; status: number; envelope: ErrorEnvelope; rateLimit?: RateLimitInfo };
 
 /** A call the gateway refuses before reaching Okta (bad arguments, tampered cursor). */
@@ -55,6 +65,7 @@ export interface CursorScope {
  * Node's default 16 KiB limit would turn a 200 into a failed call. Read what Okta can send.
  */
 const upstreamAgent = new Agent({ maxHeaderSize: 256 * 1024 });
+const NULL_BYTES = Buffer.from("null");
 
 export async function callUpstream(
   tool: GatewayTool,
@@ -72,11 +83,14 @@ export async function callUpstream(
     new URL(upstream.baseUrl).pathname.replace(/\/$/, "") + request.pathAndQuery.split("?")[0]
   )
     return localError(400, `The arguments for ${tool.name} do not make a valid Okta path.`);
-  let response: Response;
+  let status: number;
+  let headers: HeaderReader;
+  let bytes: Buffer;
   try {
-    response = await fetch(url, {
+    // undici's request(), not fetch(): the same client without WHATWG streams and objects per call.
+    const response = await undiciRequest(url, {
       dispatcher: upstreamAgent,
-      method: request.method,
+      method: request.method as "GET",
       headers: {
         authorization: `SSWS ${upstream.token}`,
         accept: "application/json",
@@ -85,40 +99,60 @@ export async function callUpstream(
       body: request.body !== undefined ? JSON.stringify(request.body) : undefined,
       signal: AbortSignal.timeout(upstream.timeoutMs ?? 30_000),
     });
+    status = response.statusCode;
+    headers = headerReader(response.headers);
+    bytes = Buffer.from(await response.body.arrayBuffer());
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    const failure = error as Error & { code?: string; cause?: { code?: string } };
+    const cause = failure.code ?? failure.cause?.code ?? failure.name;
     return localError(
       502,
       `The upstream Okta request failed before an answer (${cause}); it may or may not have run.`,
     );
   }
-  const rateLimit = fromOktaHeaders(response.headers);
-  const text = await response.text();
+  const rateLimit = fromOktaHeaders(headers);
+  const text = bytes.toString();
   let body: unknown = null;
   if (text !== "") {
     try {
       body = JSON.parse(text);
     } catch {
-      const outcome = localError(502, `Okta answered HTTP ${response.status} with a body that is not JSON.`);
+      const outcome = localError(502, `Okta answered HTTP ${status} with a body that is not JSON.`);
       return { ...outcome, rateLimit };
     }
   }
-  if (!response.ok)
-    return { ok: false, status: response.status, envelope: remoteEnvelope(response, body), rateLimit };
+  const ok = status >= 200 && status < 300;
+  if (!ok) return { ok: false, status, envelope: remoteEnvelope(status, headers, body), rateLimit };
+  const empty = status === 204 || text === "";
+  const resultJson = empty ? "null" : text;
+  const resultBytes = empty ? NULL_BYTES : bytes;
   if (tool.spec.method === "list") {
-    const next = nextLinkPath(response.headers.get("link"));
+    const next = nextLinkPath(headers.get("link"));
     return {
       ok: true,
-      status: response.status,
+      status,
       result: body,
+      resultJson,
+      resultBytes,
       nextCursor: next ? cursors.codec.encode(next, binding) : null,
       rateLimit,
     };
   }
-  return { ok: true, status: response.status, result: response.status === 204 ? null : body, rateLimit };
+  return { ok: true, status, result: status === 204 ? null : body, resultJson, resultBytes, rateLimit };
 }
 
-function remoteEnvelope(response: Response, body: unknown): ErrorEnvelope {
+/** undici's plain header object read like `Headers` (repeated headers joined with ", "). */
+function headerReader(headers: IncomingHttpHeaders): HeaderReader {
+  return {
+    get(name) {
+      const value = headers[name];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(", ") : value;
+    },
+  };
+}
+
+function remoteEnvelope(status: number, headers: HeaderReader, body: unknown): ErrorEnvelope {
   const okta = body as { errorSummary?: string; errorCauses?: { errorSummary?: string }[] } | null;
   const causes = okta?.errorCauses?.map((c) => c.errorSummary).filter(Boolean) ?? [];
   const forwarded: Record<string, string> = {};
@@ -129,13 +163,13 @@ function remoteEnvelope(response: Response, body: unknown): ErrorEnvelope {
     "retry-after",
     "x-okta-request-id",
   ]) {
-    const value = response.headers.get(name);
+    const value = headers.get(name);
     if (value !== null) forwarded[name] = value;
   }
   return {
-    statusCode: response.status,
-    error: STATUS_CODES[response.status] ?? "Error",
-    message: [okta?.errorSummary ?? `Okta answered HTTP ${response.status}`, ...causes].join(". "),
+    statusCode: status,
+    error: STATUS_CODES[status] ?? "Error",
+    message: [okta?.errorSummary ?? `Okta answered HTTP ${status}`, ...causes].join(". "),
     truto_is_remote_error: true,
     raw_response: body,
     headers: forwarded,

@@ -12,7 +12,12 @@ export interface RateLimitInfo {
   reset: number;
 }
 
-export function fromOktaHeaders(headers: Headers): RateLimitInfo | undefined {
+/** What the header readers need: `Headers`, or the gateway's reader over undici's plain headers. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+export function fromOktaHeaders(headers: HeaderReader): RateLimitInfo | undefined {
   const limit = Number(headers.get("x-rate-limit-limit"));
   const remaining = Number(headers.get("x-rate-limit-remaining"));
   const resetEpoch = Number(headers.get("x-rate-limit-reset"));

@@ -53,7 +53,7 @@ export async function serveStreamable(
   parsedBody: unknown,
   context: GatewayContext,
   modes: { rateLimit: RateLimitMode; response: ResponseMode },
-): Promise<Response> {
+): Promise<StreamableAnswer> {
   const recorder: CallRecorder = new Map();
   let response: Response;
   if (await isLegacyRequest(request, parsedBody)) {
@@ -69,10 +69,17 @@ export async function serveStreamable(
     const handler = handlerFor(context, modes.response);
     response = await currentRecorder.run(recorder, () => handler.fetch(request, { parsedBody }));
   }
-  if (request.method !== "POST") return response;
   // The body is read to the end (SSE included) so the calls it answers are known before the headers go out.
-  const body = await response.arrayBuffer();
+  const body = Buffer.from(await response.arrayBuffer());
+  if (request.method !== "POST") return { status: response.status, headers: response.headers, body };
   return decorate(response, body, recorder, modes.rateLimit, requestsIn(parsedBody));
+}
+
+/** The exchange's answer, its body read whole. */
+export interface StreamableAnswer {
+  status: number;
+  headers: Headers;
+  body: Buffer;
 }
 
 /** JSON-RPC requests (messages with a method and an id) in a POST body, batch or single. */
@@ -83,19 +90,20 @@ function requestsIn(parsedBody: unknown): number {
 
 function decorate(
   response: Response,
-  body: ArrayBuffer,
+  body: Buffer,
   recorder: CallRecorder,
   mode: RateLimitMode,
   requests: number,
-): Response {
+): StreamableAnswer {
   const answer = httpAnswerOf([...recorder.values()], mode, requests);
   if ("status" in answer) {
-    return new Response(answer.body, {
+    return {
       status: 429,
-      headers: { "content-type": "application/json", ...answer.headers },
-    });
+      headers: new Headers({ "content-type": "application/json", ...answer.headers }),
+      body: Buffer.from(answer.body),
+    };
   }
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(answer.headers)) headers.set(name, value);
-  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  return { status: response.status, headers, body };
 }

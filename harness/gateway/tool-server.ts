@@ -109,7 +109,23 @@ export function toToolResult(
   return {
     ...meta,
     ...(outcome.ok ? {} : { isError: true }),
-    content: [{ type: "text", text: JSON.stringify(body) }],
+    content: [{ type: "text", text: resultBodyJson(tool, outcome) }],
     ...(resultContent === "both" ? { structuredContent: body } : {}),
   };
+}
+
+/**
+ * The result body as JSON text, spliced from Okta's own text rather than re-serialising the parsed
+ * result: a 200-user page is 340 KB, and every serialisation of it costs about a millisecond.
+ */
+export function resultBodyJson(tool: GatewayTool, outcome: CallOutcome): string {
+  const [before, , after] = resultBodyParts(tool, outcome);
+  return `${before}${outcome.ok ? outcome.resultJson : JSON.stringify(outcome.envelope)}${after}`;
+}
+
+/** The result body's JSON around the result: `[before, result bytes, after]`. */
+export function resultBodyParts(tool: GatewayTool, outcome: CallOutcome): [string, Buffer, string] {
+  if (!outcome.ok) return ["", Buffer.from(JSON.stringify(outcome.envelope)), ""];
+  if (tool.spec.method !== "list") return ['{"result":', outcome.resultBytes, "}"];
+  return ['{"result":', outcome.resultBytes, `,"next_cursor":${JSON.stringify(outcome.nextCursor ?? null)}}`];
 }
