@@ -29,7 +29,7 @@ export interface ToolCallRequest {
 export interface PlainAnswer {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
+  body: Buffer;
 }
 
 const legacyVersions = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS);
@@ -96,7 +96,8 @@ export async function answerToolCall(
     return {
       status: 429,
       headers: { "content-type": "application/json", ...answer.headers },
-      body: answer.body,
+      // Bytes, as the SDK path sends them: Fastify would add a charset to a string's content type.
+      body: Buffer.from(answer.body),
     };
   // The key order of toToolResult's object and of the SDK's message, so both paths send the same text.
   // The structured copy is Okta's bytes as they came, not a string to encode again.

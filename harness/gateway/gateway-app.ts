@@ -45,6 +45,8 @@ export interface Gateway {
   readonly adminUrl: string;
   readonly registry: McpServerRegistry;
   readonly app: FastifyInstance;
+  /** Tool calls answered on the fast path (`fastToolCalls`) since start. */
+  readonly fastToolCallsServed: number;
   /** Creates another MCP server; its URL is returned once. */
   createServer(input: McpServerInput): { url: string; id: string };
   close(): Promise<void>;
@@ -85,6 +87,7 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     return context;
   };
   let origin = "";
+  let fastToolCallsServed = 0;
 
   const resolve = (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
     const resolution = registry.resolve(request.params.token, request.headers.authorization);
@@ -122,6 +125,7 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
           ? plainToolCall(request.headers, request.body, context)
           : undefined;
       if (call) {
+        fastToolCallsServed++;
         const answer = await answerToolCall(call, context, modes.rateLimit);
         return reply.code(answer.status).headers(answer.headers).send(answer.body);
       }
@@ -221,6 +225,9 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     adminUrl: `${origin}/__admin`,
     registry,
     app,
+    get fastToolCallsServed() {
+      return fastToolCallsServed;
+    },
     createServer: (input) => {
       const created = create(input);
       return { url: created.url, id: created.id };
