@@ -1,14 +1,14 @@
 /**
  * `npm run bench:okta`: requests per second of the fake Okta for a 200-user page and for a
  * single-user GET, next to a bare node:http server answering the same bytes. The servers run in a
- * child process so the load generator (autocannon) does not share their event loop. Prints a table
- * and writes bench/results/okta.json. BENCH_SECONDS sets each run's length (default 5).
+ * child process so the load generator (autocannon) does not share their event loop; beside each
+ * rate stands how busy that process's event loop was (near 100%: the figure measures the server).
+ * Prints a table and writes bench/results/okta.json. BENCH_SECONDS sets each run's length (default 5).
  */
 import { fork } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import autocannon from "autocannon";
 import { startFakeOkta } from "../harness/fake-okta/server.js";
+import { autocannonRate, benchSeconds, busyBetween, harnessLoad, writeReport } from "./measure.js";
 
 interface Targets {
   okta: string;
@@ -43,59 +43,61 @@ async function serveBoth(): Promise<void> {
   const address = bare.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const targets: Targets = { okta: okta.url, bare: `http://127.0.0.1:${port}`, token: okta.token, userId };
+  // Exit (not die) on the parent's kill, so `NODE_OPTIONS=--cpu-prof` writes this process's profile.
+  process.once("SIGTERM", () => process.exit(0));
   process.send?.(targets);
 }
 
-async function measure(
-  url: string,
-  token: string,
-  seconds: number,
-): Promise<{ rps: number; p99: number; errors: number }> {
-  const result = await autocannon({
-    url,
-    connections: 32,
-    duration: seconds,
-    headers: { authorization: `SSWS ${token}` },
-  });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
-}
-
 async function main(): Promise<void> {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const seconds = benchSeconds();
   const child = fork(new URL(import.meta.url), ["--serve"], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const targets = await new Promise<Targets>((resolve) =>
     child.once("message", (m) => resolve(m as Targets)),
   );
+  const adminUrl = `${targets.okta}/__admin`;
+  const headers = { authorization: `SSWS ${targets.token}` };
+  const measured = async (url: string) => {
+    await autocannonRate({ url, headers }, 1); // warm-up
+    const before = await harnessLoad(adminUrl);
+    const result = await autocannonRate({ url, headers }, seconds);
+    return { ...result, busy: busyBetween(before, await harnessLoad(adminUrl)) };
+  };
   const cases = [
     { name: "200-user page", path: "/api/v1/users?limit=200" },
     { name: "single-user GET", path: `/api/v1/users/${targets.userId}` },
   ];
   const rows = [];
   for (const c of cases) {
-    const fake = await measure(`${targets.okta}${c.path}`, targets.token, seconds);
-    const bare = await measure(`${targets.bare}${c.path}`, targets.token, seconds);
+    const fake = await measured(`${targets.okta}${c.path}`);
+    const bare = await measured(`${targets.bare}${c.path}`);
     rows.push({
       case: c.name,
       fakeRps: Math.round(fake.rps),
       bareRps: Math.round(bare.rps),
       ratio: fake.rps / bare.rps,
-      fakeP99Ms: fake.p99,
-      bareP99Ms: bare.p99,
+      fakeP99Ms: fake.p99Ms,
+      bareP99Ms: bare.p99Ms,
+      fakeBusy: round(fake.busy),
+      bareBusy: round(bare.busy),
       errors: fake.errors + bare.errors,
     });
   }
   child.kill();
   console.log(`fake Okta vs bare node:http, same bytes, 32 connections, ${seconds}s each, 127.0.0.1`);
-  console.table(rows.map((r) => ({ ...r, ratio: r.ratio.toFixed(2) })));
-  mkdirSync("bench/results", { recursive: true });
-  writeFileSync(
-    "bench/results/okta.json",
-    `${JSON.stringify({ node: process.version, seconds, rows }, null, 2)}\n`,
+  console.table(
+    rows.map((r) => ({
+      ...r,
+      ratio: r.ratio.toFixed(2),
+      fakeBusy: `${Math.round(100 * r.fakeBusy)}%`,
+      bareBusy: `${Math.round(100 * r.bareBusy)}%`,
+    })),
   );
-  console.log("wrote bench/results/okta.json");
+  writeReport("okta", { seconds, rows });
 }
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
 
 if (process.argv.includes("--serve")) await serveBoth();
 else await main();
