@@ -7,6 +7,7 @@ import {
   type RateLimitMode,
   resultBodyJson,
   resultBodyParts,
+  toolsOf,
 } from "./tool-server.js";
 import type { GatewayTool } from "./tools.js";
 
@@ -33,7 +34,6 @@ export interface PlainAnswer {
 }
 
 const legacyVersions = new Set<string>(SUPPORTED_PROTOCOL_VERSIONS);
-const toolsByContext = new WeakMap<GatewayContext, Map<string, GatewayTool>>();
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -65,18 +65,9 @@ export function plainToolCall(
   const params = body.params;
   if (!isPlainObject(params) || !onlyKeys(params, ["name", "arguments"])) return undefined;
   if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
-  const tool = typeof params.name === "string" ? toolsOf(context).get(params.name) : undefined;
+  const tool = typeof params.name === "string" ? toolsOf(context).byName.get(params.name) : undefined;
   if (!tool) return undefined;
   return { id: id as string | number, tool, args: (params.arguments ?? {}) as Record<string, unknown> };
-}
-
-function toolsOf(context: GatewayContext): Map<string, GatewayTool> {
-  let byName = toolsByContext.get(context);
-  if (!byName) {
-    byName = new Map(context.tools.map((tool) => [tool.name, tool]));
-    toolsByContext.set(context, byName);
-  }
-  return byName;
 }
 
 /** Calls Okta and answers as the SDK's JSON response would, byte for byte but for Okta's whitespace. */

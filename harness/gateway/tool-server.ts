@@ -58,19 +58,40 @@ export interface GatewayContext {
   resultContent?: "both" | "text";
 }
 
-/** A low-level MCP server over the generated tools: tools/list from data, tools/call through the proxy. */
+interface ServerTools {
+  byName: Map<string, GatewayTool>;
+  listed: Tool[];
+}
+const toolsByContext = new WeakMap<GatewayContext, ServerTools>();
+
+/** A server's tools by name and as tools/list lists them: built once per server, not per request. */
+export function toolsOf(context: GatewayContext): ServerTools {
+  let tools = toolsByContext.get(context);
+  if (!tools) {
+    tools = {
+      byName: new Map(context.tools.map((tool) => [tool.name, tool])),
+      listed: context.tools.map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        inputSchema: tool.inputSchema as Tool["inputSchema"],
+        annotations: tool.annotations,
+        _meta: { tags: tool.tags },
+      })),
+    };
+    toolsByContext.set(context, tools);
+  }
+  return tools;
+}
+
+/**
+ * A low-level MCP server over the generated tools: tools/list from data, tools/call through the
+ * proxy. 2025-era stateless serving needs one per exchange (the SDK's transport is not reusable);
+ * what it serves is built once per server (`toolsOf`).
+ */
 export function buildMcpServer(context: GatewayContext, recorder: Pick<CallRecorder, "set">): Server {
-  const byName = new Map(context.tools.map((tool) => [tool.name, tool]));
+  const { byName, listed } = toolsOf(context);
   const server = new Server({ name: "paceline-gateway", version: "1.0.0" }, { capabilities: { tools: {} } });
-  server.setRequestHandler("tools/list", async () => ({
-    tools: context.tools.map((tool) => ({
-      name: tool.name,
-      description: tool.description,
-      inputSchema: tool.inputSchema as Tool["inputSchema"],
-      annotations: tool.annotations,
-      _meta: { tags: tool.tags },
-    })),
-  }));
+  server.setRequestHandler("tools/list", async () => ({ tools: listed }));
   server.setRequestHandler("tools/call", async (request, ctx) => {
     const tool = byName.get(request.params.name);
     if (!tool)
