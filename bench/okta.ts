@@ -10,6 +10,11 @@ import { createServer } from "node:http";
 import { startFakeOkta } from "../harness/fake-okta/server.js";
 import { autocannonRate, benchSeconds, busyBetween, harnessLoad, writeReport } from "./measure.js";
 
+const PAGE = "/api/v1/users?limit=200";
+/** A search over every user's profile: the filter is parsed and run, not only the page sent. */
+const SEARCH_PAGE = `/api/v1/users?limit=200&search=${encodeURIComponent('profile.department sw "E" or status eq "ACTIVE"')}`;
+const singlePath = (userId: string) => `/api/v1/users/${userId}`;
+
 interface Targets {
   okta: string;
   bare: string;
@@ -27,12 +32,16 @@ async function serveBoth(): Promise<void> {
     const response = await fetch(`${okta.url}${path}`, { headers: auth });
     return { body: Buffer.from(await response.arrayBuffer()), link: response.headers.get("link") };
   };
-  const page = await capture("/api/v1/users?limit=200");
+  const page = await capture(PAGE);
   const userId = (JSON.parse(page.body.toString()) as { id: string }[])[0]?.id ?? "";
-  const single = await capture(`/api/v1/users/${userId}`);
+  const answers = new Map([
+    [PAGE, page],
+    [SEARCH_PAGE, await capture(SEARCH_PAGE)],
+    [singlePath(userId), await capture(singlePath(userId))],
+  ]);
   // The bare server answers the very same bytes, with no routing, auth, limits or serialising.
   const bare = createServer((request, response) => {
-    const answer = request.url?.startsWith("/api/v1/users?") ? page : single;
+    const answer = answers.get(request.url ?? "") ?? page;
     response.writeHead(200, {
       "content-type": "application/json",
       ...(answer.link ? { link: answer.link } : {}),
@@ -65,8 +74,9 @@ async function main(): Promise<void> {
     return { ...result, busy: busyBetween(before, await harnessLoad(adminUrl)) };
   };
   const cases = [
-    { name: "200-user page", path: "/api/v1/users?limit=200" },
-    { name: "single-user GET", path: `/api/v1/users/${targets.userId}` },
+    { name: "200-user page", path: PAGE },
+    { name: "200-user search page", path: SEARCH_PAGE },
+    { name: "single-user GET", path: singlePath(targets.userId) },
   ];
   const rows = [];
   for (const c of cases) {
