@@ -21,6 +21,7 @@ import {
   type HarnessTargets,
   harnessLoad,
   type LoadResult,
+  perBusyRatio,
   rate,
   serveHarnessToParent,
   writeReport,
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
       "bare proxy/s": r.bareProxyPerSec,
       "gateway/s": r.gatewayPerSec,
       "gateway/direct": r.ratio.toFixed(2),
+      "per busy s": r.ratioPerBusySecond.toFixed(2),
       "proxy/direct": r.bareProxyRatio.toFixed(2),
       "gateway/proxy": r.gatewayVsProxy.toFixed(2),
       "harness busy": `${percent(r.harnessBusyDirect)} ${percent(r.harnessBusyProxy)} ${percent(r.harnessBusyGateway)}`,
@@ -182,6 +184,7 @@ async function main(): Promise<void> {
 }
 
 type Measured = { result: LoadResult; harnessBusy: number };
+const busyRate = (m: Measured) => ({ rps: m.result.rps, busy: m.harnessBusy });
 
 function row(name: string, d: Measured, p: Measured, g: Measured) {
   return {
@@ -191,6 +194,7 @@ function row(name: string, d: Measured, p: Measured, g: Measured) {
     gatewayPerSec: Math.round(g.result.rps),
     /** The issue's figure: gateway calls per direct call. */
     ratio: g.result.rps / d.result.rps,
+    ratioPerBusySecond: perBusyRatio(busyRate(g), busyRate(d)),
     bareProxyRatio: p.result.rps / d.result.rps,
     gatewayVsProxy: g.result.rps / p.result.rps,
     directP99Ms: d.result.p99Ms,

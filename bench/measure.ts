@@ -102,6 +102,15 @@ export function busyBetween(before: ProcessLoad, after: ProcessLoad): number {
   return active + idle > 0 ? active / (active + idle) : 0;
 }
 
+/**
+ * Server work per request, compared: `a`'s rate per busy second of its event loop over `b`'s. Where
+ * the load generator, not the server, set a rate (busy well under 100%), the plain ratio flatters
+ * the slower server; this one does not.
+ */
+export function perBusyRatio(a: { rps: number; busy: number }, b: { rps: number; busy: number }): number {
+  return a.busy > 0 && b.busy > 0 ? a.rps / a.busy / (b.rps / b.busy) : Number.NaN;
+}
+
 export function benchSeconds(): number {
   return Number(process.env.BENCH_SECONDS ?? 5);
 }

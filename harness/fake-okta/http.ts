@@ -29,20 +29,42 @@ export function sendPage<T>(
   reply: FastifyReply,
   page: Page<T>,
   appliedQuery: Query,
-  serialize: (item: T, origin: string) => unknown,
+  serialize: ItemSerializer<T>,
   notInNext: readonly string[] = [],
 ): unknown {
   const origin = originOf(request);
   const path = request.url.split("?")[0]?.replace(/\/{2,}/g, "/") ?? "/";
   reply.header("link", linkHeader(origin, path, appliedQuery, page.next, notInNext));
-  const items = page.items.map((item) => {
-    const value = serialize(item, origin);
-    return Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value));
-  });
+  const parts = pageParts(page.items, origin, serialize);
   reply.type("application/json; charset=utf-8");
   // A malformed-body fault cuts the page in its onSend hook, which needs the page whole.
-  if (request.trace?.malformed) return reply.send(jsonArray(items));
-  return writePage(reply, items);
+  if (request.trace?.malformed) return reply.send(Buffer.concat(parts));
+  return writePage(reply, parts);
+}
+
+/**
+ * Turns an item into its JSON: an object to serialise, or ready bytes; `afterComma`, when given,
+ * answers `","` and the bytes in one buffer (cached users), so a page has one part per item.
+ */
+export interface ItemSerializer<T> {
+  (item: T, origin: string): unknown;
+  afterComma?: (item: T, origin: string) => Buffer;
+}
+
+/** A page's JSON array as its parts, in order: `[`, the items with their commas, `]`. */
+function pageParts<T>(items: readonly T[], origin: string, serialize: ItemSerializer<T>): Buffer[] {
+  const bytes = (item: T) => {
+    const value = serialize(item, origin);
+    return Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value));
+  };
+  const parts: Buffer[] = [OPEN_BYTES];
+  items.forEach((item, index) => {
+    if (index === 0) parts.push(bytes(item));
+    else if (serialize.afterComma) parts.push(serialize.afterComma(item, origin));
+    else parts.push(COMMA_BYTES, bytes(item));
+  });
+  parts.push(CLOSE_BYTES);
+  return parts;
 }
 
 /**
@@ -51,32 +73,18 @@ export function sendPage<T>(
  * the kernel copies from each part anyway. Fastify still runs onResponse (the journal) after a
  * raw reply.
  */
-function writePage(reply: FastifyReply, items: Buffer[]): FastifyReply {
-  let length = 2 + Math.max(0, items.length - 1);
-  for (const item of items) length += item.length;
+function writePage(reply: FastifyReply, parts: Buffer[]): FastifyReply {
+  let length = 0;
+  for (const part of parts) length += part.length;
   reply.hijack();
   const raw = reply.raw;
   const headers = reply.getHeaders() as OutgoingHttpHeaders;
   raw.writeHead(reply.statusCode, { ...headers, "content-length": length });
   raw.cork();
-  raw.write(OPEN_BYTES);
-  items.forEach((item, index) => {
-    if (index > 0) raw.write(COMMA_BYTES);
-    raw.write(item);
-  });
-  raw.write(CLOSE_BYTES);
+  for (const part of parts) raw.write(part);
   raw.uncork();
   raw.end();
   return reply;
-}
-
-/** The page as one buffer, for the hooks that rewrite a payload. */
-function jsonArray(items: Buffer[]): Buffer {
-  return Buffer.concat([
-    OPEN_BYTES,
-    ...items.flatMap((item, i) => (i > 0 ? [COMMA_BYTES, item] : [item])),
-    CLOSE_BYTES,
-  ]);
 }
 
 /** A JSON object body, or Okta's validation error naming what is wrong. */

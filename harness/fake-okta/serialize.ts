@@ -67,15 +67,22 @@ export function userJson(user: UserRecord, origin: string) {
  * A user's JSON bytes, cached until the user changes (`rev`) or is served on another origin: list
  * pages are the fake's hottest path, and re-serialising 200 users per page dominated it.
  */
-const userTextCache = new WeakMap<UserRecord, { rev: number; origin: string; bytes: Buffer }>();
+const userTextCache = new WeakMap<UserRecord, { rev: number; origin: string; afterComma: Buffer }>();
 
-export function userJsonBytes(user: UserRecord, origin: string): Buffer {
+/** `","` and the user's JSON, in one buffer: a page writes it as one part, not two. */
+function userJsonAfterComma(user: UserRecord, origin: string): Buffer {
   const cached = userTextCache.get(user);
-  if (cached && cached.rev === user.rev && cached.origin === origin) return cached.bytes;
-  const bytes = Buffer.from(JSON.stringify(userJson(user, origin)));
-  userTextCache.set(user, { rev: user.rev, origin, bytes });
-  return bytes;
+  if (cached && cached.rev === user.rev && cached.origin === origin) return cached.afterComma;
+  const afterComma = Buffer.from(`,${JSON.stringify(userJson(user, origin))}`);
+  userTextCache.set(user, { rev: user.rev, origin, afterComma });
+  return afterComma;
 }
+
+/** A user's JSON bytes (a view of the cached `","`-led buffer, not a copy). */
+export const userJsonBytes = Object.assign(
+  (user: UserRecord, origin: string): Buffer => userJsonAfterComma(user, origin).subarray(1),
+  { afterComma: userJsonAfterComma },
+);
 
 export function groupJson(group: GroupRecord, origin: string) {
   const self = `${origin}/api/v1/groups/${group.id}`;
