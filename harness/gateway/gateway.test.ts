@@ -384,3 +384,61 @@ describe("MCP servers: filters, expiry and API-token auth", () => {
     await client.close();
   });
 });
+
+describe("Okta's error pages that are not JSON", () => {
+  type Envelope = {
+    statusCode: number;
+    truto_is_remote_error: boolean;
+    message: string;
+    raw_response: unknown;
+  };
+
+  it("an HTML 503 from Okta's edge reaches the agent as Okta's 503, page and all", async () => {
+    harness = await harnessWith(directory(2), {
+      faults: { rules: [{ path: "/api/v1/users/", times: 1, action: { type: "status", status: 503 } }] },
+    });
+    const { client } = await connectClient(harness.gateway.mcpUrl);
+    const result = await client.callTool({
+      name: "get_single_okta_user_by_id",
+      arguments: { id: "user000@company.com" },
+    });
+    expect(result.isError).toBe(true);
+    const envelope = structured<Envelope>(result);
+    expect(envelope).toMatchObject({ statusCode: 503, truto_is_remote_error: true });
+    expect(envelope.message).toContain("text/html");
+    expect(String(envelope.raw_response)).toContain("503 Service Unavailable");
+  });
+
+  it("an HTML 413 for an oversize body is Okta's 413, and the paced client does not send it again", async () => {
+    harness = await harnessWith(directory(2), { bodyLimitBytes: 200 });
+    const { connect } = await import("../../client/index.js");
+    const client = await connect(harness.gateway.mcpUrl);
+    try {
+      const result = await client.callTool("create_a_okta_user", {
+        profile: {
+          login: "long@company.com",
+          email: "long@company.com",
+          firstName: "L",
+          lastName: "x".repeat(300),
+        },
+        activate: false,
+      });
+      expect(structured<Envelope>(result)).toMatchObject({ statusCode: 413, truto_is_remote_error: true });
+      expect(harness.okta.state.journal.list({ method: "POST", pathPrefix: "/api/v1/users" })).toHaveLength(
+        1,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("a 200 whose JSON is cut short is the gateway's own 502, not Okta's answer", async () => {
+    harness = await harnessWith(directory(2), {
+      faults: { rules: [{ path: "/api/v1/users", times: 1, action: { type: "malformed" } }] },
+    });
+    const { client } = await connectClient(harness.gateway.mcpUrl);
+    const result = await client.callTool({ name: "list_all_okta_users", arguments: { limit: 2 } });
+    expect(structured<Envelope>(result)).toMatchObject({ statusCode: 502, truto_is_remote_error: false });
+    expect(structured<Envelope>(result).message).toContain("HTTP 200 with a body that is not JSON");
+  });
+});

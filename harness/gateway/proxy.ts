@@ -66,6 +66,8 @@ export interface CursorScope {
  */
 const upstreamAgent = new Agent({ maxHeaderSize: 256 * 1024 });
 const NULL_BYTES = Buffer.from("null");
+/** How much of a non-JSON error page `raw_response` keeps. */
+const RAW_TEXT_LIMIT = 2048;
 
 export async function callUpstream(
   tool: GatewayTool,
@@ -112,16 +114,21 @@ export async function callUpstream(
   }
   const rateLimit = fromOktaHeaders(headers);
   const text = bytes.toString();
+  const ok = status >= 200 && status < 300;
   let body: unknown = null;
   if (text !== "") {
     try {
       body = JSON.parse(text);
     } catch {
-      const outcome = localError(502, `Okta answered HTTP ${status} with a body that is not JSON.`);
-      return { ...outcome, rateLimit };
+      // A success the gateway cannot read is its own failure; an upstream error page (an edge's
+      // HTML 413 or 503) is still Okta's error, passed back with its status, as Truto passes them.
+      if (ok) {
+        const outcome = localError(502, `Okta answered HTTP ${status} with a body that is not JSON.`);
+        return { ...outcome, rateLimit };
+      }
+      body = text.length > RAW_TEXT_LIMIT ? `${text.slice(0, RAW_TEXT_LIMIT)}…` : text;
     }
   }
-  const ok = status >= 200 && status < 300;
   if (!ok) return { ok: false, status, envelope: remoteEnvelope(status, headers, body), rateLimit };
   const empty = status === 204 || text === "";
   const resultJson = empty ? "null" : text;
@@ -169,7 +176,11 @@ function remoteEnvelope(status: number, headers: HeaderReader, body: unknown): E
   return {
     statusCode: status,
     error: STATUS_CODES[status] ?? "Error",
-    message: [okta?.errorSummary ?? `Okta answered HTTP ${status}`, ...causes].join(". "),
+    message: [
+      okta?.errorSummary ??
+        `Okta answered HTTP ${status}${typeof body === "string" ? ` (${headers.get("content-type") ?? "no content type"})` : ""}`,
+      ...causes,
+    ].join(". "),
     truto_is_remote_error: true,
     raw_response: body,
     headers: forwarded,
