@@ -212,3 +212,49 @@ describe("the gateway's fast tools/call path against the SDK's", () => {
     );
   });
 });
+
+describe("the fast path with bytes an upstream chose", () => {
+  it("invalid UTF-8 in Okta's JSON goes out as the SDK sends it: replacement characters, valid UTF-8", async () => {
+    const { createServer } = await import("node:http");
+    const { isUtf8 } = await import("node:buffer");
+    // A stand-in upstream: a user list whose login holds a byte that is not UTF-8.
+    const page = Buffer.concat([
+      Buffer.from('[{"id":"00u1","profile":{"login":"a'),
+      Buffer.from([0xff]),
+      Buffer.from('"}}]'),
+    ]);
+    const stub = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" }).end(page);
+    });
+    await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
+    const address = stub.address() as { port: number };
+    const upstream = { baseUrl: `http://127.0.0.1:${address.port}`, token: "stub" };
+    const gateways = await Promise.all(
+      [true, false].map((fastToolCalls) =>
+        startGateway({
+          upstream,
+          cursorSecret: "s",
+          defaultServerToken: "invalid-utf8-comparison",
+          fastToolCalls,
+        }),
+      ),
+    );
+    try {
+      const body = JSON.stringify(call("list_all_okta_users", { limit: 1 }));
+      const [fastBytes, sdkBytes] = await Promise.all(
+        gateways.map(async (gateway) =>
+          Buffer.from(
+            await (await fetch(gateway.mcpUrl, { method: "POST", headers: MCP_HEADERS, body })).arrayBuffer(),
+          ),
+        ),
+      );
+      expect(gateways[0]?.fastToolCallsServed).toBe(1);
+      expect(isUtf8(fastBytes as Buffer)).toBe(true);
+      expect(fastBytes?.toString()).toBe(sdkBytes?.toString());
+      expect(fastBytes?.toString()).toContain("a\ufffd");
+    } finally {
+      await Promise.all(gateways.map((gateway) => gateway.close()));
+      stub.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingHttpHeaders } from "node:http";
 import { STATUS_CODES } from "node:http";
 import { Agent, request as undiciRequest } from "undici";
@@ -132,7 +133,9 @@ export async function callUpstream(
   if (!ok) return { ok: false, status, envelope: remoteEnvelope(status, headers, body), rateLimit };
   const empty = status === 204 || text === "";
   const resultJson = empty ? "null" : text;
-  const resultBytes = empty ? NULL_BYTES : bytes;
+  // Spliced as they came only when they are what was parsed: invalid UTF-8 was decoded with
+  // replacement characters, so the text's own encoding goes out instead.
+  const resultBytes = empty ? NULL_BYTES : isUtf8(bytes) ? bytes : Buffer.from(text);
   if (tool.spec.method === "list") {
     const next = nextLinkPath(headers.get("link"));
     return {
