@@ -18,6 +18,16 @@ describe("the fake Okta under bad input", () => {
     expect((first.body as unknown[]).length).toBe(1);
   });
 
+  // The reference is silent on which value Okta takes, so it is a setting: a hand-worked table.
+  it.each([
+    ["first", "/api/v1/users?limit=1&limit=3", 1],
+    ["last", "/api/v1/users?limit=1&limit=3", 3],
+    ["last", "/api/v1/users?limit=3&limit=2", 2],
+  ] as const)("repeatedQueryParameter %s: %s lists %i", async (which, url, count) => {
+    const { call } = testApp(JANE, { repeatedQueryParameter: which });
+    expect((await call("GET", url)).body as unknown[]).toHaveLength(count);
+  });
+
   it("a lifecycle call with duplicated flags changes the user once, or not at all: never then fails", async () => {
     const { call, state } = testApp(JANE);
     const response = await call(
@@ -52,6 +62,16 @@ describe("the fake Okta under bad input", () => {
     const huge = JSON.stringify({ profile: { firstName: "x".repeat(1024 * 1024 + 10) } });
     const response = await call("POST", "/api/v1/users/jane.doe@company.com", huge);
     expect(response.status).toBe(413);
+    expect(snapshot(state.org)).toEqual(before);
+  });
+
+  it("api-400: the API's own 400 E0000003 instead of the edge's page, and still nothing changes", async () => {
+    const { call, state } = testApp(JANE, { bodyLimitBytes: 2048, oversizeBody: "api-400" });
+    const before = snapshot(state.org);
+    const body = JSON.stringify({ profile: { title: "x".repeat(4096) } });
+    const response = await call("POST", "/api/v1/users/jane.doe@company.com", body);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ errorCode: "E0000003" });
     expect(snapshot(state.org)).toEqual(before);
   });
 

@@ -30,7 +30,12 @@ declare module "fastify" {
 const BAD_GATEWAY_BODY = (status: number) =>
   `<html><head><title>${status}</title></head><body><h1>${status} ${status === 502 ? "Bad Gateway" : status === 503 ? "Service Unavailable" : "Gateway Timeout"}</h1></body></html>`;
 
-export function installLayers(app: FastifyInstance, state: ServerState, seed: number): void {
+export function installLayers(
+  app: FastifyInstance,
+  state: ServerState,
+  seed: number,
+  oversizeBody: "edge-413" | "api-400",
+): void {
   const runtimeIds = new IdSource(seed + 1);
   const expectedAuth = Buffer.from(`SSWS ${state.token}`);
   const pathOf = (request: FastifyRequest) => (request.url.split("?")[0] ?? "/").replace(/\/{2,}/g, "/");
@@ -155,8 +160,10 @@ export function installLayers(app: FastifyInstance, state: ServerState, seed: nu
     const decision = request.trace?.decision ?? null;
     if (error instanceof OktaError) return refuse(reply, error, decision);
     const code = (error as { code?: string }).code;
-    // Over the body limit (`bodyLimitBytes`): refused at the edge, before Okta's API sees it. The
-    // reference is silent on Okta's exact answer; an edge's 413 page is what a client meets there.
+    // Over the body limit (`bodyLimitBytes`): the reference is silent on Okta's answer, so it is a
+    // setting: an edge's 413 page before the API sees the body, or the API's own 400.
+    if (code === "FST_ERR_CTP_BODY_TOO_LARGE" && oversizeBody === "api-400")
+      return refuse(reply, new OktaError("E0000003"), decision);
     if (code === "FST_ERR_CTP_BODY_TOO_LARGE")
       return reply
         .code(413)

@@ -40,6 +40,17 @@ export interface FakeOktaOptions {
    * so it is a setting; default 1 MiB.
    */
   bodyLimitBytes?: number;
+  /**
+   * How a body over `bodyLimitBytes` is refused; the reference is silent, so both answers a client
+   * can meet are settings: `edge-413` (default), an edge's HTML 413 page before the API sees it, or
+   * `api-400`, the API's own 400 E0000003 (the body was not well-formed).
+   */
+  oversizeBody?: "edge-413" | "api-400";
+  /**
+   * Which value of a query parameter given twice counts: `first` (default, as a Java servlet's
+   * getParameter) or `last` (as many Node and Rails parsers). The reference is silent on Okta's.
+   */
+  repeatedQueryParameter?: "first" | "last";
   /** How far back the System Log's `since` may reach (days), or null for no bound (the default): see ServerState. */
   logSinceLimitDays?: number | null;
 }
@@ -54,11 +65,14 @@ export interface FakeOkta {
   close(): Promise<void>;
 }
 
-/** A query string's parameters, each by its first value. */
-function firstValues(query: string): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(query)) if (!Object.hasOwn(params, key)) params[key] = value;
-  return params;
+/** A query string's parameters, each by one value (its first or its last): arrays never reach a route. */
+function queryParser(which: "first" | "last"): (query: string) => Record<string, string> {
+  return (query) => {
+    const params: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(query))
+      if (which === "last" || !Object.hasOwn(params, key)) params[key] = value;
+    return params;
+  };
 }
 
 /** Builds the fake Okta's Fastify app without listening (for `inject` in tests). */
@@ -87,11 +101,9 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
     routerOptions: {
       ignoreDuplicateSlashes: true,
       ignoreTrailingSlash: true,
-      querystringParser: firstValues,
+      querystringParser: queryParser(options.repeatedQueryParameter ?? "first"),
     },
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    // A parameter given twice counts once, by its first value (as a Java servlet's getParameter does);
-    // arrays never reach a route.
 
     // A harness must stop promptly even with keep-alive sockets or slow requests still open.
     forceCloseConnections: true,
@@ -113,7 +125,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
     errorId: "oae-host-not-allowed",
     errorCauses: [{ errorSummary: message }],
   }));
-  installLayers(app, state, org.seed);
+  installLayers(app, state, org.seed, options.oversizeBody ?? "edge-413");
   userRoutes(app, state);
   lifecycleRoutes(app, state);
   roleRoutes(app, state);

@@ -409,28 +409,38 @@ describe("Okta's error pages that are not JSON", () => {
     expect(String(envelope.raw_response)).toContain("503 Service Unavailable");
   });
 
-  it("an HTML 413 for an oversize body is Okta's 413, and the paced client does not send it again", async () => {
-    harness = await harnessWith(directory(2), { bodyLimitBytes: 200 });
-    const { connect } = await import("../../client/index.js");
-    const client = await connect(harness.gateway.mcpUrl);
-    try {
-      const result = await client.callTool("create_a_okta_user", {
-        profile: {
-          login: "long@company.com",
-          email: "long@company.com",
-          firstName: "L",
-          lastName: "x".repeat(300),
-        },
-        activate: false,
-      });
-      expect(structured<Envelope>(result)).toMatchObject({ statusCode: 413, truto_is_remote_error: true });
-      expect(harness.okta.state.journal.list({ method: "POST", pathPrefix: "/api/v1/users" })).toHaveLength(
-        1,
-      );
-    } finally {
-      await client.close();
-    }
-  });
+  // Okta's answer to an oversize body is a setting (the reference is silent): the client under each.
+  it.each([
+    ["edge-413", 413],
+    ["api-400", 400],
+  ] as const)(
+    "oversizeBody %s: Okta's %i passes through, and the paced client does not send it again",
+    async (oversizeBody, status) => {
+      harness = await harnessWith(directory(2), { bodyLimitBytes: 200, oversizeBody });
+      const { connect } = await import("../../client/index.js");
+      const client = await connect(harness.gateway.mcpUrl);
+      try {
+        const result = await client.callTool("create_a_okta_user", {
+          profile: {
+            login: "long@company.com",
+            email: "long@company.com",
+            firstName: "L",
+            lastName: "x".repeat(300),
+          },
+          activate: false,
+        });
+        expect(structured<Envelope>(result)).toMatchObject({
+          statusCode: status,
+          truto_is_remote_error: true,
+        });
+        expect(harness.okta.state.journal.list({ method: "POST", pathPrefix: "/api/v1/users" })).toHaveLength(
+          1,
+        );
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
   it("a 200 whose JSON is cut short is the gateway's own 502, not Okta's answer", async () => {
     harness = await harnessWith(directory(2), {
@@ -440,5 +450,29 @@ describe("Okta's error pages that are not JSON", () => {
     const result = await client.callTool({ name: "list_all_okta_users", arguments: { limit: 2 } });
     expect(structured<Envelope>(result)).toMatchObject({ statusCode: 502, truto_is_remote_error: false });
     expect(structured<Envelope>(result).message).toContain("HTTP 200 with a body that is not JSON");
+  });
+});
+
+describe("the client under each repeatedQueryParameter (Okta's rule is unsourced)", () => {
+  it.each(["first", "last"] as const)("%s: paging through next_cursor lists everyone once", async (which) => {
+    harness = await harnessWith(directory(5), { repeatedQueryParameter: which });
+    const { connect } = await import("../../client/index.js");
+    const client = await connect(harness.gateway.mcpUrl);
+    try {
+      const logins: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const result = await client.callTool("list_all_okta_users", {
+          limit: 2,
+          ...(cursor ? { next_cursor: cursor } : {}),
+        });
+        const page = structured<Page>(result);
+        logins.push(...page.result.map((u) => u.profile.login));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(logins.sort()).toEqual(directory(5).users.map((u) => u.login));
+    } finally {
+      await client.close();
+    }
   });
 });
