@@ -16,14 +16,13 @@ import { Agent, request } from "undici";
 import {
   autocannonRate,
   benchSeconds,
-  busyBetween,
   forkHarness,
   type HarnessTargets,
-  harnessLoad,
   type LoadResult,
   perBusyRatio,
   rate,
   serveHarnessToParent,
+  whileMeasuringHarness,
   writeReport,
 } from "./measure.js";
 
@@ -81,16 +80,6 @@ async function checkAnswers(request: ReturnType<typeof toolCallRequest>): Promis
     throw new Error(`gateway call failed: HTTP ${response.status} ${JSON.stringify(message).slice(0, 300)}`);
 }
 
-/** A run with the harness's event-loop utilisation over it. */
-async function measured<T>(
-  adminUrl: string,
-  run: () => Promise<T>,
-): Promise<{ result: T; harnessBusy: number }> {
-  const before = await harnessLoad(adminUrl);
-  const result = await run();
-  return { result, harnessBusy: busyBetween(before, await harnessLoad(adminUrl)) };
-}
-
 async function main(): Promise<void> {
   const seconds = benchSeconds();
   const { targets: t, stop } = await forkHarness(new URL(import.meta.url));
@@ -126,9 +115,9 @@ async function main(): Promise<void> {
     await checkAnswers(c.gateway);
     await autocannonRate(c.direct, 1, CONNECTIONS); // warm-up
     await autocannonRate(c.gateway, 1, CONNECTIONS);
-    const d = await measured(adminUrl, () => autocannonRate(c.direct, seconds, CONNECTIONS));
-    const p = await measured(adminUrl, () => autocannonRate(c.bareProxy, seconds, CONNECTIONS));
-    const g = await measured(adminUrl, () => autocannonRate(c.gateway, seconds, CONNECTIONS));
+    const d = await whileMeasuringHarness(adminUrl, () => autocannonRate(c.direct, seconds, CONNECTIONS));
+    const p = await whileMeasuringHarness(adminUrl, () => autocannonRate(c.bareProxy, seconds, CONNECTIONS));
+    const g = await whileMeasuringHarness(adminUrl, () => autocannonRate(c.gateway, seconds, CONNECTIONS));
     rows.push(row(c.case, d, p, g));
   }
 
@@ -145,7 +134,9 @@ async function main(): Promise<void> {
     ["200-user page", viaSdk("list_all_okta_users", { limit: 200 })],
   ] as const) {
     await rate(call, 0.5, SDK_IN_FLIGHT);
-    const { result, harnessBusy } = await measured(adminUrl, () => rate(call, seconds, SDK_IN_FLIGHT));
+    const { result, harnessBusy } = await whileMeasuringHarness(adminUrl, () =>
+      rate(call, seconds, SDK_IN_FLIGHT),
+    );
     sdkRows.push({ case: label, callsPerSec: Math.round(result), harnessBusy: round(harnessBusy) });
   }
   await client.close();

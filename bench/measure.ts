@@ -84,22 +84,28 @@ export async function autocannonRate(
 }
 
 /** Event-loop busy time and CPU time of a harness process, from its `/__admin/health`. */
-export interface ProcessLoad {
+interface ProcessLoad {
   activeMs: number;
   idleMs: number;
   cpuMs: number;
 }
 
-export async function harnessLoad(adminUrl: string): Promise<ProcessLoad> {
+async function harnessLoad(adminUrl: string): Promise<ProcessLoad> {
   const health = (await (await fetch(`${adminUrl}/health`)).json()) as { load: ProcessLoad };
   return health.load;
 }
 
-/** How busy the harness was between two readings: event-loop utilisation, 0–1. */
-export function busyBetween(before: ProcessLoad, after: ProcessLoad): number {
+/** Runs `run`, with how busy the harness's event loop was meanwhile (0–1). */
+export async function whileMeasuringHarness<T>(
+  adminUrl: string,
+  run: () => Promise<T>,
+): Promise<{ result: T; harnessBusy: number }> {
+  const before = await harnessLoad(adminUrl);
+  const result = await run();
+  const after = await harnessLoad(adminUrl);
   const active = after.activeMs - before.activeMs;
   const idle = after.idleMs - before.idleMs;
-  return active + idle > 0 ? active / (active + idle) : 0;
+  return { result, harnessBusy: active + idle > 0 ? active / (active + idle) : 0 };
 }
 
 /**

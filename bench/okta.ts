@@ -10,14 +10,7 @@
 import { fork } from "node:child_process";
 import { createServer } from "node:http";
 import { startFakeOkta } from "../harness/fake-okta/server.js";
-import {
-  autocannonRate,
-  benchSeconds,
-  busyBetween,
-  harnessLoad,
-  perBusyRatio,
-  writeReport,
-} from "./measure.js";
+import { autocannonRate, benchSeconds, perBusyRatio, whileMeasuringHarness, writeReport } from "./measure.js";
 
 const PAGE = "/api/v1/users?limit=200";
 /** A search over every user's profile: the filter is parsed and run, not only the page sent. */
@@ -78,9 +71,10 @@ async function main(): Promise<void> {
   const headers = { authorization: `SSWS ${targets.token}` };
   const measured = async (url: string) => {
     await autocannonRate({ url, headers }, 1); // warm-up
-    const before = await harnessLoad(adminUrl);
-    const result = await autocannonRate({ url, headers }, seconds);
-    return { ...result, busy: busyBetween(before, await harnessLoad(adminUrl)) };
+    const { result, harnessBusy } = await whileMeasuringHarness(adminUrl, () =>
+      autocannonRate({ url, headers }, seconds),
+    );
+    return { ...result, busy: harnessBusy };
   };
   const cases = [
     { name: "200-user page", path: PAGE },

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { liveSetupProblem, trialSummary } from "../cli/run.js";
 import type { ScenarioResult } from "../harness/index.js";
+import { emptyResult } from "../harness/runner/run-scenario.js";
 
 describe("a live run checks its setup before anything starts", () => {
   const live = { mode: "live" as const };
@@ -39,18 +40,10 @@ describe("a live run checks its setup before anything starts", () => {
 
 describe("over k trials, pass^k and which expectation failed how often", () => {
   const result = (name: string, failures: string[], error?: string): ScenarioResult => ({
-    name,
-    file: "x.yaml",
+    ...emptyResult(name, "x.yaml"),
     passed: failures.length === 0 && !error,
     failures,
     ...(error ? { error } : {}),
-    toolCalls: 0,
-    turns: 0,
-    rateLimited: 0,
-    retries: 0,
-    durationMs: 0,
-    buckets: {},
-    answer: "",
   });
 
   it("counts trials per scenario and groups failures of one kind across trials", () => {

@@ -1,13 +1,13 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { isJsonContentType, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/server";
-import { callUpstream } from "./proxy.js";
+import { headerValue } from "./proxy.js";
 import {
+  callServerTool,
   type GatewayContext,
   httpAnswerOf,
   type RateLimitMode,
   resultBodyJson,
   resultBodyParts,
-  toolsOf,
 } from "./tool-server.js";
 import type { GatewayTool } from "./tools.js";
 
@@ -43,21 +43,16 @@ function onlyKeys(value: Record<string, unknown>, allowed: readonly string[]): b
   return Object.keys(value).every((key) => allowed.includes(key));
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
 /** The call, when this exchange qualifies for the fast path; undefined sends it to the SDK. */
 export function plainToolCall(
   headers: IncomingHttpHeaders,
   body: unknown,
   context: GatewayContext,
 ): ToolCallRequest | undefined {
-  const accept = header(headers, "accept") ?? "";
+  const accept = headerValue(headers, "accept") ?? "";
   if (!accept.includes("application/json") || !accept.includes("text/event-stream")) return undefined;
-  if (!isJsonContentType(header(headers, "content-type") ?? null)) return undefined;
-  if (!legacyVersions.has(header(headers, "mcp-protocol-version") ?? "")) return undefined;
+  if (!isJsonContentType(headerValue(headers, "content-type") ?? null)) return undefined;
+  if (!legacyVersions.has(headerValue(headers, "mcp-protocol-version") ?? "")) return undefined;
   if (!isPlainObject(body) || !onlyKeys(body, ["jsonrpc", "method", "params", "id"])) return undefined;
   if (body.jsonrpc !== "2.0" || body.method !== "tools/call") return undefined;
   const id = body.id;
@@ -65,7 +60,7 @@ export function plainToolCall(
   const params = body.params;
   if (!isPlainObject(params) || !onlyKeys(params, ["name", "arguments"])) return undefined;
   if (params.arguments !== undefined && !isPlainObject(params.arguments)) return undefined;
-  const tool = typeof params.name === "string" ? toolsOf(context).byName.get(params.name) : undefined;
+  const tool = typeof params.name === "string" ? context.byName.get(params.name) : undefined;
   if (!tool) return undefined;
   return { id: id as string | number, tool, args: (params.arguments ?? {}) as Record<string, unknown> };
 }
@@ -77,12 +72,8 @@ export async function answerToolCall(
   mode: RateLimitMode,
 ): Promise<PlainAnswer> {
   const { tool, id } = call;
-  const outcome = await callUpstream(tool, call.args, context.upstream, {
-    codec: context.cursors,
-    serverId: context.serverId,
-  });
-  const limited = !outcome.ok && outcome.status === 429 ? outcome : undefined;
-  const answer = httpAnswerOf([{ rateLimit: outcome.rateLimit, limited }], mode, 1);
+  const { outcome, record } = await callServerTool(context, tool, call.args);
+  const answer = httpAnswerOf([record], mode, 1);
   if ("status" in answer)
     return {
       status: 429,

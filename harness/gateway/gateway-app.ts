@@ -5,7 +5,7 @@ import { allowedHostsOf, installHostGuard, urlHost } from "../shared/host-guard.
 import { CursorCodec } from "./cursor.js";
 import { answerToolCall, plainToolCall } from "./fast-tool-call.js";
 import { LegacySseSessions } from "./legacy-sse.js";
-import type { Upstream } from "./proxy.js";
+import { headerValue, type Upstream } from "./proxy.js";
 import {
   type McpServerInput,
   type McpServerRecord,
@@ -13,7 +13,7 @@ import {
   RegistryError,
 } from "./server-registry.js";
 import { serveStreamable } from "./streamable-http.js";
-import type { GatewayContext } from "./tool-server.js";
+import { type GatewayContext, gatewayContext } from "./tool-server.js";
 import { buildTools } from "./tools.js";
 
 export interface GatewayOptions {
@@ -75,13 +75,13 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
   const contextOf = (server: McpServerRecord): GatewayContext => {
     let context = contexts.get(server);
     if (!context) {
-      context = {
+      context = gatewayContext({
         serverId: server.id,
         tools: server.tools,
         upstream: options.upstream,
         cursors,
         resultContent: server.config.result_content,
-      };
+      });
       contexts.set(server, context);
     }
     return context;
@@ -130,8 +130,9 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
         return reply.code(answer.status).headers(answer.headers).send(answer.body);
       }
       const headers = new Headers();
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      for (const name of Object.keys(request.headers)) {
+        const value = headerValue(request.headers, name);
+        if (value !== undefined) headers.set(name, value);
       }
       const webRequest = new Request(`${origin}${request.url}`, {
         method: request.method,

@@ -151,15 +151,15 @@ export async function callUpstream(
   return { ok: true, status, result: status === 204 ? null : body, resultJson, resultBytes, rateLimit };
 }
 
-/** undici's plain header object read like `Headers` (repeated headers joined with ", "). */
+/** One header of Node's plain header object, repeated ones joined with ", " as `Headers` does. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** undici's plain header object read like `Headers`. */
 function headerReader(headers: IncomingHttpHeaders): HeaderReader {
-  return {
-    get(name) {
-      const value = headers[name];
-      if (value === undefined) return null;
-      return Array.isArray(value) ? value.join(", ") : value;
-    },
-  };
+  return { get: (name) => headerValue(headers, name) ?? null };
 }
 
 function remoteEnvelope(status: number, headers: HeaderReader, body: unknown): ErrorEnvelope {

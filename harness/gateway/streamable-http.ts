@@ -30,8 +30,11 @@ const handlers = new WeakMap<GatewayContext, Map<ResponseMode, McpHandler>>();
 
 /** The SDK's handler for a server and response mode, built once (not per request). */
 function handlerFor(context: GatewayContext, response: ResponseMode): McpHandler {
-  const byMode = handlers.get(context) ?? new Map<ResponseMode, McpHandler>();
-  handlers.set(context, byMode);
+  let byMode = handlers.get(context);
+  if (!byMode) {
+    byMode = new Map();
+    handlers.set(context, byMode);
+  }
   let handler = byMode.get(response);
   if (!handler) {
     handler = createMcpHandler(() => buildMcpServer(context, requestRecorder), {

@@ -56,56 +56,55 @@ export interface GatewayContext {
   cursors: CursorCodec;
   /** `both`: structuredContent and its JSON as text; `text`: the text block only. */
   resultContent?: "both" | "text";
-}
-
-interface ServerTools {
+  /** The tools by name, and as tools/list lists them: built with the context, not per request. */
   byName: Map<string, GatewayTool>;
   listed: Tool[];
 }
-const toolsByContext = new WeakMap<GatewayContext, ServerTools>();
 
-/** A server's tools by name and as tools/list lists them: built once per server, not per request. */
-export function toolsOf(context: GatewayContext): ServerTools {
-  let tools = toolsByContext.get(context);
-  if (!tools) {
-    tools = {
-      byName: new Map(context.tools.map((tool) => [tool.name, tool])),
-      listed: context.tools.map((tool) => ({
-        name: tool.name,
-        description: tool.description,
-        inputSchema: tool.inputSchema as Tool["inputSchema"],
-        annotations: tool.annotations,
-        _meta: { tags: tool.tags },
-      })),
-    };
-    toolsByContext.set(context, tools);
-  }
-  return tools;
+/** A server's context, built once per server: what serves its requests is derived here. */
+export function gatewayContext(fields: Omit<GatewayContext, "byName" | "listed">): GatewayContext {
+  return {
+    ...fields,
+    byName: new Map(fields.tools.map((tool) => [tool.name, tool])),
+    listed: fields.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      inputSchema: tool.inputSchema as Tool["inputSchema"],
+      annotations: tool.annotations,
+      _meta: { tags: tool.tags },
+    })),
+  };
+}
+
+/** Calls Okta for one of the server's tools: the outcome, and what it adds to the exchange's answer. */
+export async function callServerTool(
+  context: GatewayContext,
+  tool: GatewayTool,
+  args: Record<string, unknown>,
+): Promise<{ outcome: CallOutcome; record: CallRecord }> {
+  const outcome = await callUpstream(tool, args, context.upstream, {
+    codec: context.cursors,
+    serverId: context.serverId,
+  });
+  const limited = !outcome.ok && outcome.status === 429 ? outcome : undefined;
+  return { outcome, record: { rateLimit: outcome.rateLimit, limited } };
 }
 
 /**
  * A low-level MCP server over the generated tools: tools/list from data, tools/call through the
  * proxy. 2025-era stateless serving needs one per exchange (the SDK's transport is not reusable);
- * what it serves is built once per server (`toolsOf`).
+ * what it serves is built once per server (`gatewayContext`).
  */
 export function buildMcpServer(context: GatewayContext, recorder: Pick<CallRecorder, "set">): Server {
-  const { byName, listed } = toolsOf(context);
   const server = new Server({ name: "paceline-gateway", version: "1.0.0" }, { capabilities: { tools: {} } });
-  server.setRequestHandler("tools/list", async () => ({ tools: listed }));
+  server.setRequestHandler("tools/list", async () => ({ tools: context.listed }));
   server.setRequestHandler("tools/call", async (request, ctx) => {
-    const tool = byName.get(request.params.name);
+    const tool = context.byName.get(request.params.name);
     if (!tool)
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    const outcome = await callUpstream(
-      tool,
-      (request.params.arguments ?? {}) as Record<string, unknown>,
-      context.upstream,
-      { codec: context.cursors, serverId: context.serverId },
-    );
-    recorder.set(ctx.mcpReq.id, {
-      rateLimit: outcome.rateLimit,
-      limited: !outcome.ok && outcome.status === 429 ? outcome : undefined,
-    });
+    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    const { outcome, record } = await callServerTool(context, tool, args);
+    recorder.set(ctx.mcpReq.id, record);
     return toToolResult(tool, outcome, context.resultContent);
   });
   return server;

@@ -75,12 +75,11 @@ export function recordingFileFor(scenario: Scenario): string {
   );
 }
 
-export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
-  const mode = options.mode ?? "scripted";
-  const started = performance.now();
-  const result: ScenarioResult = {
-    name: scenario.name,
-    file: scenario.file,
+/** A result before the run: not passed, nothing counted. */
+export function emptyResult(name: string, file: string): ScenarioResult {
+  return {
+    name,
+    file,
     passed: false,
     failures: [],
     toolCalls: 0,
@@ -91,6 +90,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     buckets: {},
     answer: "",
   };
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
+  const mode = options.mode ?? "scripted";
+  const started = performance.now();
+  const result = emptyResult(scenario.name, scenario.file);
   let harness: ScenarioHarness | undefined;
   let client: PacedClient | undefined;
   const stops: (() => void)[] = [];
