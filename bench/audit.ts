@@ -31,10 +31,11 @@ interface Row {
   complete: boolean;
 }
 
-function simulationRows(): (Row & { targets: string; misses: string })[] {
-  return matrixCells().map((cell) => {
-    const r = runCell(cell);
-    return {
+async function simulationRows(): Promise<(Row & { targets: string; misses: string })[]> {
+  const rows: (Row & { targets: string; misses: string })[] = [];
+  for (const cell of matrixCells()) {
+    const r = await runCell(cell);
+    rows.push({
       run: cell.name,
       client: "paced (simulated)",
       timeS: round(r.timeMs / 1000),
@@ -47,8 +48,9 @@ function simulationRows(): (Row & { targets: string; misses: string })[] {
       complete: r.complete,
       targets: `≤${cell.targets.ratio}, ≤${(100 * cell.targets.share429).toFixed(1)}%`,
       misses: r.misses.join("; ") || "-",
-    };
-  });
+    });
+  }
+  return rows;
 }
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
@@ -117,7 +119,7 @@ async function realRows(name: string, users: number, limits: RateLimitConfig): P
   return rows;
 }
 
-const simulated = simulationRows();
+const simulated = await simulationRows();
 console.log("Simulation matrix (virtual time; every client knows no tool names):");
 console.table(simulated);
 const real: Row[] = [];

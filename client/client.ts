@@ -1,21 +1,17 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { CallToolResult, Client, Tool } from "@modelcontextprotocol/client";
-import pRetry from "p-retry";
-import { BucketLimiter, type LimiterOptions, type Ticket } from "./backoff/bucket-limiter.js";
 import { inspectResult } from "./backoff/result-signal.js";
 import {
   classifyError,
   classifyResult,
   type Failure,
-  FailureLog,
   type RetryOptions,
-  retryStep,
   type ToolSafety,
   toolSafety,
 } from "./backoff/retry-policy.js";
-import { WaitClock } from "./backoff/wait-clock.js";
 import { type PageExtractor, readPage } from "./cursor/page.js";
 import { CursorLoop, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
+import type { AttemptAnswer, AttemptContext, CallEngine } from "./engine/call-engine.js";
+import { type LimiterOptions, realTimeEngine } from "./engine/limiter-options.js";
 import { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
 import { TypedEmitter } from "./events.js";
 import { OpenAIAdapter } from "./openai.js";
@@ -95,37 +91,17 @@ function serverName(url: string): string {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** One failed attempt, carried through p-retry to the retry step. */
-class AttemptFailure extends Error {
-  constructor(
-    readonly failure: Failure,
-    readonly receivedAt: number,
-    readonly result: CallToolResult | undefined,
-    readonly thrown: unknown,
-  ) {
-    super(`attempt failed: ${failure.kind}`);
-  }
-}
-
 /**
  * An MCP client for rate-limited gateways: every call is paced by its bucket's budget, retried
- * where that cannot repeat a side effect, within one deadline from its first send; list tools
- * are driven through their cursors.
+ * where that cannot repeat a side effect, and settled by one deadline from its start; list tools
+ * are driven through their cursors. The calls themselves run in the call engine
+ * (`engine/call-engine.ts`); this class is the MCP facade around it.
  */
 export class PacedClient extends TypedEmitter {
-  private readonly limiter: BucketLimiter;
+  private readonly engine: CallEngine;
   private readonly tools = new Map<string, Tool>();
-  private readonly counters: ClientStats = {
-    calls: 0,
-    attempts: 0,
-    retries: 0,
-    rateLimited: 0,
-    callWaitMs: 0,
-    wallWaitMs: 0,
-    pages: 0,
-    concurrencyCap: 0,
-  };
-  private readonly waitClock = new WaitClock();
+  private pages = 0;
+  private readonly warned = new Set<string>();
   private telemetry: Telemetry = NOOP_TELEMETRY;
   private stopObservingQueue = () => {};
   readonly openai: OpenAIAdapter;
@@ -136,26 +112,16 @@ export class PacedClient extends TypedEmitter {
     readonly options: ConnectOptions = {},
   ) {
     super();
-    this.limiter = new BucketLimiter(
-      {
-        ...options.limiter,
-        onPolicy: (event) => {
-          options.limiter?.onPolicy?.(event);
-          this.telemetry.bucketState(event.bucket, event.state);
-        },
-      },
-      (event) => {
-        this.counters.callWaitMs += event.waitedMs;
-        this.emit("throttled", event);
-      },
-      this.waitClock,
-    );
+    this.engine = realTimeEngine(options.limiter, options.retry, {
+      onPolicy: (event) => this.telemetry.bucketState(event.bucket, event.state),
+      onHookError: (error, hook) => this.listenerFailed(error, hook),
+    });
     this.openai = new OpenAIAdapter(this);
   }
 
   async connect(): Promise<this> {
     this.telemetry = await loadTelemetry(this.options.clientInfo?.version ?? "0.1.0");
-    this.stopObservingQueue = this.telemetry.observeQueue(() => this.limiter.queued());
+    this.stopObservingQueue = this.telemetry.observeQueue(() => this.engine.core.queued());
     this.connection = await TrackedConnection.open(this.url, this.options);
     await this.refreshTools();
     return this;
@@ -189,14 +155,15 @@ export class PacedClient extends TypedEmitter {
   /** The budget a tool spends now: declared by `limiter.bucketOf`, or its own, as merged by what the answers showed. */
   bucketOf(tool: string): string {
     const declared = this.options.limiter?.bucketOf?.(tool, this.safetyOf(tool)) ?? tool;
-    return this.limiter.resolve(declared);
+    return this.engine.core.resolve(declared);
   }
 
   /**
-   * Calls a tool: paced by its bucket, retried where safe. Resolves with the tool's result,
-   * `isError` results included; throws RateLimitedError when the wait would be too long or the
-   * deadline comes, ConnectionError when the server cannot be reached, and the transport's error
-   * when a failure may not be retried.
+   * Calls a tool: paced by its bucket, retried where safe, settled by the call's deadline.
+   * Resolves with the tool's result, `isError` results included; throws RateLimitedError when the
+   * wait would be too long or the deadline comes, ConnectionError when the server cannot be
+   * reached, the signal's reason when aborted, ClientClosedError after `close()`, and the
+   * transport's error when a failure may not be retried.
    */
   async callTool(
     name: string,
@@ -204,149 +171,112 @@ export class PacedClient extends TypedEmitter {
     callOptions: CallOptions = {},
   ): Promise<CallToolResult> {
     const safety = this.safetyOf(name);
-    const declared = this.options.limiter?.bucketOf?.(name, safety) ?? name;
-    const signal = anySignal(this.options.signal, callOptions.signal);
-    const timeoutMs = callOptions.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const deadlineMs = this.options.retry?.deadlineMs ?? 120_000;
-    this.counters.calls++;
-    this.emit("call", { tool: name, args });
+    const declared = this.options.limiter?.bucketOf?.(name, safety);
+    const bucket = declared ?? name;
+    this.safely("call", () => this.emit("call", { tool: name, args }));
     const cursorArgument = this.options.pagination?.cursorArgument ?? "next_cursor";
-    const span = this.telemetry.startCall(name, this.limiter.resolve(declared), {
+    const span = this.telemetry.startCall(name, this.engine.core.resolve(bucket), {
       "paceline.cursor_page": args[cursorArgument] !== undefined,
     });
-    let firstSentAt: number | undefined;
-    const log = new FailureLog();
-
-    const attemptOnce = async (): Promise<CallToolResult> => {
-      const enqueuedAt = performance.now();
-      const attempt = await this.limiter.schedule(declared, (ticket) => {
-        span.attempt();
-        const queuedMs = performance.now() - enqueuedAt;
-        if (queuedMs >= 1) span.waited(queuedMs, ticket.bucket);
-        const sentAt = Date.now();
-        firstSentAt ??= sentAt;
-        // One deadline for the whole call: an attempt never runs past it.
-        const timeout = Math.max(1, Math.min(timeoutMs, firstSentAt + deadlineMs - sentAt));
-        return this.sendOnce(ticket, name, args, {
-          timeout,
-          ...(signal ? { signal } : {}),
-          // Progress keeps a long call alive: each notification restarts its timeout.
-          ...(callOptions.onprogress
-            ? { onprogress: callOptions.onprogress, resetTimeoutOnProgress: true }
-            : {}),
-        });
-      });
-      const { result, thrown, failure, receivedAt } = attempt;
-      if (!failure) {
-        if (result) return result;
-        throw thrown;
-      }
-      throw new AttemptFailure(failure, receivedAt, result, thrown);
-    };
-
-    let gaveUp: string | undefined;
     let ended: { isError?: boolean; error?: unknown } = {};
     try {
-      // p-retry runs the attempts and honours the signal; paceline's retry step decides what and how long.
-      const result = await pRetry(attemptOnce, {
-        retries: Number.POSITIVE_INFINITY,
-        minTimeout: 0,
-        maxTimeout: 0,
-        ...(signal ? { signal } : {}),
-        shouldRetry: async ({ error }) => {
-          if (!(error instanceof AttemptFailure)) return false;
-          const { failure, receivedAt } = error;
-          const { history, kind } = log.record(failure, firstSentAt ?? receivedAt, receivedAt);
-          const step = retryStep(failure, safety, history, this.options.retry);
-          if (failure.kind === "rate_limited")
-            span.rateLimited(failure.waitMs, this.limiter.resolve(declared));
-          if (!step.retry) {
-            gaveUp = step.why;
-            return false;
-          }
-          span.retry(kind, step.delayMs);
-          this.counters.retries++;
-          this.emit("retry", {
-            tool: name,
-            attempt: history.failures,
-            delayMs: step.delayMs,
-            reason: failure.kind,
-          });
-          // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
-          if (step.holdsBucket && this.limiter.pacing) return true;
-          const started = performance.now();
-          const stopWaiting = this.waitClock.begin();
-          try {
-            await sleep(step.delayMs, undefined, signal ? { signal } : undefined);
-          } finally {
-            stopWaiting();
-          }
-          this.counters.callWaitMs += performance.now() - started;
-          return true;
+      const result = await this.engine.run<CallToolResult>({
+        tool: name,
+        bucket,
+        declared: declared !== undefined,
+        safety,
+        signal: anySignal(this.options.signal, callOptions.signal),
+        timeoutMs: callOptions.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        send: (attempt) => this.sendOnce(name, args, attempt, callOptions.onprogress),
+        giveUp: (last, why) => this.giveUp(name, last.failure, why, last.value, last.thrown),
+        observe: {
+          throttled: (bucketName, waitedMs) => {
+            span.waited(waitedMs, bucketName);
+            this.emit("throttled", { bucket: bucketName, waitedMs });
+          },
+          attempt: () => span.attempt(),
+          rateLimited: (bucketName, failure, via) => {
+            const retryAfterMs = failure.kind === "rate_limited" ? failure.waitMs : undefined;
+            span.rateLimited(retryAfterMs, bucketName);
+            this.emit("rateLimited", { tool: name, bucket: bucketName, retryAfterMs, via: via ?? "http" });
+          },
+          retry: ({ attempt, delayMs, reason, kind }) => {
+            span.retry(kind, delayMs);
+            this.emit("retry", { tool: name, attempt, delayMs, reason });
+          },
         },
       });
       ended = { isError: result.isError };
       return result;
     } catch (error) {
       ended = { error };
-      if (!(error instanceof AttemptFailure)) throw error;
-      try {
-        const result = this.giveUp(name, error.failure, gaveUp ?? "not retried", error.result, error.thrown);
-        ended = { isError: result.isError };
-        return result;
-      } catch (final) {
-        ended = { error: final };
-        throw final;
-      }
+      throw error;
     } finally {
-      span.end(ended);
+      this.safely("telemetry", () => span.end(ended));
     }
   }
 
-  /** One attempt on the wire: its outcome classified, and reported to the limiter on its ticket. */
+  /** One attempt on the wire, classified for the engine. */
   private async sendOnce(
-    ticket: Ticket,
     name: string,
     args: Record<string, unknown>,
-    requestOptions: {
-      timeout: number;
-      signal?: AbortSignal;
-      onprogress?: CallOptions["onprogress"];
-      resetTimeoutOnProgress?: boolean;
-    },
-  ): Promise<{ result?: CallToolResult; thrown?: unknown; failure?: Failure; receivedAt: number }> {
+    attempt: AttemptContext,
+    onprogress: CallOptions["onprogress"],
+  ): Promise<AttemptAnswer<CallToolResult>> {
     const facts: CallFacts = {};
-    const sentAt = Date.now();
-    this.counters.attempts++;
     let result: CallToolResult | undefined;
     let thrown: unknown;
     try {
       result = (await this.connection?.track(facts, () =>
-        this.client.callTool({ name, arguments: args }, requestOptions),
+        this.client.callTool(
+          { name, arguments: args },
+          {
+            timeout: attempt.timeoutMs,
+            signal: attempt.signal,
+            // Progress keeps a long call alive: each notification restarts its timeout (never the deadline).
+            ...(onprogress ? { onprogress, resetTimeoutOnProgress: true } : {}),
+          },
+        ),
       )) as CallToolResult;
     } catch (error) {
       thrown = error;
     }
-    const receivedAt = Date.now();
-    const inspection = result ? inspectResult(result, receivedAt) : undefined;
+    const inspection = result ? inspectResult(result, Date.now()) : undefined;
     const report = inspection ? { ...inspection.signal, ...facts.signal } : facts.signal;
-    const failure = result
-      ? classifyResult(inspection ?? {}, result.isError === true)
-      : classifyError(thrown, facts);
-    const outcome = {
-      sentAt,
-      receivedAt,
+    return {
+      value: result,
+      thrown,
+      answered: result !== undefined || facts.httpStatus !== undefined,
+      failure: result
+        ? classifyResult(inspection ?? {}, result.isError === true)
+        : classifyError(thrown, facts),
       signal: report && Object.keys(report).length > 0 ? report : undefined,
+      via: result ? "result" : "http",
     };
-    if (failure?.kind === "rate_limited") {
-      this.counters.rateLimited++;
-      const via = result ? "result" : "http";
-      this.emit("rateLimited", { tool: name, bucket: ticket.bucket, retryAfterMs: failure.waitMs, via });
-      if (failure.concurrency) ticket.concurrencyRefused(outcome);
-      else ticket.refused(outcome);
-    } else if (result || facts.httpStatus !== undefined) ticket.answered(outcome);
-    else ticket.unanswered();
-    return { result, thrown, failure, receivedAt };
+  }
+
+  /** Runs a listener or telemetry; a throw is reported and changes nothing else. */
+  private safely(hook: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.listenerFailed(error, hook);
+    }
+  }
+
+  /** A user callback threw: the `listenerError` event, or one console warning per hook. */
+  private listenerFailed(error: unknown, hook: string): void {
+    if (this.listenerCount("listenerError") > 0) {
+      try {
+        this.emit("listenerError", { hook, error });
+        return;
+      } catch {
+        // The error listener threw as well: fall back to the warning.
+      }
+    }
+    if (this.warned.has(hook)) return;
+    this.warned.add(hook);
+    console.warn(`paceline: a ${hook} listener threw (ignored; the call goes on): ${String(error)}`);
   }
 
   /** The last attempt's result or error, as the caller should see it. */
@@ -394,7 +324,7 @@ export class PacedClient extends TypedEmitter {
           options,
         );
         if (result.isError) throw new ToolResultError(tool, result);
-        this.counters.pages++;
+        this.pages++;
         return (this.options.pagination?.extract ?? ((r) => readPage(r, tool)))(result);
       },
       { ...this.options.pagination, ...options },
@@ -430,19 +360,27 @@ export class PacedClient extends TypedEmitter {
   }
 
   stats(): ClientStats {
+    const engine = this.engine.stats();
     return {
-      ...this.counters,
-      callWaitMs: Math.round(this.counters.callWaitMs),
-      wallWaitMs: Math.round(this.waitClock.ms),
-      concurrencyCap: this.limiter.concurrencyCap,
+      calls: engine.calls,
+      attempts: engine.attempts,
+      retries: engine.retries,
+      rateLimited: engine.rateLimited,
+      callWaitMs: Math.round(engine.callWaitMs),
+      wallWaitMs: Math.round(engine.wallWaitMs),
+      pages: this.pages,
+      concurrencyCap: this.engine.core.concurrencyCap,
     };
   }
 
-  /** Ends the session (an HTTP DELETE with its id, where the server gave one) and stops the limiter. */
+  /**
+   * Fails every queued, sleeping and running call with ClientClosedError (nothing more is sent),
+   * then ends the session (an HTTP DELETE with its id, where the server gave one).
+   */
   async close(): Promise<void> {
     this.stopObservingQueue();
+    await this.engine.close();
     await this.connection?.close();
-    await this.limiter.close();
   }
 }
 

@@ -15,6 +15,29 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** The client was closed while the call waited, slept or ran; nothing more was sent for it. */
+export class ClientClosedError extends Error {
+  override name = "ClientClosedError";
+  constructor(readonly tool?: string) {
+    super(`${tool ? `${tool}: ` : ""}the paceline client was closed`);
+  }
+}
+
+/**
+ * The budget shared through Redis could not be read: the server at `address` (scheme, host and
+ * port, never a password) is down or unreachable. Calls fail rather than run unshared.
+ */
+export class SharedLimiterError extends Error {
+  override name = "SharedLimiterError";
+  constructor(
+    readonly address: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the shared limiter's Redis at ${address} is unavailable: ${reason}`, options);
+  }
+}
+
 /** The server could not be reached, or the connection broke with the call's outcome unknown. */
 export class ConnectionError extends Error {
   override name = "ConnectionError";

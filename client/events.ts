@@ -13,6 +13,11 @@ export interface ClientEvents {
   page: [PageReport & { tool: string }];
   /** A call waited for its bucket's budget (or a free slot) before it was sent. */
   throttled: [{ bucket: string; waitedMs: number }];
+  /**
+   * A listener, hook or telemetry call threw. It changed nothing else: the call goes on. Without a
+   * listener for this event, paceline prints one console warning per hook.
+   */
+  listenerError: [{ hook: string; error: unknown }];
 }
 
 /** An EventEmitter whose `on`/`emit` know each event's payload. */
@@ -27,6 +32,10 @@ export class TypedEmitter {
   off<K extends keyof ClientEvents>(event: K, listener: (...args: ClientEvents[K]) => void): this {
     this.emitter.off(event, listener as (...args: unknown[]) => void);
     return this;
+  }
+
+  listenerCount<K extends keyof ClientEvents>(event: K): number {
+    return this.emitter.listenerCount(event);
   }
 
   protected emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {

@@ -1,6 +1,5 @@
 /** `paceline/client`: a rate-limit-aware MCP client for managed gateways. */
 
-export type { LimiterOptions } from "./backoff/bucket-limiter.js";
 export type { BucketState } from "./backoff/bucket-policy.js";
 export { oktaBucketOfEndpoint } from "./backoff/okta-endpoints.js";
 export {
@@ -35,7 +34,15 @@ export {
 } from "./client.js";
 export { type Page, type PageExtractor, PageShapeError, readPage } from "./cursor/page.js";
 export { CursorLoop, type PageReport, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
-export { AuthenticationError, ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
+export type { LimiterOptions } from "./engine/limiter-options.js";
+export {
+  AuthenticationError,
+  ClientClosedError,
+  ConnectionError,
+  RateLimitedError,
+  SharedLimiterError,
+  ToolResultError,
+} from "./errors.js";
 export type { ClientEvents } from "./events.js";
 export {
   cleanSchema,

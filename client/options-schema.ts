@@ -21,6 +21,7 @@ export const ConnectOptionsSchema = z.strictObject({
       maxWaitMs: nonNegative.optional(),
       refusedRetries: nonNegative.optional(),
       timeoutRetries: nonNegative.optional(),
+      minAttemptMs: nonNegative.optional(),
     })
     .optional(),
   limiter: z

@@ -1,18 +1,16 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { BucketLimiter, type LimiterOptions } from "./backoff/bucket-limiter.js";
 import { parseRateLimitHeaders, waitFromSignal } from "./backoff/rate-limit-headers.js";
 import { inspectResult, type ToolResultLike } from "./backoff/result-signal.js";
 import {
   classifyError,
   classifyResult,
   type Failure,
-  FailureLog,
   networkCodeOf,
   type RetryOptions,
-  retryStep,
   type ToolSafety,
   toolSafety,
 } from "./backoff/retry-policy.js";
+import type { AttemptAnswer, AttemptContext } from "./engine/call-engine.js";
+import { type LimiterOptions, realTimeEngine } from "./engine/limiter-options.js";
 
 /**
  * paceline inside any MCP client: a `fetch` for the MCP SDK's transports (and the frameworks built
@@ -20,8 +18,10 @@ import {
  * 429 — an HTTP 429, or a JSON-RPC result with `isError` and status 429, in a JSON or an SSE
  * answer — is waited out and sent again; other failures are retried only where that cannot repeat
  * a side effect (the tool's annotations, learnt from the `tools/list` answers this fetch has seen).
- * Every other request passes through untouched. The limiter and the retry step are the ones
- * `PacedClient` uses.
+ * Every other request passes through untouched. The calls run in the same call engine as
+ * `PacedClient`'s: a call the SDK gives up on (its timeout or abort, as `init.signal` or as a
+ * `notifications/cancelled` naming the request) leaves its queue at once or is aborted on the wire,
+ * and frees its slot.
  */
 export interface PacedFetchOptions {
   /** The fetch underneath. Default: the global one. */
@@ -86,11 +86,18 @@ function messagesOf(text: string, contentType: string | null): Record<string, un
   return parse(text);
 }
 
+/** The id a `notifications/cancelled` names: the SDK gave up on that request (its timeout or abort). */
+function cancelledIdOf(request: ReturnType<typeof jsonRpcOf>): unknown {
+  if (request?.method !== "notifications/cancelled") return undefined;
+  return (request.params as { requestId?: unknown } | undefined)?.requestId;
+}
+
 export function pacedFetch(options: PacedFetchOptions = {}): PacedFetch {
   const base = options.fetch ?? globalThis.fetch;
-  const limiter = new BucketLimiter(options.limiter);
+  const engine = realTimeEngine(options.limiter, options.retry);
   const safety = new Map<string, ToolSafety>();
-  const stats: PacedFetchStats = { calls: 0, attempts: 0, retries: 0, rateLimited: 0 };
+  /** Calls queued or in flight, by JSON-RPC id: a cancellation from the SDK ends the one it names. */
+  const pending = new Map<string, AbortController>();
 
   /** Tool annotations from a tools/list answer: which tools are reads, which are idempotent. */
   const learn = async (response: Response) => {
@@ -105,60 +112,64 @@ export function pacedFetch(options: PacedFetchOptions = {}): PacedFetch {
     }
   };
 
-  /** One attempt on the wire, reported to the limiter; the answer rebuilt so it can be read again. */
-  const attempt = (
+  /** One attempt on the wire, classified; the answer rebuilt so it can be read again. */
+  const send = async (
     call: ToolCallRequest,
-    declared: string,
     input: Parameters<typeof fetch>[0],
-    init: RequestInit | undefined,
-  ) =>
-    limiter.schedule(declared, async (ticket) => {
-      const sentAt = Date.now();
-      stats.attempts++;
-      let response: Response;
-      try {
-        response = await base(input, init);
-      } catch (thrown) {
-        ticket.unanswered();
-        return {
-          thrown,
-          failure: classifyError(thrown, { networkCode: networkCodeOf(thrown) }),
-          receivedAt: Date.now(),
-        };
-      }
-      const receivedAt = Date.now();
-      const text = await response.text();
-      const headerSignal = parseRateLimitHeaders(response.headers, receivedAt);
-      const result = messagesOf(text, response.headers.get("content-type")).find(
-        (m) => m.id === call.id && "result" in m,
-      )?.result as ToolResultLike | undefined;
-      const inspection = result ? inspectResult(result, receivedAt) : undefined;
-      let failure: Failure | undefined;
-      if (response.status === 429 || (response.status >= 500 && response.status <= 504))
-        failure = classifyError(undefined, {
-          httpStatus: response.status,
-          waitMs: waitFromSignal(headerSignal),
-          concurrency: headerSignal?.limit === 0 && headerSignal.remaining === 0,
-        });
-      else if (result)
-        failure = classifyResult(inspection ?? {}, (result as { isError?: boolean }).isError === true);
-      const signal = { ...headerSignal, ...inspection?.signal };
-      const outcome = { sentAt, receivedAt, signal: Object.keys(signal).length > 0 ? signal : undefined };
-      if (failure?.kind === "rate_limited") {
-        stats.rateLimited++;
-        if (failure.concurrency) ticket.concurrencyRefused(outcome);
-        else ticket.refused(outcome);
-      } else ticket.answered(outcome);
-      const rebuilt = new Response(text, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
+    init: RequestInit,
+    attempt: AttemptContext,
+  ): Promise<AttemptAnswer<Response>> => {
+    let response: Response;
+    let text: string;
+    try {
+      // The attempt's signal: the caller's, the SDK's cancellation, the deadline and close().
+      response = await base(input, { ...init, signal: attempt.signal });
+      // Reading the body under the same signal frees the slot when the caller gives up on a slow one.
+      text = await response.text();
+    } catch (thrown) {
+      return {
+        thrown,
+        answered: false,
+        failure: classifyError(thrown, { networkCode: networkCodeOf(thrown) }),
+      };
+    }
+    const receivedAt = Date.now();
+    const headerSignal = parseRateLimitHeaders(response.headers, receivedAt);
+    const result = messagesOf(text, response.headers.get("content-type")).find(
+      (m) => m.id === call.id && "result" in m,
+    )?.result as ToolResultLike | undefined;
+    const inspection = result ? inspectResult(result, receivedAt) : undefined;
+    let failure: Failure | undefined;
+    if (response.status === 429 || (response.status >= 500 && response.status <= 504))
+      failure = classifyError(undefined, {
+        httpStatus: response.status,
+        waitMs: waitFromSignal(headerSignal),
+        concurrency: headerSignal?.limit === 0 && headerSignal.remaining === 0,
       });
-      return { response: rebuilt, failure, receivedAt };
+    else if (result)
+      failure = classifyResult(inspection ?? {}, (result as { isError?: boolean }).isError === true);
+    const signal = { ...headerSignal, ...inspection?.signal };
+    const rebuilt = new Response(text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
     });
+    return {
+      value: rebuilt,
+      answered: true,
+      failure,
+      signal: Object.keys(signal).length > 0 ? signal : undefined,
+      via: response.status === 429 ? "http" : "result",
+    };
+  };
 
   const paced = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
     const request = jsonRpcOf(init);
+    const cancelled = cancelledIdOf(request);
+    if (cancelled !== undefined)
+      pending
+        .get(JSON.stringify(cancelled))
+        ?.abort(new DOMException("The MCP client cancelled the request", "AbortError"));
     if (request?.method !== "tools/call" || typeof request.params?.name !== "string") {
       const response = await base(input, init);
       if (request?.method === "tools/list" && response.ok) await learn(response.clone());
@@ -166,33 +177,33 @@ export function pacedFetch(options: PacedFetchOptions = {}): PacedFetch {
     }
     const call: ToolCallRequest = { id: request.id, name: request.params.name };
     const toolSafetyNow = safety.get(call.name) ?? toolSafety(call.name);
-    const declared = options.limiter?.bucketOf?.(call.name, toolSafetyNow) ?? call.name;
-    stats.calls++;
-    let firstSentAt: number | undefined;
-    const log = new FailureLog();
-    for (;;) {
-      const outcome = await attempt(call, declared, input, init);
-      firstSentAt ??= outcome.receivedAt;
-      const { failure } = outcome;
-      if (!failure) {
-        if (outcome.response) return outcome.response;
-        throw outcome.thrown;
-      }
-      const { history } = log.record(failure, firstSentAt, outcome.receivedAt);
-      const step = retryStep(failure, toolSafetyNow, history, options.retry);
-      // Given up: the client sees the last answer (or error) as it came.
-      if (!step.retry) {
-        if (outcome.response) return outcome.response;
-        throw outcome.thrown;
-      }
-      stats.retries++;
-      // A paced bucket holds the call in its queue until the refill; otherwise it waits its own delay.
-      if (!(step.holdsBucket && limiter.pacing))
-        await sleep(step.delayMs, undefined, init?.signal ? { signal: init.signal } : undefined);
+    const declared = options.limiter?.bucketOf?.(call.name, toolSafetyNow);
+    const cancel = new AbortController();
+    const key = JSON.stringify(call.id);
+    pending.set(key, cancel);
+    try {
+      return await engine.run<Response>({
+        tool: call.name,
+        bucket: declared ?? call.name,
+        declared: declared !== undefined,
+        safety: toolSafetyNow,
+        signal: init?.signal ? AbortSignal.any([init.signal, cancel.signal]) : cancel.signal,
+        send: (attempt) => send(call, input, init ?? {}, attempt),
+        // Given up: the client sees the last answer (or error) as it came.
+        giveUp: (last) => {
+          if (last.value) return last.value;
+          throw last.thrown;
+        },
+      });
+    } finally {
+      if (pending.get(key) === cancel) pending.delete(key);
     }
   };
   return Object.assign(paced as typeof fetch, {
-    stats: () => ({ ...stats }),
-    close: () => limiter.close(),
+    stats: () => {
+      const { calls, attempts, retries, rateLimited } = engine.stats();
+      return { calls, attempts, retries, rateLimited };
+    },
+    close: () => engine.close(),
   });
 }

@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisHandle, startRedis } from "../harness/redis-server.js";
 import { startHarness } from "../harness/start.js";
-import { BucketLimiter } from "./backoff/bucket-limiter.js";
+import { RedisBudget } from "./engine/redis-budget.js";
+import { connect, SharedLimiterError } from "./index.js";
 
 let redis: RedisHandle | undefined;
 beforeAll(async () => {
@@ -22,34 +22,70 @@ const run = promisify(execFile);
 const WORKER = join(import.meta.dirname, "..", "test", "support", "audit-worker.mjs");
 
 describe("a limiter shared through Redis", () => {
-  it("survives bottleneck's Redis ≥ 7 key-expiry bug (SETTINGS_KEY_NOT_FOUND)", {
+  it("claims a unit of the shared budget before a local slot: a key at 0 holds every process until it expires", {
     timeout: 30_000,
   }, async (context) => {
     if (!redis) return context.skip("redis-server is not installed");
-    // The bug itself, on plain bottleneck: after the keys' TTL the next schedule fails.
-    const client = new Redis(redis.url);
-    client.on("error", () => {});
-    const plain = new Bottleneck({
-      id: "expiry-plain",
-      datastore: "ioredis",
-      connection: new Bottleneck.IORedisConnection({ client }),
-      timeout: 1000,
-    });
-    plain.on("error", () => {});
-    await plain.schedule(async () => "first");
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    await expect(plain.schedule(async () => "second")).rejects.toThrow(/SETTINGS_KEY_NOT_FOUND/);
-    await plain.disconnect(false);
-    client.disconnect();
+    const budget = new RedisBudget({ url: redis.url, keyPrefix: "claim-test" });
+    const store = new Redis(redis.url);
+    try {
+      // Unknown (no key): granted. Two units left: two grants, then spent with the key's TTL.
+      expect(await budget.claim("users")).toEqual({ granted: true });
+      await store.set("claim-test:budget:users", "2", "PX", 5000);
+      expect(await budget.claim("users")).toEqual({ granted: true });
+      expect(await budget.claim("users")).toEqual({ granted: true });
+      const spent = await budget.claim("users");
+      expect(spent.granted).toBe(false);
+      if (!spent.granted) expect(spent.retryInMs).toBeGreaterThan(4000);
+      // A unit claimed for a call that was never sent comes back.
+      budget.giveBack("users");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await store.get("claim-test:budget:users")).toBe("1");
+    } finally {
+      await budget.close();
+      store.disconnect();
+    }
+  });
 
-    // paceline's limiter recreates the bucket and runs the call.
-    const limiter = new BucketLimiter({
-      redis: { url: redis.url, keyPrefix: "expiry-test", keyTtlMs: 1000 },
+  it("a lost Redis fails queued and new calls at once with an error naming its address, never hangs", {
+    timeout: 60_000,
+  }, async (context) => {
+    const own = await startRedis();
+    if (!own) return context.skip("redis-server is not installed");
+    const harness = await startHarness({
+      fixture: { seed: 4, generate: { users: 5, logs: 0 } },
+      limits: "none",
     });
-    expect(await limiter.schedule("users:read", async () => "first")).toBe("first");
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(await limiter.schedule("users:read", async () => "second")).toBe("second");
-    await limiter.close();
+    const address = own.url;
+    try {
+      const client = await connect(harness.gateway.mcpUrl, {
+        limiter: { redis: { url: own.url, keyPrefix: "lost-test" } },
+        retry: { deadlineMs: 10_000 },
+      });
+      const userId = harness.okta.state.org.users[0]?.id;
+      expect((await client.callTool("list_all_okta_user_roles", { userId })).isError).toBeFalsy();
+      await own.stop();
+      const failures = await Promise.allSettled(
+        Array.from({ length: 4 }, () => client.callTool("list_all_okta_user_roles", { userId })),
+      );
+      for (const failure of failures) {
+        expect(failure.status).toBe("rejected");
+        const error = (failure as PromiseRejectedResult).reason as Error;
+        expect(error).toBeInstanceOf(SharedLimiterError);
+        expect(error.message).toContain(address);
+      }
+      await client.close();
+
+      // A client whose Redis was never there fails its first call the same way.
+      const orphan = await connect(harness.gateway.mcpUrl, {
+        limiter: { redis: { url: address, keyPrefix: "lost-test" } },
+        retry: { deadlineMs: 10_000 },
+      });
+      await expect(orphan.callTool("list_all_okta_user_roles", { userId })).rejects.toThrow(address);
+      await orphan.close();
+    } finally {
+      await harness.close();
+    }
   });
 
   it("two worker processes sharing one Redis limiter meet fewer 429s than with separate local limiters", {

@@ -118,8 +118,13 @@ export function onAnswer(
 ): BucketState {
   const { sentAt, receivedAt } = exchange;
   if (report?.remaining === undefined) {
-    // A server that reports no budget cannot be paced from it; 429s still pace it.
-    return state.mode === "unknown" ? { ...state, mode: "free", budget: null } : state;
+    // A server that reports no budget cannot be paced from it; 429s still pace it. A probe
+    // answered without a report (a gateway that speaks of budgets only on its 429s) ends the
+    // hold: the bucket is free again, or it would release one call per round trip for ever.
+    const probeAnswered = state.probing && sentAt >= state.refilledAt;
+    if (state.mode === "unknown" || probeAnswered)
+      return { ...state, mode: "free", budget: null, held: false, probing: false, refillAt: undefined };
+    return state;
   }
   if (report.limit === 0) return state;
   if (sentAt < state.refilledAt) return state;
@@ -198,7 +203,8 @@ export function onRefused(
   const { sentAt, receivedAt } = exchange;
   // Refused in a window that has since been refilled: the call just queues again.
   if (sentAt < state.refilledAt) return state;
-  const waitMs = report?.retryAfterMs ?? report?.resetMs ?? UNKNOWN_RESET_MS;
+  // A wait of zero (or in the past) is no wait the server can mean: it would be a storm.
+  const waitMs = positive(report?.retryAfterMs) ?? positive(report?.resetMs) ?? UNKNOWN_RESET_MS;
   const probe = state.probing;
   const next: BucketState = {
     ...state,
@@ -229,9 +235,9 @@ export function onRefused(
     }
     learnWindow(next);
     next.refillAt = planRefill(next, receivedAt);
-  } else if (report?.retryAfterMs !== undefined) {
+  } else if (positive(report?.retryAfterMs) !== undefined) {
     // Retry-After is the server's explicit word: no probe before it.
-    next.refillAt = receivedAt + report.retryAfterMs;
+    next.refillAt = receivedAt + waitMs;
   } else {
     // Nothing we know says the window is spent: probe again soon (the 429's reset is only a cap),
     // waiting twice as long after each refused probe.
@@ -242,6 +248,8 @@ export function onRefused(
   }
   return next;
 }
+
+const positive = (ms: number | undefined) => (ms !== undefined && ms > 0 ? ms : undefined);
 
 /** The smallest gap between two probes, and the interval width below which bisecting stops. */
 function probeStep(state: BucketState): number {
@@ -266,8 +274,9 @@ export function planRefill(state: BucketState, now: number): number {
     at = hi - lo > probeStep(state) && state.refusedProbes === 0 ? (lo + hi) / 2 : hi;
   }
   // After refused probes, wait longer each time: the edge is later than we thought.
+  // …but never past the latest reset the server reported (rule 4).
   const earliest = state.refusedProbes > 0 ? now + probeStep(state) * 2 ** (state.refusedProbes - 1) : now;
-  return Math.max(earliest, Math.round(at));
+  return Math.max(now, Math.min(Math.round(latest), Math.max(earliest, Math.round(at))));
 }
 
 /** The refill time has come: release one probe; its answer tells whether the window turned. */

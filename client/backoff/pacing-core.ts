@@ -28,8 +28,16 @@ import { SharedBuckets } from "./shared-buckets.js";
 export interface Timers {
   now(): number;
   /** Runs `fn` at `at` (epoch ms); the handle cancels it. */
-  at(at: number, fn: () => void): { cancel(): void; hold?(keepAlive: boolean): void };
+  at(at: number, fn: () => void): TimerHandle;
 }
+
+export interface TimerHandle {
+  cancel(): void;
+  /** Whether the timer keeps the process alive (real time only). */
+  hold?(keepAlive: boolean): void;
+}
+
+export type PolicyEvent = { bucket: string; step: PolicyStep; state: BucketState; at: number };
 
 export interface CoreOptions {
   maxConcurrent: number;
@@ -39,7 +47,13 @@ export interface CoreOptions {
   learnBuckets: boolean;
   /** Budget above this is not paced; Infinity keeps buckets paced. */
   freeAbove?: number;
-  onPolicy?: (event: { bucket: string; step: PolicyStep; state: BucketState; at: number }) => void;
+  /**
+   * Sees each policy step. It is told after the step, outside the core's critical section (a
+   * microtask later), so it can neither see a half-made step nor break one by throwing.
+   */
+  onPolicy?: (event: PolicyEvent) => void;
+  /** A user hook threw: reported here, and nothing else changes. */
+  onHookError?: (error: unknown, hook: string) => void;
 }
 
 export type PolicyStep = "answered" | "refused" | "concurrency-refused" | "unanswered" | "refill";
@@ -64,6 +78,24 @@ export interface Ticket {
 interface Waiting {
   declared: string;
   start: (ticket: Ticket) => void;
+  /** The call gives up at this time (epoch ms): a refill planned later fails it at once. */
+  deadline: number;
+  /** Told, instead of `start`, that its bucket refills only at `refillAt`, after its deadline. */
+  expire?: (refillAt: number) => void;
+}
+
+export interface EnqueueOptions {
+  deadline?: number;
+  expire?: (refillAt: number) => void;
+  /** A retried call keeps its place at the head of its bucket's queue. */
+  front?: boolean;
+  /** A bucket the user declared: never merged with another. */
+  declared?: boolean;
+}
+
+/** A queued call's handle: `withdraw` takes it out of its queue, if it is still there. */
+export interface Queued {
+  withdraw(): boolean;
 }
 
 interface Bucket {
@@ -72,8 +104,10 @@ interface Bucket {
   queue: Waiting[];
   /** Released and not yet reported. */
   inFlight: number;
-  timer?: { cancel(): void; hold?(keepAlive: boolean): void };
+  timer?: TimerHandle;
   timerAt?: number;
+  /** Declared by the user: never merged. */
+  fixed: boolean;
 }
 
 export class PacingCore {
@@ -109,28 +143,84 @@ export class PacingCore {
     return waiting;
   }
 
-  /** Queues a call; `start` runs when its bucket and a slot allow. */
-  enqueue(declared: string, start: (ticket: Ticket) => void): void {
-    this.bucket(declared).queue.push({ declared, start });
-    this.dispatch();
+  /** When a spent bucket releases its next call, if it is spent and that is planned. */
+  refillAt(declared: string): number | undefined {
+    const bucket = this.buckets.get(this.resolve(declared));
+    return bucket?.state.budget === 0 ? bucket.state.refillAt : undefined;
   }
 
-  /** Drops every queued call, handing each to `drop`. */
-  drain(drop: (start: (ticket: Ticket) => void) => void): void {
+  /**
+   * Queues a call; `start` runs when its bucket and a slot allow (perhaps at once). A call whose
+   * deadline comes before its bucket's planned refill is expired instead of held.
+   */
+  enqueue(declared: string, start: (ticket: Ticket) => void, options: EnqueueOptions = {}): Queued {
+    const bucket = this.bucket(declared, options.declared === true);
+    const waiting: Waiting = {
+      declared,
+      start,
+      deadline: options.deadline ?? Number.POSITIVE_INFINITY,
+      expire: options.expire,
+    };
+    if (options.front) bucket.queue.unshift(waiting);
+    else bucket.queue.push(waiting);
+    this.dispatch();
+    this.expireBeyond(this.bucket(declared));
+    return {
+      withdraw: () => {
+        // Its bucket may have merged into another meanwhile, taking its queue along.
+        const queue = this.bucket(declared).queue;
+        const index = queue.indexOf(waiting);
+        if (index < 0) return false;
+        queue.splice(index, 1);
+        return true;
+      },
+    };
+  }
+
+  /** Cancels every refill timer (the engine fails the queued calls itself). */
+  stop(): void {
     for (const bucket of this.buckets.values()) {
       bucket.timer?.cancel();
-      for (const waiting of bucket.queue.splice(0)) drop(waiting.start);
+      bucket.timerAt = undefined;
     }
   }
 
-  private bucket(declared: string): Bucket {
+  /** Calls released and not yet reported, across all buckets. */
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  private bucket(declared: string, fixed = false): Bucket {
     const name = this.resolve(declared);
     let bucket = this.buckets.get(name);
     if (!bucket) {
-      bucket = { name, state: initialBucket(this.policy), queue: [], inFlight: 0 };
+      bucket = { name, state: initialBucket(this.policy), queue: [], inFlight: 0, fixed };
       this.buckets.set(name, bucket);
     }
     return bucket;
+  }
+
+  /** Queued calls whose deadline comes before the bucket's planned refill fail now, not then. */
+  private expireBeyond(bucket: Bucket): void {
+    const at = bucket.state.budget === 0 ? bucket.state.refillAt : undefined;
+    if (at === undefined) return;
+    const expired = bucket.queue.filter((w) => w.expire && w.deadline < at);
+    if (expired.length === 0) return;
+    bucket.queue = bucket.queue.filter((w) => !expired.includes(w));
+    for (const waiting of expired) waiting.expire?.(at);
+  }
+
+  /** Tells the policy hook of a step, outside the critical section; a throwing hook changes nothing. */
+  private tell(event: PolicyEvent): void {
+    const hook = this.options.onPolicy;
+    if (!hook) return;
+    queueMicrotask(() => {
+      try {
+        hook(event);
+      } catch (error) {
+        this.options.onHookError?.(error, "onPolicy");
+      }
+    });
   }
 
   /** Releases queued calls, one bucket after another in turn, while budgets and the cap allow. */
@@ -182,7 +272,7 @@ export class PacingCore {
     const exchange = outcome ? { ...outcome, inFlight: bucket.inFlight } : undefined;
     if (step === "answered" && exchange) {
       bucket.state = onAnswer(bucket.state, outcome?.signal, exchange, this.policy);
-      if (this.options.learnBuckets) {
+      if (this.options.learnBuckets && !bucket.fixed) {
         const merged = this.shared.observe(
           bucket.name,
           outcome?.signal,
@@ -198,7 +288,7 @@ export class PacingCore {
       // (for a connection that broke mid-call, at worst one unit too many).
       bucket.state = onReturned(bucket.state);
     }
-    this.options.onPolicy?.({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now() });
+    this.tell({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now() });
     this.arm(bucket);
   }
 
@@ -206,7 +296,7 @@ export class PacingCore {
   private merge(from: string, into: string): void {
     const source = this.buckets.get(from);
     const target = this.buckets.get(into);
-    if (!source || !target) return;
+    if (!source || !target || source.fixed || target.fixed) return;
     source.timer?.cancel();
     target.state = absorb(target.state, source.state);
     target.queue.push(...source.queue);
@@ -221,18 +311,14 @@ export class PacingCore {
     if (at === undefined || at === bucket.timerAt) return;
     bucket.timer?.cancel();
     bucket.timerAt = at;
+    this.expireBeyond(bucket);
     bucket.timer = this.timers.at(at, () => {
       if (bucket.timerAt !== at) return;
       bucket.timer = undefined;
       bucket.timerAt = undefined;
       if (bucket.state.refillAt !== at) return;
       bucket.state = onRefill(bucket.state, this.timers.now());
-      this.options.onPolicy?.({
-        bucket: bucket.name,
-        step: "refill",
-        state: bucket.state,
-        at: this.timers.now(),
-      });
+      this.tell({ bucket: bucket.name, step: "refill", state: bucket.state, at: this.timers.now() });
       this.dispatch();
     });
     this.holdProcess(bucket);

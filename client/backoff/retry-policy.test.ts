@@ -147,7 +147,7 @@ describe("the retry step (a delay, or why not)", () => {
     failures,
     sameKind: failures,
     rateLimited: 0,
-    firstSentAt: T,
+    startedAt: T,
     now,
     ...extra,
   });
@@ -164,7 +164,7 @@ describe("the retry step (a delay, or why not)", () => {
     expect(step).toEqual({ retry: true, delayMs: 2000, holdsBucket: true });
   });
 
-  it("one deadline from the first send, not from entering the queue", () => {
+  it("one deadline from the call's start: a wait that would end past it is refused", () => {
     // First sent at T; now T + 119 s; a 2 s wait would end past the 120 s deadline.
     const step = retryStep(
       { kind: "rate_limited", waitMs: 2000 },

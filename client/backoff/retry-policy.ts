@@ -124,8 +124,17 @@ export interface RetryOptions {
    * ran). Default 8. 0 turns every retry off, 429s included.
    */
   retries?: number;
-  /** One deadline for the whole call, from its first send (not from entering the queue). Default 120 s. */
+  /**
+   * One deadline for the whole call, from its first admission attempt (waits for budget, slots,
+   * backoff and every attempt included): the call settles by then, whatever the server says. Default 120 s.
+   */
   deadlineMs?: number;
+  /**
+   * No attempt starts with less than this left before the deadline: a write sent with a 1 ms
+   * timeout would run on the server while its caller is told it timed out. Default 1 s, and at
+   * most half of `deadlineMs`.
+   */
+  minAttemptMs?: number;
   /** First backoff step when the server gives no wait. Default 250 ms; doubles, full jitter. */
   baseDelayMs?: number;
   /** Largest backoff step. Default 20 s. */
@@ -141,6 +150,7 @@ export interface RetryOptions {
 export const RETRY_DEFAULTS: Required<RetryOptions> = {
   retries: 8,
   deadlineMs: 120_000,
+  minAttemptMs: 1000,
   baseDelayMs: 250,
   maxDelayMs: 20_000,
   maxWaitMs: 60_000,
@@ -157,7 +167,7 @@ export class FailureLog {
   private readonly kinds = new Map<string, number>();
 
   /** Records a failed attempt; returns the call's history with it, and its kind (a concurrency 429 is its own). */
-  record(failure: Failure, firstSentAt: number, now: number): { history: AttemptHistory; kind: string } {
+  record(failure: Failure, startedAt: number, now: number): { history: AttemptHistory; kind: string } {
     this.failures++;
     const kind = failure.kind === "rate_limited" && failure.concurrency ? "concurrency" : failure.kind;
     this.kinds.set(kind, (this.kinds.get(kind) ?? 0) + 1);
@@ -165,7 +175,7 @@ export class FailureLog {
       failures: this.failures,
       sameKind: this.kinds.get(kind) ?? 0,
       rateLimited: (this.kinds.get("rate_limited") ?? 0) + (this.kinds.get("concurrency") ?? 0),
-      firstSentAt,
+      startedAt,
       now,
     };
     return { history, kind };
@@ -180,8 +190,8 @@ export interface AttemptHistory {
   sameKind: number;
   /** Of the failures, how many were 429s. */
   rateLimited: number;
-  /** When the call was first sent, and now. */
-  firstSentAt: number;
+  /** When the call first asked to be admitted (its deadline runs from then), and now. */
+  startedAt: number;
   now: number;
 }
 
@@ -218,14 +228,25 @@ export function retryStep(
   const backoff = backoffDelay(history.failures - 1, { baseMs: o.baseDelayMs, capMs: o.maxDelayMs }, random);
   let delayMs = backoff;
   let holdsBucket = false;
-  if (failure.kind === "rate_limited" && !failure.concurrency && failure.waitMs !== undefined) {
-    if (failure.waitMs > o.maxWaitMs)
+  if (failure.kind === "rate_limited" && !failure.concurrency) {
+    if (failure.waitMs !== undefined && failure.waitMs > o.maxWaitMs)
       return { retry: false, why: `the server asks for ${failure.waitMs} ms, more than maxWaitMs` };
-    delayMs = failure.waitMs;
-    holdsBucket = true;
+    if (failure.waitMs !== undefined && failure.waitMs > 0) {
+      delayMs = failure.waitMs;
+      holdsBucket = true;
+    } else {
+      // No wait, a wait of 0 or one in the past: never at once (that is a storm). Equal jitter
+      // keeps a floor of half the step: uniform in [step/2, step).
+      const step = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (history.failures - 1));
+      delayMs = Math.floor(step / 2 + random() * (step / 2));
+    }
   }
   if (failure.kind === "refused") delayMs = Math.min(backoff, 200);
-  if (history.now + delayMs - history.firstSentAt > o.deadlineMs)
-    return { retry: false, why: `the call's deadline (${o.deadlineMs} ms from its first send) would pass` };
+  // One attempt more must also fit: it needs minAttemptMs of its own before the deadline.
+  if (history.now + delayMs + o.minAttemptMs - history.startedAt > o.deadlineMs)
+    return {
+      retry: false,
+      why: `the call's deadline (${o.deadlineMs} ms from its start) would pass${failure.kind === "rate_limited" && delayMs > 0 ? ` before the ${delayMs} ms wait ends` : ""}`,
+    };
   return { retry: true, delayMs, holdsBucket };
 }

@@ -1,12 +1,21 @@
+import type { Timers } from "../../client/backoff/pacing-core.js";
+
 /**
  * Virtual time for the simulator: events run in time order (ties in the order they were
  * scheduled), and time jumps from one to the next, so a 60-second window costs nothing to wait.
+ * Between two events every pending promise reaction runs (as Node drains microtasks between two
+ * timer callbacks), so async code — paceline's call engine — runs here unchanged.
  */
 interface Event {
   at: number;
   seq: number;
   run: () => void;
+  /** False once cancelled: skipped without a turn of the microtask queue. */
+  live?: () => boolean;
 }
+
+/** Lets every pending promise reaction run (a macrotask turn drains the microtask queue). */
+const drainMicrotasks = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class EventLoop {
   private heap: Event[] = [];
@@ -25,12 +34,27 @@ export class EventLoop {
     this.at(this.now + delayMs, run);
   }
 
-  /** Runs events until none is left or virtual time passes `untilMs`; returns false on the time limit. */
-  run(untilMs = Number.POSITIVE_INFINITY): boolean {
+  /** The engine's clock and timers, in this loop's virtual time. */
+  timers(): Timers {
+    return {
+      now: () => this.now,
+      at: (at, fn) => {
+        let live = true;
+        this.push({ at: Math.max(at, this.now), seq: this.seq++, run: fn, live: () => live });
+        return { cancel: () => (live = false) };
+      },
+    };
+  }
+
+  /** Runs events until none is left or virtual time passes `untilMs`; resolves false on the time limit. */
+  async run(untilMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    await drainMicrotasks();
     for (let event = this.pop(); event; event = this.pop()) {
+      if (event.live && !event.live()) continue;
       if (event.at > untilMs) return false;
       this.now = event.at;
       event.run();
+      await drainMicrotasks();
     }
     return true;
   }

@@ -9,13 +9,13 @@ import { simulateAudit } from "./simulate-audit.js";
  * (a 10,000-user audit under 60 s windows among it) runs in about a second of wall time.
  */
 describe("the simulation matrix", () => {
-  it.each(matrixCells().map((cell) => [cell.name, cell] as const))("%s", (_name, cell) => {
-    const result = runCell(cell);
+  it.each(matrixCells().map((cell) => [cell.name, cell] as const))("%s", async (_name, cell) => {
+    const result = await runCell(cell);
     expect(result.misses).toEqual([]);
     expect(result).toMatchObject({ finished: true, complete: true, failed: 0 });
   });
 
-  it("is deterministic: the same seed gives the same run", () => {
+  it("is deterministic: the same seed gives the same run", async () => {
     const cell = {
       name: "repeat",
       users: 500,
@@ -24,23 +24,23 @@ describe("the simulation matrix", () => {
       concurrency: 16,
       seed: 7,
     };
-    const { server: a, ...first } = simulateAudit(cell);
-    const { server: b, ...second } = simulateAudit(cell);
+    const { server: a, ...first } = await simulateAudit(cell);
+    const { server: b, ...second } = await simulateAudit(cell);
     expect(second).toEqual(first);
     expect(b).toEqual(a);
   });
 
-  it("the cells can fail: a client that ignores its budget (retry-only) misses the 429 target", () => {
+  it("the cells can fail: a client that ignores its budget (retry-only) misses the 429 target", async () => {
     const cell = matrixCells().find((c) => c.name === "10s reset up");
     if (!cell) throw new Error("cell missing");
-    const result = runCell({ ...cell, strategy: "retry-only" });
+    const result = await runCell({ ...cell, strategy: "retry-only" });
     expect(result.misses.join("; ")).toMatch(/429s/);
   });
 
-  it("tool names play no part: Okta-like names and names never seen give the same run", () => {
+  it("tool names play no part: Okta-like names and names never seen give the same run", async () => {
     const base = { name: "names", users: 1000, limits: LIMIT_PRESETS.tight, latencyMs: 10, concurrency: 16 };
-    const unseen = simulateAudit({ ...base, tools: { list: "a1", roles: "b2", groups: "c3" } });
-    const okta = simulateAudit({
+    const unseen = await simulateAudit({ ...base, tools: { list: "a1", roles: "b2", groups: "c3" } });
+    const okta = await simulateAudit({
       ...base,
       tools: {
         list: "list_all_okta_users",

@@ -106,8 +106,8 @@ export function matrixCells(): MatrixCell[] {
   return cells;
 }
 
-export function runCell(cell: MatrixCell): CellResult {
-  const outcome = simulateAudit(cell);
+export async function runCell(cell: MatrixCell): Promise<CellResult> {
+  const outcome = await simulateAudit(cell);
   // A storm's T* is the bound on what it leaves of the budget.
   const bound = cell.stormShare
     ? auditBound({ ...cell, limits: stormedLimits(cell.limits, cell.stormShare) })

@@ -1,10 +1,12 @@
+import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
+import type { RetryOptions } from "../../client/backoff/retry-policy.js";
+import { type AttemptAnswer, CallEngine } from "../../client/engine/call-engine.js";
 import type { RateLimitConfig } from "../fake-okta/rate-limits.js";
 import { Rng } from "../fake-okta/rng.js";
 import type { Bound } from "../loadtest/lower-bound.js";
 import { boundFor } from "../loadtest/run-loadtest.js";
 import { EventLoop } from "./event-loop.js";
 import { type ModelCounts, OktaModel } from "./okta-model.js";
-import { SimClient, type SimClientOptions } from "./sim-client.js";
 
 /**
  * One audit in virtual time: every worker lists the users page by page (each cursor waits for the
@@ -27,7 +29,8 @@ export interface AuditCell {
   seed?: number;
   /** Virtual time after which the run is called stuck. */
   limitMs?: number;
-  onPolicy?: SimClientOptions["onPolicy"];
+  onPolicy?: (event: PolicyEvent) => void;
+  retry?: RetryOptions;
 }
 
 export interface AuditOutcome {
@@ -48,7 +51,61 @@ export interface AuditOutcome {
 
 const DEFAULT_TOOLS = { list: "list_everyone", roles: "who_can_do_what", groups: "memberships_of" };
 
-export function simulateAudit(cell: AuditCell): AuditOutcome {
+/** Every simulated call is a read (the audit's), so any failure may be retried. */
+const READ = { readOnly: true, idempotent: true };
+
+/**
+ * paceline's call engine — the one `PacedClient` runs — in virtual time, with the simulated Okta
+ * as its transport. Tools are named by the caller, so a cell can use names the client has never
+ * seen; which share a budget is learnt, as in the real client.
+ */
+function engineFor(loop: EventLoop, server: OktaModel, cell: AuditCell, rng: Rng) {
+  const engine = new CallEngine({
+    timers: loop.timers(),
+    maxConcurrent: cell.concurrency,
+    pacing: (cell.strategy ?? "paced") === "paced",
+    learnBuckets: true,
+    retry: cell.retry,
+    random: () => rng.next(),
+    onPolicy: cell.onPolicy,
+  });
+  const call = (tool: string, method: string, path: string, done: (ok: boolean) => void): void => {
+    engine
+      .run<boolean>({
+        tool,
+        bucket: tool,
+        safety: READ,
+        send: () =>
+          new Promise<AttemptAnswer<boolean>>((resolve) =>
+            server.request(method, path, (answer) =>
+              resolve({
+                value: true,
+                answered: true,
+                signal: answer.signal,
+                failure:
+                  answer.status === 200
+                    ? undefined
+                    : {
+                        kind: "rate_limited",
+                        waitMs: answer.signal.resetMs,
+                        concurrency: answer.kind === "concurrency",
+                      },
+              }),
+            ),
+          ),
+        giveUp: (_last, why) => {
+          throw new Error(why);
+        },
+      })
+      .then(
+        () => done(true),
+        () => done(false),
+      );
+  };
+  return { engine, call };
+}
+
+export async function simulateAudit(cell: AuditCell): Promise<AuditOutcome> {
   const seed = cell.seed ?? 1;
   const pageSize = cell.pageSize ?? 200;
   const workers = cell.workers ?? 1;
@@ -63,23 +120,14 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
   );
   const audited = new Uint8Array(cell.users);
   let lastDone = start;
-  const clients: SimClient[] = [];
+  const clients: ReturnType<typeof engineFor>[] = [];
   for (let w = 0; w < workers; w++) {
-    const client = new SimClient(
-      loop,
-      server,
-      {
-        maxConcurrent: cell.concurrency,
-        pacing: (cell.strategy ?? "paced") === "paced",
-        onPolicy: cell.onPolicy,
-      },
-      new Rng(seed + 10 + w),
-    );
+    const client = engineFor(loop, server, cell, new Rng(seed + 10 + w));
     clients.push(client);
     runWorker(client, w);
   }
 
-  function runWorker(client: SimClient, worker: number): void {
+  function runWorker(client: ReturnType<typeof engineFor>, worker: number): void {
     const work: number[] = [];
     let outstanding = 0;
     const pump = () => {
@@ -111,10 +159,10 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
     page(0);
   }
 
-  const finished = loop.run(start + (cell.limitMs ?? 3_600_000));
+  const finished = await loop.run(start + (cell.limitMs ?? 3_600_000));
   const timeMs = lastDone - start;
   const bound = auditBound(cell);
-  const attempts = clients.reduce((sum, c) => sum + c.attempts, 0);
+  const attempts = clients.reduce((sum, c) => sum + c.engine.stats().attempts, 0);
   const rateLimited = server.counts.bucket429 + server.counts.concurrency429 + server.counts.storm429;
   return {
     cell: cell.name,
@@ -125,7 +173,7 @@ export function simulateAudit(cell: AuditCell): AuditOutcome {
     attempts,
     rateLimited,
     share429: rateLimited / Math.max(1, attempts),
-    failed: clients.reduce((sum, c) => sum + c.failed, 0),
+    failed: clients.reduce((sum, c) => sum + c.engine.stats().failed, 0),
     complete: audited.every((count) => count === 2),
     finished,
     server: server.counts,

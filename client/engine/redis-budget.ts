@@ -1,0 +1,132 @@
+import { Redis } from "ioredis";
+import type { PolicyEvent } from "../backoff/pacing-core.js";
+import { SharedLimiterError } from "../errors.js";
+import type { Claim, SharedBudget } from "./call-engine.js";
+
+/**
+ * A bucket's budget shared by several processes through Redis, claimed atomically (a Lua script)
+ * before a process takes a local slot. The key holds what the server last said remains, less the
+ * claims made since; it expires when the server's window does, so a new window starts unknown
+ * (free) until the first answer tells it. A 429 sets it to 0 until the 429's reset: every
+ * process holds. Redis is never waited on: a lost server fails the claim at once, naming it.
+ */
+export interface RedisBudgetOptions {
+  url: string;
+  /** Key namespace; processes with the same one share budgets. Default `paceline`. */
+  keyPrefix?: string;
+  /** The longest a key lives (default: until the server's reported reset). */
+  keyTtlMs?: number;
+  /** How long to wait for Redis on connect and per command. Default 2000 ms. */
+  timeoutMs?: number;
+}
+
+/** Grants a unit when the budget is unknown or positive; otherwise says how long it stays spent. */
+const CLAIM = `
+local v = redis.call('GET', KEYS[1])
+if not v then return {1, -1} end
+local n = tonumber(v)
+if n > 0 then redis.call('DECR', KEYS[1]) return {1, n - 1} end
+return {0, redis.call('PTTL', KEYS[1])}`;
+
+/** An answer lowers the budget (never raises it within the key's window); a refusal holds it at 0. */
+const REPORT = `
+local v = redis.call('GET', KEYS[1])
+if ARGV[3] == 'hold' or not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+elseif tonumber(ARGV[1]) < tonumber(v) then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+end
+return 1`;
+
+const GIVE_BACK = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCR', KEYS[1]) end return 1`;
+
+/** `redis://host:port`: never the password a URL may carry. */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || "6379"}`;
+  } catch {
+    return "(an unparsable Redis URL)";
+  }
+}
+
+export class RedisBudget implements SharedBudget {
+  private readonly client: Redis;
+  private readonly address: string;
+  private readonly timeoutMs: number;
+  private connecting?: Promise<void>;
+
+  constructor(private readonly options: RedisBudgetOptions) {
+    this.address = redisAddress(options.url);
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.client = new Redis(options.url, {
+      lazyConnect: true,
+      // Nothing queued while Redis is away: a claim fails at once instead of hanging.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: this.timeoutMs,
+      commandTimeout: this.timeoutMs,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    // Connection trouble surfaces as failed claims; an unhandled error event would crash the host.
+    this.client.on("error", () => {});
+  }
+
+  private key(bucket: string): string {
+    return `${this.options.keyPrefix ?? "paceline"}:budget:${bucket}`;
+  }
+
+  private ready(): Promise<void> {
+    if (this.client.status === "ready") return Promise.resolve();
+    this.connecting ??= new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`no answer in ${this.timeoutMs} ms`)), this.timeoutMs);
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.client.off("ready", onReady);
+        this.client.off("error", onError);
+        this.connecting = undefined;
+        if (error) reject(new SharedLimiterError(this.address, error.message, { cause: error }));
+        else resolve();
+      };
+      const onReady = () => done();
+      const onError = (error: Error) => done(error);
+      this.client.once("ready", onReady);
+      this.client.once("error", onError);
+      if (this.client.status === "wait") this.client.connect().catch(() => {});
+    });
+    return this.connecting;
+  }
+
+  async claim(bucket: string): Promise<Claim> {
+    await this.ready();
+    let reply: [number, number];
+    try {
+      reply = (await this.client.eval(CLAIM, 1, this.key(bucket))) as [number, number];
+    } catch (error) {
+      throw new SharedLimiterError(this.address, (error as Error).message, { cause: error });
+    }
+    return reply[0] === 1 ? { granted: true } : { granted: false, retryInMs: reply[1] > 0 ? reply[1] : 100 };
+  }
+
+  giveBack(bucket: string): void {
+    this.client.eval(GIVE_BACK, 1, this.key(bucket)).catch(() => {});
+  }
+
+  tell({ bucket, step, state, at }: PolicyEvent): void {
+    const ttl = (until: number | undefined) =>
+      Math.round(
+        Math.max(50, Math.min(this.options.keyTtlMs ?? Number.POSITIVE_INFINITY, (until ?? at + 1000) - at)),
+      );
+    let args: [number, number, string] | undefined;
+    if (step === "answered" && state.mode === "paced" && state.remaining !== undefined)
+      args = [state.remaining, ttl(state.reportedEnd), "answer"];
+    if (step === "refused") args = [0, ttl(state.refusedUntil), "hold"];
+    if (!args || this.client.status !== "ready") return;
+    // Best effort: a lost report is corrected by the next answer, and 429s still pace.
+    this.client.eval(REPORT, 1, this.key(bucket), ...args).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
