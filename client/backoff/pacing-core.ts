@@ -17,7 +17,7 @@ import {
   onConcurrencyRefused,
 } from "./concurrency-policy.js";
 import type { RateLimitSignal } from "./rate-limit-headers.js";
-import { SharedBuckets } from "./shared-buckets.js";
+import { type CallRecord, SharedBuckets } from "./shared-buckets.js";
 
 /**
  * The pacing policy carried out in one process: a FIFO per bucket, released synchronously while
@@ -243,6 +243,11 @@ export class PacingCore {
   private release(bucket: Bucket, waiting: Waiting): void {
     this.inFlight++;
     bucket.inFlight++;
+    // Every call of a learnt bucket is recorded: the evidence of shared budgets is a count of calls.
+    const record =
+      this.options.learnBuckets && !bucket.fixed
+        ? this.shared.sent(bucket.name, this.timers.now())
+        : undefined;
     let reported = false;
     const report = (step: PolicyStep, outcome?: Outcome) => {
       if (reported) return;
@@ -250,7 +255,8 @@ export class PacingCore {
       this.inFlight--;
       // Its bucket may have merged into another meanwhile, taking its count along.
       this.bucket(waiting.declared).inFlight--;
-      this.learn(waiting.declared, step, outcome);
+      if (record) this.shared.settled(record, outcome?.receivedAt ?? this.timers.now(), step === "answered");
+      this.learn(waiting.declared, step, outcome, record);
       this.dispatch();
     };
     waiting.start({
@@ -262,7 +268,7 @@ export class PacingCore {
     });
   }
 
-  private learn(declared: string, step: PolicyStep, outcome?: Outcome): void {
+  private learn(declared: string, step: PolicyStep, outcome?: Outcome, record?: CallRecord): void {
     if (step === "answered") this.concurrency = onCallSucceeded(this.concurrency);
     if (step === "concurrency-refused" && outcome)
       this.concurrency = onConcurrencyRefused(this.concurrency, outcome.sentAt, outcome.receivedAt);
@@ -272,13 +278,8 @@ export class PacingCore {
     const exchange = outcome ? { ...outcome, inFlight: bucket.inFlight } : undefined;
     if (step === "answered" && exchange) {
       bucket.state = onAnswer(bucket.state, outcome?.signal, exchange, this.policy);
-      if (this.options.learnBuckets && !bucket.fixed) {
-        const merged = this.shared.observe(
-          bucket.name,
-          outcome?.signal,
-          exchange.sentAt,
-          exchange.receivedAt,
-        );
+      if (record) {
+        const merged = this.shared.observe(bucket.name, outcome?.signal, record);
         if (merged) this.merge(merged.merged, merged.into);
       }
     } else if (step === "refused" && exchange) {

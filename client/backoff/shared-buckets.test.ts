@@ -1,52 +1,115 @@
 import { describe, expect, it } from "vitest";
-import { SharedBuckets } from "./shared-buckets.js";
+import { type CallRecord, SharedBuckets } from "./shared-buckets.js";
 
-/** Answers as a server with one or two 600-call budgets would give them; 2 ms round trips. */
-function feed(learner: SharedBuckets, answers: [bucket: string, remaining: number][]) {
-  let t = 1_000;
-  for (const [bucket, remaining] of answers) {
-    learner.observe(bucket, { limit: 600, remaining, resetMs: 30_000 }, t, t + 2);
-    t += 5;
+/**
+ * Calls as a server with one count per budget would answer them: each call is counted at
+ * `countedAt` (between its send and its answer), and its answer reports the budget's remaining
+ * after it. The learner sees only what a client sees: sends, then answers, in time order.
+ */
+interface Call {
+  tool: string;
+  sentAt: number;
+  countedAt: number;
+  receivedAt: number;
+}
+
+function replay(learner: SharedBuckets, calls: Call[], budgetOf: (tool: string) => string, limit = 600) {
+  const remaining = new Map<string, number>();
+  const reported = new Map<Call, number>();
+  for (const call of [...calls].sort((a, b) => a.countedAt - b.countedAt)) {
+    const budget = budgetOf(call.tool);
+    const left = (remaining.get(budget) ?? limit) - 1;
+    remaining.set(budget, left);
+    reported.set(call, left);
+  }
+  const events = calls.flatMap((call) => [
+    { at: call.sentAt, order: 0, call },
+    { at: call.receivedAt, order: 1, call },
+  ]);
+  events.sort((a, b) => a.at - b.at || a.order - b.order);
+  const records = new Map<Call, CallRecord>();
+  for (const { at, order, call } of events) {
+    if (order === 0) {
+      records.set(call, learner.sent(call.tool, at));
+      continue;
+    }
+    const record = records.get(call) as CallRecord;
+    learner.settled(record, at, true);
+    learner.observe(call.tool, { limit, remaining: reported.get(call) ?? 0, resetMs: 30_000 }, record);
   }
 }
 
-describe("which tools share a budget, from their answers alone", () => {
-  it("two tools whose answers interleave on one falling count are merged", () => {
+/** Two tools called together each round (`Promise.all([x(u), y(u)])`), 10 ms round trips. */
+function lockstep(rounds: number): Call[] {
+  const calls: Call[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const t = 1000 + k * 12;
+    // Which of the two the server counts first varies from round to round.
+    const xFirst = k % 3 !== 0;
+    calls.push({ tool: "roles", sentAt: t, countedAt: t + (xFirst ? 4 : 6), receivedAt: t + 10 });
+    calls.push({ tool: "groups", sentAt: t, countedAt: t + (xFirst ? 6 : 4), receivedAt: t + 10 });
+  }
+  return calls;
+}
+
+/** `inFlight` calls of each of two tools always out, 40 ms round trips, counted mid-way. */
+function pipeline(inFlight: number, total: number): Call[] {
+  const calls: Call[] = [];
+  const gap = 40 / inFlight;
+  for (let i = 0; i < total; i++) {
+    const t = 1000 + i * (gap / 2);
+    calls.push({
+      tool: i % 2 === 0 ? "roles" : "groups",
+      sentAt: t,
+      countedAt: t + 15 + (i % 7),
+      receivedAt: t + 40,
+    });
+  }
+  return calls;
+}
+
+describe("which tools share a budget, from the count alone", () => {
+  it("two tools on one budget, called together each round, are merged", () => {
     const learner = new SharedBuckets();
-    const answers: [string, number][] = [];
-    for (let i = 0; i < 20; i++) answers.push([i % 2 === 0 ? "roles" : "groups", 590 - i]);
-    feed(learner, answers);
+    replay(learner, lockstep(40), () => "other");
     expect(learner.resolve("groups")).toBe("roles");
   });
 
-  it("two budgets that fall in step (equal traffic) stay apart", () => {
+  it("two budgets of the same limit, called together each round, stay apart", () => {
+    // The case that merged wrongly before: /users/{id}/roles and /groups/{id}, both 600/min.
     const learner = new SharedBuckets();
-    const answers: [string, number][] = [];
-    // Separate budgets: each answer's count is its own bucket's calls so far.
-    for (let i = 0; i < 40; i++) answers.push([i % 2 === 0 ? "a" : "b", 599 - Math.floor(i / 2)]);
-    feed(learner, answers);
-    expect(learner.resolve("a")).toBe("a");
-    expect(learner.resolve("b")).toBe("b");
+    replay(learner, lockstep(200), (tool) => tool);
+    expect(learner.resolve("roles")).toBe("roles");
+    expect(learner.resolve("groups")).toBe("groups");
+  });
+
+  it("at 8 in flight each: one budget is merged, two budgets stay apart", () => {
+    const shared = new SharedBuckets();
+    replay(shared, pipeline(8, 400), () => "other");
+    expect(shared.resolve("groups")).toBe("roles");
+    const apart = new SharedBuckets();
+    replay(apart, pipeline(8, 2000), (tool) => tool);
+    expect(apart.resolve("groups")).toBe("groups");
   });
 
   it("a busy bucket never merges with an idle one whose old answer it keeps undercutting", () => {
     const learner = new SharedBuckets();
-    const answers: [string, number][] = [["list", 599]];
-    for (let i = 0; i < 40; i++) answers.push(["roles", 598 - i]);
-    feed(learner, answers);
+    const calls: Call[] = [{ tool: "list", sentAt: 0, countedAt: 5, receivedAt: 10 }];
+    for (let i = 0; i < 100; i++)
+      calls.push({ tool: "roles", sentAt: 20 + i * 5, countedAt: 22 + i * 5, receivedAt: 24 + i * 5 });
+    replay(learner, calls, () => "other");
     expect(learner.resolve("roles")).toBe("roles");
+    expect(learner.resolve("list")).toBe("list");
   });
 
   it("different limits are different budgets", () => {
     const learner = new SharedBuckets();
     let t = 0;
-    for (let i = 0; i < 20; i++) {
-      learner.observe(
-        i % 2 ? "x" : "y",
-        { limit: i % 2 ? 600 : 1000, remaining: 500 - i, resetMs: 1000 },
-        t,
-        t + 1,
-      );
+    for (let i = 0; i < 40; i++) {
+      const tool = i % 2 ? "x" : "y";
+      const record = learner.sent(tool, t);
+      learner.settled(record, t + 1, true);
+      learner.observe(tool, { limit: i % 2 ? 600 : 1000, remaining: 500 - i, resetMs: 1000 }, record);
       t += 5;
     }
     expect(learner.resolve("x")).toBe("x");

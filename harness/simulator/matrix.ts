@@ -58,14 +58,17 @@ export function matrixCells(): MatrixCell[] {
         targets: { ratio: shape.ratio, share429: strict ? 0.002 : 0.05 },
       });
       // Processes that share the budget without the shared (Redis) limiter: each sees the others
-      // only in the counts the server reports, so a window's first burst overlaps.
+      // only in the counts the server reports, so a window's first burst overlaps. Nor can a
+      // worker tell another's spend from a second tool's, so it never learns that its two tools
+      // share one budget (merging needs the other tool's own calls to explain the fall). These
+      // are regression guards on a stated figure; a budget shared by processes needs the Redis limiter.
       for (const workers of [2, 4])
         cells.push({
           ...base,
           name: `${shape.window} reset ${rounding}, ${workers} workers`,
           concurrency: 16 / workers,
           workers,
-          targets: { ratio: 1.1, share429: strict ? 0.03 : 0.2 },
+          targets: { ratio: strict ? 1.1 : 1.15, share429: strict ? 0.04 : 0.3 },
         });
     }
     cells.push({
