@@ -12,11 +12,18 @@ import { type PageExtractor, readPage } from "./cursor/page.js";
 import { CursorLoop, type PaginateOptions, type StopReason } from "./cursor/paginate.js";
 import type { AttemptAnswer, AttemptContext, CallEngine } from "./engine/call-engine.js";
 import { type LimiterOptions, realTimeEngine } from "./engine/limiter-options.js";
-import { ConnectionError, RateLimitedError, ToolResultError } from "./errors.js";
+import {
+  ConnectionError,
+  RateLimitedError,
+  ServerError,
+  ServerGoneError,
+  shortBody,
+  ToolResultError,
+} from "./errors.js";
 import { TypedEmitter } from "./events.js";
 import { OpenAIAdapter } from "./openai.js";
 import { loadTelemetry, NOOP_TELEMETRY, type Telemetry } from "./telemetry.js";
-import { type CallFacts, TrackedConnection, type TransportOptions } from "./transport.js";
+import { type CallFacts, httpFailureOf, TrackedConnection, type TransportOptions } from "./transport.js";
 
 export type { RetryOptions } from "./backoff/retry-policy.js";
 
@@ -294,6 +301,18 @@ export class PacedClient extends TypedEmitter {
       throw new ConnectionError(tool, server, "ECONNREFUSED", `nothing is listening (${why})`, {
         cause: thrown,
       });
+    const http = httpFailureOf(thrown);
+    if (http && (http.status === 404 || http.status === 410))
+      throw new ServerGoneError(server, http.status, shortBody(http.text), { cause: thrown });
+    if (http && http.status >= 500)
+      throw new ServerError(
+        tool,
+        server,
+        http.status,
+        shortBody(http.text),
+        this.safetyOf(tool).idempotent ? `given up: ${why}` : `the call may or may not have run (${why})`,
+        { cause: thrown },
+      );
     if (failure.kind === "lost" && failure.reason === "reset") {
       const code = (thrown as { cause?: { code?: string } })?.cause?.code ?? "ECONNRESET";
       throw new ConnectionError(

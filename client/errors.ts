@@ -38,6 +38,64 @@ export class SharedLimiterError extends Error {
   }
 }
 
+/** A short, plain-text form of an error page: tags stripped, whitespace collapsed, at most 200 characters. */
+export function shortBody(text: unknown): string {
+  if (typeof text !== "string") return "";
+  let plain = text;
+  try {
+    // A JSON error body: its message is the part worth reading.
+    const parsed = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } | unknown };
+    const message =
+      parsed?.message ?? (parsed?.error as { message?: unknown } | undefined)?.message ?? parsed?.error;
+    if (typeof message === "string") plain = message;
+  } catch {
+    // Not JSON: an HTML or text page.
+  }
+  plain = plain
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return plain.length > 200 ? `${plain.slice(0, 199)}…` : plain;
+}
+
+/**
+ * The MCP server answered the call with an HTTP error (a 5xx, say) that paceline did not retry:
+ * the status and a short plain-text body, never the raw page.
+ */
+export class ServerError extends Error {
+  override name = "ServerError";
+  constructor(
+    readonly tool: string,
+    readonly server: string,
+    readonly status: number,
+    readonly body: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${tool}: ${server} answered HTTP ${status}${body ? ` (${body})` : ""}; ${reason}`, options);
+  }
+}
+
+/**
+ * There is no MCP server at this URL any more (HTTP 404 or 410): an expired or deleted gateway
+ * URL. The gateway's own words are kept in `serverMessage`.
+ */
+export class ServerGoneError extends Error {
+  override name = "ServerGoneError";
+  constructor(
+    readonly server: string,
+    readonly status: number,
+    readonly serverMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${server} has no MCP server at this URL (HTTP ${status})${serverMessage ? `: ${serverMessage}` : ""}`,
+      options,
+    );
+  }
+}
+
 /** The server could not be reached, or the connection broke with the call's outcome unknown. */
 export class ConnectionError extends Error {
   override name = "ConnectionError";

@@ -40,6 +40,8 @@ export {
   ClientClosedError,
   ConnectionError,
   RateLimitedError,
+  ServerError,
+  ServerGoneError,
   SharedLimiterError,
   ToolResultError,
 } from "./errors.js";

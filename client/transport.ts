@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { parseRateLimitHeaders, type RateLimitSignal, waitFromSignal } from "./backoff/rate-limit-headers.js";
 import { networkCodeOf, type TransportFacts } from "./backoff/retry-policy.js";
-import { AuthenticationError } from "./errors.js";
+import { AuthenticationError, ConnectionError, ServerGoneError, shortBody } from "./errors.js";
 
 /**
  * The MCP connection: Streamable HTTP, falling back to legacy SSE where the server refuses it,
@@ -49,8 +49,10 @@ export class TrackedConnection {
       }
       return connection;
     };
-    if (kind === "sse") return open(true);
-    if (kind === "streamable-http") return open(false);
+    const origin = new URL(url).origin;
+    if (kind === "sse") return open(true).catch((error) => Promise.reject(connectFailure(error, origin)));
+    if (kind === "streamable-http")
+      return open(false).catch((error) => Promise.reject(connectFailure(error, origin)));
     try {
       return await open(false);
     } catch (error) {
@@ -58,8 +60,13 @@ export class TrackedConnection {
       // 400, 404 or 405 may speak the old HTTP+SSE transport. Anything else (a 401 above all) is
       // the answer, not a reason to try another transport.
       const status = (error as { status?: number }).status;
-      if (status === undefined || !FALLBACK_STATUSES.has(status)) throw error;
-      return open(true);
+      if (status === undefined || !FALLBACK_STATUSES.has(status)) throw connectFailure(error, origin);
+      try {
+        return await open(true);
+      } catch (legacy) {
+        // Neither transport: the first refusal carries the server's own words (an expired URL's).
+        throw connectFailure(httpFailureOf(legacy)?.status === status ? error : legacy, origin);
+      }
     }
   }
 
@@ -101,6 +108,45 @@ export class TrackedConnection {
       }
     };
   }
+}
+
+/** What went wrong while connecting, named: nothing listening, no server at the URL, or the error as it came. */
+function connectFailure(error: unknown, origin: string): unknown {
+  if (error instanceof AuthenticationError) return error;
+  const code = networkCodeOf(error);
+  if (code !== undefined)
+    return new ConnectionError(
+      "connect",
+      origin,
+      code,
+      code === "ECONNREFUSED" ? "nothing is listening" : "the connection failed",
+      {
+        cause: error,
+      },
+    );
+  const http = httpFailureOf(error);
+  if (http && (http.status === 404 || http.status === 410))
+    return new ServerGoneError(origin, http.status, shortBody(http.text), { cause: error });
+  return error;
+}
+
+/** The HTTP status and body of an MCP SDK error for a refused request, where it has them. */
+export function httpFailureOf(error: unknown): { status: number; text?: string } | undefined {
+  const e = error as {
+    status?: unknown;
+    code?: unknown;
+    data?: { status?: unknown; text?: unknown };
+    message?: unknown;
+  };
+  const status =
+    typeof e?.data?.status === "number"
+      ? e.data.status
+      : typeof e?.status === "number"
+        ? e.status
+        : Number(/\((?:HTTP )?(\d{3})\)/.exec(String(e?.message ?? ""))?.[1] ?? Number.NaN);
+  if (!Number.isInteger(status)) return undefined;
+  const text = typeof e?.data?.text === "string" ? e.data.text : undefined;
+  return { status, text };
 }
 
 /** A 401/403 while connecting, as an AuthenticationError naming the status and the server. */
