@@ -108,7 +108,6 @@ export class PacedClient extends TypedEmitter {
   private readonly engine: CallEngine;
   private readonly tools = new Map<string, Tool>();
   private pages = 0;
-  private readonly warned = new Set<string>();
   private telemetry: Telemetry = NOOP_TELEMETRY;
   private stopObservingQueue = () => {};
   readonly openai: OpenAIAdapter;
@@ -121,7 +120,11 @@ export class PacedClient extends TypedEmitter {
     super();
     this.engine = realTimeEngine(options.limiter, options.retry, {
       onPolicy: (event) => this.telemetry.bucketState(event.bucket, event.state),
-      onHookError: (error, hook) => this.listenerFailed(error, hook),
+      // The `listenerError` event where someone listens; otherwise the engine's one warning per hook.
+      onHookError: (error, hook) => {
+        if (this.listenerCount("listenerError") === 0) throw error;
+        this.emit("listenerError", { hook, error });
+      },
     });
     this.openai = new OpenAIAdapter(this);
   }
@@ -262,28 +265,9 @@ export class PacedClient extends TypedEmitter {
     };
   }
 
-  /** Runs a listener or telemetry; a throw is reported and changes nothing else. */
+  /** Runs a listener or telemetry in the engine's guard: a throw is reported and changes nothing else. */
   private safely(hook: string, run: () => void): void {
-    try {
-      run();
-    } catch (error) {
-      this.listenerFailed(error, hook);
-    }
-  }
-
-  /** A user callback threw: the `listenerError` event, or one console warning per hook. */
-  private listenerFailed(error: unknown, hook: string): void {
-    if (this.listenerCount("listenerError") > 0) {
-      try {
-        this.emit("listenerError", { hook, error });
-        return;
-      } catch {
-        // The error listener threw as well: fall back to the warning.
-      }
-    }
-    if (this.warned.has(hook)) return;
-    this.warned.add(hook);
-    console.warn(`paceline: a ${hook} listener threw (ignored; the call goes on): ${String(error)}`);
+    this.engine.safely(hook, run);
   }
 
   /** The last attempt's result or error, as the caller should see it. */

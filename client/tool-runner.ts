@@ -23,10 +23,13 @@ export interface ToolOutcome {
   error?: ToolErrorKind;
 }
 
-export function isListTool(tool: Tool): boolean {
+/** A list tool takes the cursor argument (`pagination.cursorArgument`, default `next_cursor`). */
+export function isListTool(tool: Tool, cursorArgument = "next_cursor"): boolean {
   const properties = (tool.inputSchema as { properties?: Record<string, unknown> }).properties ?? {};
-  return "next_cursor" in properties;
+  return cursorArgument in properties;
 }
+
+const cursorArgumentOf = (client: PacedClient) => client.options.pagination?.cursorArgument ?? "next_cursor";
 
 function resultText(result: CallToolResult): string {
   const text = result.content?.find((block) => block.type === "text");
@@ -43,7 +46,7 @@ async function drainForModel(
   const drained = await client.drain(tool, args);
   return JSON.stringify({
     result: drained.items,
-    next_cursor: null,
+    [cursorArgumentOf(client)]: null,
     pages: drained.pages,
     truncated: drained.truncated,
     ...(drained.stopReason !== "end" ? { stop_reason: drained.stopReason } : {}),
@@ -56,7 +59,12 @@ export async function runToolForModel(
   args: Record<string, unknown>,
 ): Promise<ToolOutcome> {
   try {
-    if (client.options.pagination?.autoDrain && isListTool(tool) && args.next_cursor === undefined)
+    const cursorArgument = cursorArgumentOf(client);
+    if (
+      client.options.pagination?.autoDrain &&
+      isListTool(tool, cursorArgument) &&
+      args[cursorArgument] === undefined
+    )
       return { output: await drainForModel(client, tool.name, args) };
     const result = await client.callTool(tool.name, args);
     return result.isError

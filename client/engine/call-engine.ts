@@ -132,10 +132,18 @@ export interface EngineStats {
 const abortReason = (signal: AbortSignal): unknown =>
   signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 
+/** The reason a call's own signal carries when its deadline passes (not the caller giving up). */
+const DEADLINE = new DOMException("The call's deadline passed", "TimeoutError");
+
+/** The caller gave up (an abort or close()), as opposed to the deadline cutting an attempt short. */
+const gaveUp = (signal: AbortSignal) => signal.aborted && signal.reason !== DEADLINE;
+
 export class CallEngine {
   readonly core: PacingCore;
   private readonly retry: Required<RetryOptions>;
-  private readonly closing = new AbortController();
+  private isClosed = false;
+  /** Each running call's own controller: close() aborts them all. */
+  private readonly running = new Set<AbortController>();
   private readonly waitClock: WaitClock;
   private readonly warned = new Set<string>();
   private readonly counts = { calls: 0, attempts: 0, retries: 0, rateLimited: 0, failed: 0, callWaitMs: 0 };
@@ -170,7 +178,7 @@ export class CallEngine {
   }
 
   get closed(): boolean {
-    return this.closing.signal.aborted;
+    return this.isClosed;
   }
 
   stats(): EngineStats {
@@ -195,19 +203,43 @@ export class CallEngine {
     const { timers } = this.options;
     const startedAt = timers.now();
     const deadline = startedAt + this.retry.deadlineMs;
-    const signal = spec.signal ? AbortSignal.any([spec.signal, this.closing.signal]) : this.closing.signal;
+    // One controller per call, aborted by the caller's signal, close() or the deadline: every wait
+    // and attempt listens to it alone (no listener piles up on a client-wide signal).
+    const call = new AbortController();
+    const signal = call.signal;
+    const onCallerAbort = () => call.abort(abortReason(spec.signal as AbortSignal));
+    spec.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    if (spec.signal?.aborted) onCallerAbort();
+    const cut = timers.at(deadline, () => call.abort(DEADLINE));
+    this.running.add(call);
+    try {
+      return await this.attempts(spec, startedAt, deadline, signal);
+    } finally {
+      cut.cancel();
+      spec.signal?.removeEventListener("abort", onCallerAbort);
+      this.running.delete(call);
+    }
+  }
+
+  private async attempts<T>(
+    spec: CallSpec<T>,
+    startedAt: number,
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const { timers } = this.options;
     const log = new FailureLog();
     let retried = false;
     for (let number = 1; ; number++) {
-      if (signal.aborted) throw abortReason(signal);
+      if (gaveUp(signal)) throw abortReason(signal);
       const ticket = await this.admit(spec, deadline, signal, retried);
       // The last look before the wire: a caller that gave up meanwhile, or a deadline too close
       // for an attempt to finish, sends nothing, and the slot and budget unit go back.
       const left = deadline - timers.now();
-      if (signal.aborted || left < this.retry.minAttemptMs) {
+      if (gaveUp(signal) || left < this.retry.minAttemptMs) {
         ticket.unanswered();
         this.giveBackShared(spec);
-        if (signal.aborted) throw abortReason(signal);
+        if (gaveUp(signal)) throw abortReason(signal);
         throw new RateLimitedError(
           spec.tool,
           undefined,
@@ -215,17 +247,18 @@ export class CallEngine {
         );
       }
       const timeoutMs = Math.min(spec.timeoutMs ?? left, left);
-      const answer = await this.attempt(spec, ticket, number, timeoutMs, deadline, signal);
+      const answer = await this.attempt(spec, ticket, number, timeoutMs, signal);
       const { failure } = answer;
       if (!failure) return answer.value as T;
-      // The caller gave up while the attempt ran: its answer is not theirs to see any more.
-      if (signal.aborted) throw abortReason(signal);
+      // The caller gave up while the attempt ran: its answer is not theirs to see any more. (The
+      // deadline cutting the attempt short is a failure like a timeout: the retry step refuses it.)
+      if (gaveUp(signal)) throw abortReason(signal);
       const now = timers.now();
       const { history, kind } = log.record(failure, startedAt, now);
       const step = retryStep(failure, spec.safety, history, this.retry, this.options.random);
       if (!step.retry) return spec.giveUp({ ...answer, failure }, step.why);
       this.counts.retries++;
-      this.tell("retry", () =>
+      this.safely("retry", () =>
         spec.observe?.retry?.({
           attempt: history.failures,
           delayMs: step.delayMs,
@@ -265,7 +298,7 @@ export class CallEngine {
       this.counts.callWaitMs += waitedMs;
       const bucket = ticket?.bucket;
       if (bucket !== undefined && waitedMs >= 1)
-        this.tell("throttled", () => spec.observe?.throttled?.(bucket, waitedMs));
+        this.safely("throttled", () => spec.observe?.throttled?.(bucket, waitedMs));
     }
   }
 
@@ -292,7 +325,16 @@ export class CallEngine {
         settle();
         reject(error);
       };
-      const onAbort = () => leave(abortReason(signal));
+      const onAbort = () =>
+        leave(
+          signal.reason === DEADLINE
+            ? new RateLimitedError(
+                spec.tool,
+                undefined,
+                `the call's deadline (${this.retry.deadlineMs} ms) passed while it waited`,
+              )
+            : abortReason(signal),
+        );
       queued = this.core.enqueue(
         spec.bucket,
         (ticket) => {
@@ -337,7 +379,13 @@ export class CallEngine {
       const claim = await shared.claim(this.core.resolve(spec.bucket));
       if (signal.aborted) {
         if (claim.granted) this.giveBackShared(spec);
-        throw abortReason(signal);
+        throw gaveUp(signal)
+          ? abortReason(signal)
+          : new RateLimitedError(
+              spec.tool,
+              undefined,
+              "the call's deadline passed while it waited for the shared budget",
+            );
       }
       if (claim.granted) return;
       if (timers.now() + claim.retryInMs + this.retry.minAttemptMs > deadline)
@@ -360,28 +408,18 @@ export class CallEngine {
     ticket: Ticket,
     number: number,
     timeoutMs: number,
-    deadline: number,
     signal: AbortSignal,
   ): Promise<AttemptAnswer<T>> {
     const { timers } = this.options;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(abortReason(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    const cut = timers.at(deadline, () =>
-      controller.abort(new DOMException("The call's deadline passed; the attempt timed out", "TimeoutError")),
-    );
     this.counts.attempts++;
-    this.tell("attempt", () => spec.observe?.attempt?.(ticket.bucket, number));
+    this.safely("attempt", () => spec.observe?.attempt?.(ticket.bucket, number));
     const sentAt = timers.now();
     let answer: AttemptAnswer<T>;
     try {
-      answer = await spec.send({ number, bucket: ticket.bucket, timeoutMs, signal: controller.signal });
+      answer = await spec.send({ number, bucket: ticket.bucket, timeoutMs, signal });
     } catch (thrown) {
       // An adapter that throws instead of answering: nothing learnt, the error is the caller's.
       answer = { thrown, answered: false, failure: { kind: "fatal" } };
-    } finally {
-      cut.cancel();
-      signal.removeEventListener("abort", onAbort);
     }
     try {
       const outcome = { sentAt, receivedAt: timers.now(), signal: answer.signal };
@@ -390,7 +428,7 @@ export class CallEngine {
         this.counts.rateLimited++;
         if (failure.concurrency) ticket.concurrencyRefused(outcome);
         else ticket.refused(outcome);
-        this.tell("rateLimited", () => spec.observe?.rateLimited?.(ticket.bucket, failure, answer.via));
+        this.safely("rateLimited", () => spec.observe?.rateLimited?.(ticket.bucket, failure, answer.via));
       } else if (answer.answered) ticket.answered(outcome);
       else ticket.unanswered();
     } finally {
@@ -417,15 +455,17 @@ export class CallEngine {
       const onAbort = () => {
         timer.cancel();
         finish();
-        reject(abortReason(signal));
+        // The deadline ends the sleep; the next admission then refuses the call with the reason.
+        if (gaveUp(signal)) reject(abortReason(signal));
+        else resolve();
       };
       signal.addEventListener("abort", onAbort, { once: true });
       if (signal.aborted) onAbort();
     });
   }
 
-  /** Runs user code; a throw is reported and changes nothing else. */
-  private tell(hook: string, run: () => void): void {
+  /** Runs user code; a throw is reported (`onHookError`, or one warning per hook) and changes nothing else. */
+  safely(hook: string, run: () => void): void {
     try {
       run();
     } catch (error) {
@@ -449,8 +489,9 @@ export class CallEngine {
 
   /** Fails every queued, sleeping and running call with ClientClosedError; nothing more is sent. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closing.abort(new ClientClosedError());
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const call of this.running) call.abort(new ClientClosedError());
     this.core.stop();
     await this.options.shared?.close();
   }
