@@ -143,6 +143,26 @@ describe("windows as Okta keeps them (okta-api.md §3: not aligned; reset in who
     expect(late.headers["x-rate-limit-reset"]).toBe(String(TEST_NOW / 1000 + 7));
   });
 
+  it("periodic windows (a setting: the reference is silent) sit on a fixed grid shifted by the phase", async () => {
+    // Hand-worked: 1 s windows with phase 400 ms run [base+0.4 s, base+1.4 s), [base+1.4 s, …).
+    // A first request at +300 ms falls in the window that opened at −600 ms and ends at +400 ms;
+    // at +400 ms a new one opens however busy the last was.
+    const { call, clock } = testApp(JANE, {
+      limits: { ...config, windowModel: "periodic", windowPhaseMs: 400 },
+    });
+    clock.advance(300);
+    const first = await call("GET", "/api/v1/users");
+    expect(first.headers["x-rate-limit-reset"]).toBe(String(base + 1)); // ends at +400 ms
+    await call("GET", "/api/v1/users");
+    expect((await call("GET", "/api/v1/users")).status).toBe(429);
+    clock.advance(100); // +400 ms: the next window of the grid
+    const next = await call("GET", "/api/v1/users");
+    expect(next.status).toBe(200);
+    expect(next.headers["x-rate-limit-reset"]).toBe(String(base + 2)); // ends at +1400 ms
+    clock.advance(5_350); // +5750 ms: idle gaps do not move the grid
+    expect((await call("GET", "/api/v1/users")).headers["x-rate-limit-reset"]).toBe(String(base + 7)); // +6400 ms
+  });
+
   it("an injected 429 reports the same state in its headers and in the journal", async () => {
     const { call, state } = testApp(JANE, {
       limits: config,

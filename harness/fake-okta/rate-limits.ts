@@ -26,12 +26,23 @@ export const BucketRuleSchema = z.strictObject({
  */
 export const ResetRoundingSchema = z.enum(["up", "down"]);
 
+/**
+ * When a bucket's window opens. Okta says only that windows "are not aligned to wall-clock
+ * minutes" (okta-api.md §3), so both readings are settings and clients are tested under each:
+ * `first-request` (the default): a window opens with the first request after the last one ended,
+ * at that request's millisecond; `periodic`: windows follow each other on a fixed grid, offset by
+ * `windowPhaseMs` from the epoch (a phase the client cannot know).
+ */
+export const WindowModelSchema = z.enum(["first-request", "periodic"]);
+
 export const RateLimitConfigSchema = z.strictObject({
   windowMs: z.number().int().positive(),
   /** Simultaneous requests allowed org-wide; 0 means unlimited. */
   concurrency: z.number().int().nonnegative(),
   buckets: z.array(BucketRuleSchema),
   resetRounding: ResetRoundingSchema.optional(),
+  windowModel: WindowModelSchema.optional(),
+  windowPhaseMs: z.number().int().nonnegative().optional(),
 });
 
 export type BucketRule = z.infer<typeof BucketRuleSchema>;
@@ -150,10 +161,8 @@ export class RateLimiter {
         resetAt: now + this.config.windowMs,
       };
     }
-    // A window starts with the first request after the last one ended, at that request's own
-    // millisecond: Okta's windows are not aligned to the minute or to whole seconds (okta-api.md §3).
     if (now >= bucket.windowStart + bucket.windowMs) {
-      bucket.windowStart = now;
+      bucket.windowStart = this.windowStartAt(now, bucket.windowMs);
       bucket.used = 0;
     }
     const limit = bucket.rule.limit;
@@ -166,6 +175,17 @@ export class RateLimiter {
       remaining: Math.max(0, limit - bucket.used),
       resetAt: bucket.windowStart + bucket.windowMs,
     };
+  }
+
+  /**
+   * Where the window holding `now` starts. By default it opens with this request, at its own
+   * millisecond: Okta's windows are not aligned to the minute or to whole seconds (okta-api.md §3).
+   * Periodic windows sit on a fixed grid shifted by the phase.
+   */
+  private windowStartAt(now: number, windowMs: number): number {
+    if (this.config.windowModel !== "periodic") return now;
+    const phase = (this.config.windowPhaseMs ?? 0) % windowMs;
+    return Math.floor((now - phase) / windowMs) * windowMs + phase;
   }
 
   /** Claims a slot for a request in flight; false when the org's concurrency limit is reached. */
