@@ -7,8 +7,9 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  * obeys it (bottleneck, or a simulator in virtual time) lives elsewhere.
  *
  * The rules, in words:
- * 1. The budget is what the server last said remains, less our calls still in flight. Within a
- *    window it only shrinks; it grows only when the window has turned.
+ * 1. The budget is the least the server has said remains this window, less our calls still in
+ *    flight (or lost): every call answered this window was counted by then (a later count would
+ *    have reported less). It is recomputed with each answer; held by a 429, it only shrinks.
  * 2. A window has turned when an answer reports more budget than an answer received before that
  *    call was sent (the server's count only falls within a window), or reports an end after the
  *    current one. Answers to calls sent before the last refill speak of an old window: ignored.
@@ -70,6 +71,8 @@ export interface Exchange {
   receivedAt: number;
   /** This bucket's calls released and not yet answered, this one not counted. */
   inFlight: number;
+  /** This bucket's calls lost (no answer) in this window: the server may have counted them unseen. */
+  lost?: number;
 }
 
 export interface PolicyOptions {
@@ -122,9 +125,27 @@ export function onAnswer(
     // answered without a report (a gateway that speaks of budgets only on its 429s) ends the
     // hold: the bucket is free again, or it would release one call per round trip for ever.
     const probeAnswered = state.probing && sentAt >= state.refilledAt;
-    if (state.mode === "unknown" || probeAnswered)
+    if (state.mode === "unknown") return { ...state, mode: "free", budget: null };
+    if (!probeAnswered) return state;
+    // The window has turned (a 429's limit told us its size): its last known budget, less this
+    // probe and what is in flight. Unknown: free, and 429s pace it.
+    if (state.limit === undefined)
       return { ...state, mode: "free", budget: null, held: false, probing: false, refillAt: undefined };
-    return state;
+    const remaining = Math.max(0, state.limit - 1);
+    return {
+      ...state,
+      mode: "paced",
+      held: false,
+      probing: false,
+      remaining,
+      remainingAt: receivedAt,
+      end: undefined,
+      refusedUntil: undefined,
+      refusedProbes: 0,
+      refusedProbeAt: undefined,
+      budget: Math.max(0, remaining - exchange.inFlight),
+      refillAt: undefined,
+    };
   }
   if (report.limit === 0) return state;
   if (sentAt < state.refilledAt) return state;
@@ -161,13 +182,18 @@ export function onAnswer(
     next.end = intersect(state.end, reportEnd) ?? reportEnd ?? state.end;
   }
   learnWindow(next);
-  const target = Math.max(0, (next.remaining ?? 0) - exchange.inFlight);
+  const target = Math.max(0, (next.remaining ?? 0) - exchange.inFlight - (exchange.lost ?? 0));
   if (next.mode !== "paced" && target > options.freeAbove) return { ...next, mode: "free", budget: null };
   // A probe answered after a 429's hold releases the bucket, in the same window or a new one.
   const released = state.held && sentAt >= state.refilledAt;
   if (released) next.held = false;
   const raise = turned || released || next.mode !== "paced" || next.budget === null;
-  next.budget = raise ? target : Math.min(next.budget ?? target, target);
+  // `target` is what is certainly left: every answered call of this window was counted no later
+  // than the least report (a later count would have reported less), so only calls in flight or
+  // lost may be missing from it. It is the budget, fresh with each answer: keeping the least of
+  // the past targets would strand the units that calls in flight had already been counted for.
+  // Held by a 429, the bucket only shrinks until a probe is answered.
+  next.budget = raise || !state.held ? target : Math.min(next.budget ?? target, target);
   next.mode = "paced";
   next.refillAt = next.budget === 0 ? planRefill(next, receivedAt) : undefined;
   return next;

@@ -104,10 +104,26 @@ interface Bucket {
   queue: Waiting[];
   /** Released and not yet reported. */
   inFlight: number;
+  /** When this bucket's recent calls were lost (no answer: the server may have counted them), oldest first. */
+  lostAt: number[];
   timer?: TimerHandle;
   timerAt?: number;
   /** Declared by the user: never merged. */
   fixed: boolean;
+}
+
+const LOST_KEPT = 256;
+
+function remember(bucket: Bucket, at: number): void {
+  bucket.lostAt.push(at);
+  if (bucket.lostAt.length > LOST_KEPT) bucket.lostAt.splice(0, bucket.lostAt.length - LOST_KEPT);
+}
+
+/** This bucket's calls lost since `since`: the server may have counted them, unseen. */
+function lostSince(bucket: Bucket, since: number): number {
+  let count = 0;
+  for (let i = bucket.lostAt.length - 1; i >= 0 && (bucket.lostAt[i] as number) >= since; i--) count++;
+  return count;
 }
 
 export class PacingCore {
@@ -194,7 +210,7 @@ export class PacingCore {
     const name = this.resolve(declared);
     let bucket = this.buckets.get(name);
     if (!bucket) {
-      bucket = { name, state: initialBucket(this.policy), queue: [], inFlight: 0, fixed };
+      bucket = { name, state: initialBucket(this.policy), queue: [], inFlight: 0, lostAt: [], fixed };
       this.buckets.set(name, bucket);
     }
     return bucket;
@@ -275,7 +291,10 @@ export class PacingCore {
     if (!this.options.pacing) return;
     // The call's bucket may have merged into another while it was out: its answer lands there.
     const bucket = this.bucket(declared);
-    const exchange = outcome ? { ...outcome, inFlight: bucket.inFlight } : undefined;
+    const exchange = outcome
+      ? { ...outcome, inFlight: bucket.inFlight, lost: lostSince(bucket, bucket.state.refilledAt) }
+      : undefined;
+    if (step === "unanswered") remember(bucket, this.timers.now());
     if (step === "answered" && exchange) {
       bucket.state = onAnswer(bucket.state, outcome?.signal, exchange, this.policy);
       if (record) {
@@ -302,6 +321,7 @@ export class PacingCore {
     target.state = absorb(target.state, source.state);
     target.queue.push(...source.queue);
     target.inFlight += source.inFlight;
+    target.lostAt = [...target.lostAt, ...source.lostAt].sort((a, b) => a - b).slice(-LOST_KEPT);
     this.buckets.delete(from);
   }
 

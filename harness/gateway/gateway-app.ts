@@ -81,6 +81,7 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
         upstream: options.upstream,
         cursors,
         resultContent: server.config.result_content,
+        rateLimitReporting: server.config.rate_limit_reporting,
       });
       contexts.set(server, context);
     }

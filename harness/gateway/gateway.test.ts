@@ -202,6 +202,43 @@ describe("the gateway over Streamable HTTP with the official SDK v2 client", () 
   });
 });
 
+describe("which answers carry the budget (rate_limit_reporting: unconfirmed for Truto, so a setting)", () => {
+  const storm = {
+    rules: [
+      {
+        path: "/api/v1/users",
+        times: 1,
+        action: { type: "status" as const, status: 429 as const, resetMs: 3000 },
+      },
+    ],
+  };
+  // Hand-worked: the first call meets the injected 429, the second is answered (59 of 60 left).
+  it.each([
+    ["always", { on429: true, onSuccess: true }],
+    ["on_429", { on429: true, onSuccess: false }],
+    ["never", { on429: false, onSuccess: false }],
+  ] as const)("%s", async (reporting, expected) => {
+    harness = await harnessWith(directory(2), {
+      limits: "tight",
+      faults: storm,
+      mcpServer: { name: "reporting", config: { rate_limit_reporting: reporting } },
+    });
+    const { client, seen } = await connectClient(harness.gateway.mcpUrl);
+    const refused = await client.callTool({ name: "list_all_okta_users", arguments: {} });
+    const answered = await client.callTool({ name: "list_all_okta_users", arguments: {} });
+    const [first, second] = seen.filter((s) => s.method === "tools/call");
+    expect(first?.headers["ratelimit-remaining"] !== null).toBe(expected.on429);
+    expect(refused._meta?.ratelimit !== undefined).toBe(expected.on429);
+    expect(second?.headers["ratelimit-remaining"] !== null).toBe(expected.onSuccess);
+    expect(answered._meta?.ratelimit !== undefined).toBe(expected.onSuccess);
+    // The 429's envelope forwards Okta's own headers whatever the setting (rate-limits.md §1.5).
+    expect(structured<{ headers: Record<string, string> }>(refused).headers["x-rate-limit-remaining"]).toBe(
+      "0",
+    );
+    await client.close();
+  });
+});
+
 describe("an upstream 429 reaches the client in both modes", () => {
   const storm = {
     rules: [

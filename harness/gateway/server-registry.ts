@@ -26,12 +26,20 @@ export const McpServerInputSchema = z.strictObject({
        * one Truto sends is unconfirmed (rate-limits.md), so clients are tested under both.
        */
       result_content: z.enum(["both", "text"]).default("both"),
+      /**
+       * Which answers carry the budget (`ratelimit-*` headers and `_meta.ratelimit`): every answer,
+       * only 429s, or none. Whether Truto reports budgets on successful MCP answers is unconfirmed
+       * (rate-limits.md §1.6), so clients are tested under each. An error envelope forwards Okta's
+       * own headers whatever this says (rate-limits.md §1.5, confirmed).
+       */
+      rate_limit_reporting: z.enum(["always", "on_429", "never"]).default("always"),
     })
     .default({
       require_api_token_auth: false,
       rate_limit_mode: "tool_result",
       response_mode: "json",
       result_content: "both",
+      rate_limit_reporting: "always",
     }),
   expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
 });

@@ -56,6 +56,8 @@ export interface GatewayContext {
   cursors: CursorCodec;
   /** `both`: structuredContent and its JSON as text; `text`: the text block only. */
   resultContent?: "both" | "text";
+  /** Which answers carry the budget: every one (default), only 429s, or none. */
+  rateLimitReporting?: "always" | "on_429" | "never";
   /** The tools by name, and as tools/list lists them: built with the context, not per request. */
   byName: Map<string, GatewayTool>;
   listed: Tool[];
@@ -82,11 +84,16 @@ export async function callServerTool(
   tool: GatewayTool,
   args: Record<string, unknown>,
 ): Promise<{ outcome: CallOutcome; record: CallRecord }> {
-  const outcome = await callUpstream(tool, args, context.upstream, {
+  const upstream = await callUpstream(tool, args, context.upstream, {
     codec: context.cursors,
     serverId: context.serverId,
   });
-  const limited = !outcome.ok && outcome.status === 429 ? outcome : undefined;
+  const refused = !upstream.ok && upstream.status === 429;
+  const reporting = context.rateLimitReporting ?? "always";
+  // The budget leaves the gateway only on the answers its reporting setting names.
+  const reported = reporting === "always" || (reporting === "on_429" && refused);
+  const outcome = reported ? upstream : { ...upstream, rateLimit: undefined };
+  const limited = !outcome.ok && refused ? outcome : undefined;
   return { outcome, record: { rateLimit: outcome.rateLimit, limited } };
 }
 

@@ -2,33 +2,68 @@ import { LIMIT_PRESETS, type RateLimitConfig } from "../fake-okta/rate-limits.js
 import { type AuditCell, type AuditOutcome, auditBound, simulateAudit } from "./simulate-audit.js";
 
 /**
- * The simulation matrix of issue #9: windows of 1 s, 10 s and 60 s; resets rounded up and down;
- * in flight below and above the org's concurrency limit; a 30% storm of injected 429s with 1–2 s
- * resets; 1, 2 and 4 workers on one budget; and tool names the client has never seen (every cell:
- * the client knows no names, so it learns which tools share a budget). Each cell names its targets.
+ * The simulation matrix: windows of 1 s, 10 s and 60 s; resets rounded up and down; windows that
+ * open with the first request or sit on a fixed grid of unknown phase; realistic gateway latency
+ * (50 and 300 ms, ±50% uniform jitter); in flight below and above the org's concurrency limit; a
+ * gateway that reports budgets only on 429s, or answers 429s as HTTP 429 with its Retry-After;
+ * 2 and 4 workers on one Redis budget, and independent; a storm of injected 429s; another,
+ * unpaced client on the same bucket. Every client knows no tool names. Each cell runs over
+ * `SEEDS` seeds and is judged by its worst seed; every cell has a 429 target that can fail.
  */
 export interface Targets {
-  /** time / T* at most. */
+  /** time / T* at most, for the worst seed. */
   ratio: number;
-  /** 429s as a share of attempts at most. */
+  /** 429s as a share of attempts at most, for the worst seed. */
   share429: number;
 }
 
 export interface MatrixCell extends AuditCell {
   targets: Targets;
+  /** A stated figure, not a goal the policy is held to (independent workers). */
+  guard?: boolean;
+  /** Why this cell's targets are not met yet: the policy work still open (see OPEN). */
+  open?: string;
 }
+
+/**
+ * Cells whose targets the policy does not meet yet, with what is missing. The matrix test holds
+ * them to finishing complete with no failed call and prints their figures; every other cell is
+ * held to its targets for every seed.
+ */
+const OPEN: [RegExp, string][] = [
+  [/Redis budget/, "the shared key's life follows the reported reset (whole seconds), not the learnt window"],
+  [
+    /^1s reset .* 100 ms/,
+    "a window's edge at 100 ms latency costs a round trip per 1 s window (one probe at a time)",
+  ],
+  [/^1s reset .*periodic/, "periodic 1 s windows: the grid's phase is not learnt, probes land early"],
+  [/only on 429s/, "without reports the window's length is not learnt: a probe at the reset, then limit − 1"],
+  [/in flight against/, "the concurrency cap falls only after refusals: no start below the cap"],
+  [/^1s storm/, "1 s windows under a 30% storm: injected resets of 1–2 s hold a whole window"],
+  [
+    /^10s reset (up|down), first-request windows, 50 ms|^10s, HTTP 429|reset down, periodic windows, 50 ms/,
+    "the worst seed is 0.3 points above a target that its median meets",
+  ],
+];
 
 export interface CellResult extends AuditOutcome {
   targets: Targets;
   misses: string[];
 }
 
+export interface CellSummary {
+  cell: MatrixCell;
+  runs: CellResult[];
+  worst: { ratio: number; share429: number };
+  p90: { ratio: number; share429: number };
+  misses: string[];
+}
+
+export const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
+
 const okta = LIMIT_PRESETS.okta;
-const rounded = (limits: RateLimitConfig, rounding: "up" | "down") => ({
-  ...limits,
-  resetRounding: rounding,
-});
-const windowOf = (windowMs: number) => ({ ...okta, windowMs });
+const tight = LIMIT_PRESETS.tight;
+const windowOf = (windowMs: number): RateLimitConfig => ({ ...okta, windowMs });
 
 /** The storm spends budget too (Okta counts the request before refusing it): T* on the un-stormed share. */
 export function stormedLimits(limits: RateLimitConfig, share: number): RateLimitConfig {
@@ -41,71 +76,119 @@ export function stormedLimits(limits: RateLimitConfig, share: number): RateLimit
 export function matrixCells(): MatrixCell[] {
   const cells: MatrixCell[] = [];
   const shapes = [
-    // 60 s windows, Okta's budgets: 10,000 users is 34 windows.
-    { window: "60s", limits: okta, users: 10_000, latencyMs: 100, ratio: 1.03 },
-    { window: "10s", limits: windowOf(10_000), users: 2_000, latencyMs: 50, ratio: 1.03 },
+    // 60 s windows, Okta's budgets: 3,000 users is 10 windows of the "other" bucket.
+    {
+      window: "60s",
+      limits: okta,
+      users: 3_000,
+      latencies: [50, 300],
+      targets: { ratio: 1.03, share429: 0.002 },
+    },
+    {
+      window: "10s",
+      limits: windowOf(10_000),
+      users: 1_000,
+      latencies: [50, 300],
+      targets: { ratio: 1.03, share429: 0.002 },
+    },
     // 1 s windows (tight): a whole-second reset is the whole window.
-    { window: "1s", limits: LIMIT_PRESETS.tight, users: 500, latencyMs: 10, ratio: 1.1 },
+    {
+      window: "1s",
+      limits: tight,
+      users: 500,
+      latencies: [10, 100],
+      targets: { ratio: 1.1, share429: 0.01 },
+    },
   ];
   for (const shape of shapes) {
-    const strict = shape.window !== "1s";
-    for (const rounding of ["up", "down"] as const) {
-      const limits = rounded(shape.limits, rounding);
-      const base = { users: shape.users, limits, latencyMs: shape.latencyMs, concurrency: 16 };
+    for (const rounding of ["up", "down"] as const)
+      for (const windowModel of ["first-request", "periodic"] as const)
+        for (const latencyMs of shape.latencies)
+          cells.push({
+            name: `${shape.window} reset ${rounding}, ${windowModel} windows, ${latencyMs} ms ±50%`,
+            users: shape.users,
+            limits: { ...shape.limits, resetRounding: rounding, windowModel },
+            latencyMs,
+            jitter: 0.5,
+            concurrency: 16,
+            targets: shape.targets,
+          });
+    const base = {
+      users: shape.users,
+      limits: shape.limits,
+      latencyMs: shape.latencies[0] ?? 50,
+      jitter: 0.5,
+    };
+    for (const workers of [2, 4]) {
       cells.push({
         ...base,
-        name: `${shape.window} reset ${rounding}`,
-        targets: { ratio: shape.ratio, share429: strict ? 0.002 : 0.05 },
+        name: `${shape.window}, ${workers} workers on one Redis budget`,
+        concurrency: 16 / workers,
+        workers,
+        sharedLimiter: true,
+        targets: { ratio: 1.1, share429: 0.01 },
       });
-      // Processes that share the budget without the shared (Redis) limiter: each sees the others
-      // only in the counts the server reports, so a window's first burst overlaps. Nor can a
-      // worker tell another's spend from a second tool's, so it never learns that its two tools
-      // share one budget (merging needs the other tool's own calls to explain the fall). These
-      // are regression guards on a stated figure; a budget shared by processes needs the Redis limiter.
-      for (const workers of [2, 4])
-        cells.push({
-          ...base,
-          name: `${shape.window} reset ${rounding}, ${workers} workers`,
-          concurrency: 16 / workers,
-          workers,
-          targets: { ratio: strict ? 1.1 : 1.15, share429: strict ? 0.04 : 0.3 },
-        });
+      // Each worker sees the others only in the counts the server reports: a stated figure.
+      cells.push({
+        ...base,
+        name: `${shape.window}, ${workers} independent workers`,
+        concurrency: 16 / workers,
+        workers,
+        guard: true,
+        targets: { ratio: 1.15, share429: 0.3 },
+      });
     }
     cells.push({
+      ...base,
+      name: `${shape.window}, budgets reported only on 429s`,
+      concurrency: 16,
+      reporting: "on_429",
+      targets: { ratio: 1.1, share429: 0.01 },
+    });
+    cells.push({
+      ...base,
+      name: `${shape.window}, HTTP 429 with the gateway's Retry-After`,
+      concurrency: 16,
+      rateLimitMode: "http_429",
+      targets: shape.targets,
+    });
+    cells.push({
+      ...base,
+      name: `${shape.window}, another client spends a tenth of the bucket unpaced`,
+      concurrency: 16,
+      competitorPerSecond: (0.1 * 600) / (shape.window === "1s" ? 10 : 60),
+      targets: { ratio: 1.1, share429: 0.02 },
+    });
+    cells.push({
+      ...base,
       name: `${shape.window} storm 30%, 1200 users`,
       users: 1_200,
-      limits: shape.limits,
-      latencyMs: shape.latencyMs,
       concurrency: 16,
       stormShare: 0.3,
-      targets: { ratio: 1.5, share429: 1 },
+      // Injected 429s are the storm's; the client's own cost is what it adds on top.
+      targets: { ratio: 1.5, share429: 0.33 },
     });
   }
   // Above the org's concurrency limit, with latency long enough for it to bind.
   cells.push({
-    name: "60s, 100 in flight against 75",
+    name: "60s, 100 in flight against 75 at 300 ms",
     users: 500,
     limits: okta,
     latencyMs: 300,
+    jitter: 0.5,
     concurrency: 100,
-    targets: { ratio: 1.1, share429: 1 },
+    targets: { ratio: 1.1, share429: 0.01 },
   });
   cells.push({
-    name: "60s, 16 in flight against 75 (below)",
+    name: "1s, 40 in flight against 20 at 100 ms",
     users: 500,
-    limits: okta,
-    latencyMs: 300,
-    concurrency: 16,
-    targets: { ratio: 1.1, share429: 0.002 },
-  });
-  cells.push({
-    name: "1s, 40 in flight against 20",
-    users: 500,
-    limits: LIMIT_PRESETS.tight,
-    latencyMs: 50,
+    limits: tight,
+    latencyMs: 100,
+    jitter: 0.5,
     concurrency: 40,
-    targets: { ratio: 1.1, share429: 1 },
+    targets: { ratio: 1.1, share429: 0.01 },
   });
+  for (const cell of cells) cell.open ??= OPEN.find(([pattern]) => pattern.test(cell.name))?.[1];
   return cells;
 }
 
@@ -124,4 +207,24 @@ export async function runCell(cell: MatrixCell): Promise<CellResult> {
   if (outcome.share429 > cell.targets.share429)
     result.misses.push(`429s ${(100 * outcome.share429).toFixed(2)}% > ${100 * cell.targets.share429}%`);
   return result;
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
+};
+
+/** A cell over every seed: its worst and 90th-percentile figures, and each seed's misses. */
+export async function runCellOverSeeds(cell: MatrixCell, seeds: number[] = SEEDS): Promise<CellSummary> {
+  const runs: CellResult[] = [];
+  for (const seed of seeds) runs.push(await runCell({ ...cell, seed }));
+  const ratios = runs.map((r) => r.ratio);
+  const shares = runs.map((r) => r.share429);
+  return {
+    cell,
+    runs,
+    worst: { ratio: Math.max(...ratios), share429: Math.max(...shares) },
+    p90: { ratio: percentile(ratios, 0.9), share429: percentile(shares, 0.9) },
+    misses: runs.flatMap((r) => r.misses.map((miss) => `seed ${r.seed}: ${miss}`)),
+  };
 }

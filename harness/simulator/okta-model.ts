@@ -5,22 +5,32 @@ import type { EventLoop } from "./event-loop.js";
 
 /**
  * Okta's limits in virtual time, seen through a Truto-style gateway: the fake Okta's own bucket
- * table and windows (`RateLimiter`: a window opens with the first request after the last one
- * ended, at its own millisecond), its concurrency limit, latency, and an optional storm of
- * injected 429s with short resets. The gateway reports `ratelimit-reset` as
- * `X-Rate-Limit-Reset − Date` in whole seconds, as the real gateway in `harness/gateway` does.
+ * table and windows (`RateLimiter`, with its window model), its concurrency limit, latency, and an
+ * optional storm of injected 429s with short resets. The gateway reports `ratelimit-reset` as
+ * `X-Rate-Limit-Reset − Date` in whole seconds, as the real gateway in `harness/gateway` does, on
+ * the answers its reporting setting names; in `http_429` mode a 429 is the MCP answer itself, with
+ * the gateway's `Retry-After`. Every setting here has its twin in the harness.
  */
 export interface ModelOptions {
   limits: RateLimitConfig;
   /** Round-trip latency (ms); a quarter each way, half holding a concurrency slot. */
   latencyMs: number;
+  /** Each round trip is `latencyMs × (1 ± jitter)`, uniform (0 = constant). */
+  jitter?: number;
+  /** This share of round trips takes `tailFactor` times as long (a long tail). */
+  tailShare?: number;
+  tailFactor?: number;
   /** Share of requests refused with an injected 429 whose reset is 1–2 s away. */
   stormShare?: number;
+  /** Which answers carry the budget (the gateway's `rate_limit_reporting`). */
+  reporting?: "always" | "on_429" | "never";
+  /** How a 429 reaches the client (the gateway's `rate_limit_mode`). */
+  rateLimitMode?: "tool_result" | "http_429";
 }
 
 export interface ModelAnswer {
   status: 200 | 429;
-  signal: RateLimitSignal;
+  signal: RateLimitSignal | undefined;
   kind: "ok" | "bucket" | "concurrency" | "storm";
 }
 
@@ -52,12 +62,20 @@ export class OktaModel {
     this.limiter = new RateLimiter(options.limits, { now: () => loop.now });
   }
 
+  /** One round trip's latency, drawn from the configured distribution. */
+  private latency(): number {
+    const { latencyMs, jitter = 0, tailShare = 0, tailFactor = 5 } = this.options;
+    const spread = jitter > 0 ? 1 + jitter * (2 * this.rng.next() - 1) : 1;
+    const tail = tailShare > 0 && this.rng.chance(tailShare) ? tailFactor : 1;
+    return latencyMs * spread * tail;
+  }
+
   request(method: string, path: string, answer: (result: ModelAnswer) => void): void {
-    const leg = this.options.latencyMs / 4;
+    const leg = this.latency() / 4;
     this.loop.after(leg, () => {
       this.counts.requests++;
       const result = this.decide(method, path);
-      const back = () => this.loop.after(leg, () => answer(result));
+      const back = () => this.loop.after(leg, () => answer(this.asReported(result)));
       if (result.kind === "concurrency") return back();
       this.counts.peakInFlight = Math.max(this.counts.peakInFlight, this.limiter.concurrentRequests);
       this.loop.after(2 * leg, () => {
@@ -65,6 +83,19 @@ export class OktaModel {
         back();
       });
     });
+  }
+
+  /** What the gateway lets the client see of an answer's budget. */
+  private asReported(answer: ModelAnswer): ModelAnswer {
+    const { reporting = "always", rateLimitMode = "tool_result" } = this.options;
+    let signal = answer.signal;
+    if (reporting !== "always" && answer.status === 200) signal = undefined;
+    // `never`: a 429's envelope still forwards Okta's own headers (tool_result), an HTTP 429 nothing.
+    if (reporting === "never" && answer.status === 429 && rateLimitMode === "http_429") signal = undefined;
+    // In http_429 mode the gateway's Retry-After (its reported reset) is the client's word to wait.
+    if (rateLimitMode === "http_429" && answer.status === 429 && signal?.resetMs !== undefined)
+      signal = { ...signal, retryAfterMs: signal.resetMs };
+    return { ...answer, signal };
   }
 
   private decide(method: string, path: string): ModelAnswer {

@@ -1,12 +1,13 @@
 import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
 import type { RetryOptions } from "../../client/backoff/retry-policy.js";
-import { type AttemptAnswer, CallEngine } from "../../client/engine/call-engine.js";
+import { type AttemptAnswer, CallEngine, type SharedBudget } from "../../client/engine/call-engine.js";
 import type { RateLimitConfig } from "../fake-okta/rate-limits.js";
 import { Rng } from "../fake-okta/rng.js";
 import type { Bound } from "../loadtest/lower-bound.js";
 import { boundFor } from "../loadtest/run-loadtest.js";
 import { EventLoop } from "./event-loop.js";
-import { type ModelCounts, OktaModel } from "./okta-model.js";
+import { type ModelCounts, type ModelOptions, OktaModel } from "./okta-model.js";
+import { VirtualRedis } from "./virtual-redis.js";
 
 /**
  * One audit in virtual time: every worker lists the users page by page (each cursor waits for the
@@ -19,10 +20,21 @@ export interface AuditCell {
   pageSize?: number;
   limits: RateLimitConfig;
   latencyMs: number;
+  /** Latency spread: `latencyMs × (1 ± jitter)`, uniform. */
+  jitter?: number;
+  /** A long tail: this share of round trips takes 5× as long. */
+  tailShare?: number;
   /** Calls in flight per worker (the client's cap and the loop's). */
   concurrency: number;
   workers?: number;
+  /** Workers share one budget through the shared (Redis) limiter, or each paces alone. */
+  sharedLimiter?: boolean;
   stormShare?: number;
+  /** The gateway's `rate_limit_reporting` and `rate_limit_mode`. */
+  reporting?: ModelOptions["reporting"];
+  rateLimitMode?: ModelOptions["rateLimitMode"];
+  /** Another client on the same org, unpaced: this many calls per second on the audit's buckets. */
+  competitorPerSecond?: number;
   strategy?: "paced" | "retry-only";
   /** Tool names as the gateway calls them; the client knows none of them. */
   tools?: { list: string; roles: string; groups: string };
@@ -36,6 +48,7 @@ export interface AuditCell {
 export interface AuditOutcome {
   cell: string;
   strategy: string;
+  seed: number;
   timeMs: number;
   bound: Bound;
   ratio: number;
@@ -59,14 +72,17 @@ const READ = { readOnly: true, idempotent: true };
  * as its transport. Tools are named by the caller, so a cell can use names the client has never
  * seen; which share a budget is learnt, as in the real client.
  */
-function engineFor(loop: EventLoop, server: OktaModel, cell: AuditCell, rng: Rng) {
+function engineFor(server: OktaModel, loop: EventLoop, cell: AuditCell, rng: Rng, shared?: SharedBudget) {
   const engine = new CallEngine({
     timers: loop.timers(),
     maxConcurrent: cell.concurrency,
     pacing: (cell.strategy ?? "paced") === "paced",
     learnBuckets: true,
+    // Shared buckets stay paced, as in the real client.
+    freeAbove: shared ? Number.POSITIVE_INFINITY : undefined,
     retry: cell.retry,
     random: () => rng.next(),
+    shared,
     onPolicy: cell.onPolicy,
   });
   const call = (tool: string, method: string, path: string, done: (ok: boolean) => void): void => {
@@ -87,7 +103,7 @@ function engineFor(loop: EventLoop, server: OktaModel, cell: AuditCell, rng: Rng
                     ? undefined
                     : {
                         kind: "rate_limited",
-                        waitMs: answer.signal.resetMs,
+                        waitMs: answer.signal?.retryAfterMs ?? answer.signal?.resetMs,
                         concurrency: answer.kind === "concurrency",
                       },
               }),
@@ -113,23 +129,44 @@ export async function simulateAudit(cell: AuditCell): Promise<AuditOutcome> {
   const rng = new Rng(seed);
   const loop = new EventLoop(1_795_867_200_123 + rng.int(1000));
   const start = loop.now;
+  // Periodic windows sit on a grid whose phase the client cannot know: drawn from the seed.
+  const limits =
+    cell.limits.windowModel === "periodic" && cell.limits.windowPhaseMs === undefined
+      ? { ...cell.limits, windowPhaseMs: rng.int(cell.limits.windowMs) }
+      : cell.limits;
   const server = new OktaModel(
     loop,
-    { limits: cell.limits, latencyMs: cell.latencyMs, stormShare: cell.stormShare },
+    {
+      limits,
+      latencyMs: cell.latencyMs,
+      jitter: cell.jitter,
+      tailShare: cell.tailShare,
+      stormShare: cell.stormShare,
+      reporting: cell.reporting,
+      rateLimitMode: cell.rateLimitMode,
+    },
     new Rng(seed + 1),
   );
+  const redis = cell.sharedLimiter ? new VirtualRedis(loop) : undefined;
   const audited = new Uint8Array(cell.users);
   let lastDone = start;
+  let finishedWorkers = 0;
   const clients: ReturnType<typeof engineFor>[] = [];
   for (let w = 0; w < workers; w++) {
-    const client = engineFor(loop, server, cell, new Rng(seed + 10 + w));
+    const client = engineFor(server, loop, cell, new Rng(seed + 10 + w), redis?.budget());
     clients.push(client);
     runWorker(client, w);
   }
+  if (cell.competitorPerSecond) competitor(cell.competitorPerSecond);
 
   function runWorker(client: ReturnType<typeof engineFor>, worker: number): void {
     const work: number[] = [];
     let outstanding = 0;
+    let listed = false;
+    const settle = () => {
+      lastDone = loop.now;
+      if (listed && work.length === 0 && outstanding === 0) finishedWorkers++;
+    };
     const pump = () => {
       while (outstanding < cell.concurrency && work.length > 0) {
         const user = work.shift() as number;
@@ -140,33 +177,49 @@ export async function simulateAudit(cell: AuditCell): Promise<AuditOutcome> {
           client.call(tool, "GET", path, (ok) => {
             outstanding--;
             if (ok) audited[user] = (audited[user] ?? 0) + 1;
-            lastDone = loop.now;
             pump();
+            settle();
           });
         }
       }
     };
     const page = (first: number) => {
       client.call(tools.list, "GET", "/api/v1/users", (ok) => {
-        lastDone = loop.now;
-        if (!ok) return;
+        if (!ok) {
+          listed = true;
+          return settle();
+        }
         const end = Math.min(cell.users, first + pageSize);
         for (let user = first; user < end; user++) if (user % workers === worker) work.push(user);
         if (end < cell.users) page(end);
+        else listed = true;
         pump();
+        settle();
       });
     };
     page(0);
+  }
+
+  /** Another client on the org that ignores every limit: its calls spend the audit's buckets. */
+  function competitor(perSecond: number): void {
+    const gap = 1000 / perSecond;
+    const tick = () => {
+      if (finishedWorkers >= workers) return;
+      server.request("GET", "/api/v1/users/other/roles", () => {});
+      loop.after(gap, tick);
+    };
+    loop.after(gap, tick);
   }
 
   const finished = await loop.run(start + (cell.limitMs ?? 3_600_000));
   const timeMs = lastDone - start;
   const bound = auditBound(cell);
   const attempts = clients.reduce((sum, c) => sum + c.engine.stats().attempts, 0);
-  const rateLimited = server.counts.bucket429 + server.counts.concurrency429 + server.counts.storm429;
+  const rateLimited = clients.reduce((sum, c) => sum + c.engine.stats().rateLimited, 0);
   return {
     cell: cell.name,
     strategy: cell.strategy ?? "paced",
+    seed,
     timeMs,
     bound,
     ratio: timeMs / bound.lowerBoundMs,
@@ -180,11 +233,24 @@ export async function simulateAudit(cell: AuditCell): Promise<AuditOutcome> {
   };
 }
 
-/** T* from the limits config, as the load test computes it: all workers' calls in flight together. */
+/**
+ * T* from the limits config, as the load test computes it: all workers' calls in flight together.
+ * A competitor's spend comes off the budget first.
+ */
 export function auditBound(cell: AuditCell): Bound {
   const workers = cell.workers ?? 1;
+  const windowS = cell.limits.windowMs / 1000;
+  const spent = (cell.competitorPerSecond ?? 0) * windowS;
+  const limits = spent
+    ? {
+        ...cell.limits,
+        buckets: cell.limits.buckets.map((rule) =>
+          rule.name === "other" ? { ...rule, limit: Math.max(1, Math.floor(rule.limit - spent)) } : rule,
+        ),
+      }
+    : cell.limits;
   return boundFor(
-    { limits: cell.limits, pageSize: cell.pageSize ?? 200, concurrency: cell.concurrency * workers },
+    { limits, pageSize: cell.pageSize ?? 200, concurrency: cell.concurrency * workers },
     cell.users,
     cell.latencyMs,
     workers,
