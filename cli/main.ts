@@ -6,6 +6,7 @@ import { loadtestCommand } from "./loadtest.js";
 import { mutateCommand } from "./mutate.js";
 import { runCommand } from "./run.js";
 import { serve } from "./serve.js";
+import { simulateCommand } from "./simulate.js";
 
 /** An integer option within bounds; the message names the option, the bounds and the value. */
 const integer =
@@ -312,6 +313,77 @@ Examples:
   )
   .action(async (options) => {
     process.exitCode = await loadtestCommand(options);
+  });
+
+program
+  .command("simulate")
+  .description(
+    "predict the audit loop's time, T* and 429s in virtual time with paceline's own call engine (capacity planning)",
+  )
+  .option("--users <n>", "users in the directory", integer("--users", { min: 1, max: 10_000_000 }), 500)
+  .option("--limits <preset|file>", "rate limits: okta (default), tight, none, or a file", "okta")
+  .option("--window-ms <w>", "set every bucket's window (ms)", integer("--window-ms", { min: 1 }))
+  .addOption(
+    new Option("--reset-rounding <way>", "X-Rate-Limit-Reset in whole seconds, rounded up or down")
+      .choices(["up", "down"])
+      .default("up"),
+  )
+  .addOption(
+    new Option("--window-model <model>", "windows open with the first request, or on a fixed grid")
+      .choices(["first-request", "periodic"])
+      .default("first-request"),
+  )
+  .option(
+    "--latency-ms <ms>",
+    "round trip of one call through the gateway",
+    integer("--latency-ms", { min: 0 }),
+    200,
+  )
+  .option(
+    "--jitter <percent>",
+    "each round trip varies uniformly by ± this share of it",
+    integer("--jitter", { min: 0, max: 99 }),
+    50,
+  )
+  .option(
+    "--concurrency <c>",
+    "calls in flight (split across workers)",
+    integer("--concurrency", { min: 1, max: 10_000 }),
+    16,
+  )
+  .option("--workers <n>", "processes sharing the directory", integer("--workers", { min: 1, max: 64 }), 1)
+  .option("--shared-limiter", "workers share one Redis budget (as loadtest --shared-limiter)", false)
+  .addOption(
+    new Option("--reporting <which>", "which gateway answers carry the budget")
+      .choices(["always", "on_429", "never"])
+      .default("always"),
+  )
+  .addOption(
+    new Option("--rate-limit-mode <mode>", "how the gateway hands a 429 on")
+      .choices(["tool_result", "http_429"])
+      .default("tool_result"),
+  )
+  .addOption(
+    new Option("--strategy <s>", "paced or retry-only").choices(["paced", "retry-only"]).default("paced"),
+  )
+  .option(
+    "--seeds <n>",
+    "seeds to simulate (worst and p90 reported)",
+    integer("--seeds", { min: 1, max: 100 }),
+    3,
+  )
+  .option("--page-size <n>", "users per page", integer("--page-size", { min: 1, max: 200 }), 200)
+  .option("--json <file>", "write the prediction as JSON (- for standard output only)")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ paceline simulate --users 50000                        Okta's limits, 200 ms ±50% per call
+  $ paceline simulate --users 2000 --limits okta --window-ms 10000 --latency-ms 300 --concurrency 32
+  $ paceline simulate --workers 4 --shared-limiter --reporting on_429 --json -`,
+  )
+  .action(async (options) => {
+    process.exitCode = await simulateCommand({ ...options, jitter: options.jitter / 100 });
   });
 
 program.addHelpText(

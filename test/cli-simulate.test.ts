@@ -1,0 +1,65 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/** `paceline simulate` as a user runs it: the prediction as JSON, its bound worked by hand. */
+const ROOT = join(import.meta.dirname, "..");
+const CLI = join(ROOT, "dist", "cli", "main.js");
+const simulate = (args: string[]) =>
+  spawnSync(process.execPath, [CLI, "simulate", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+
+describe("paceline simulate", () => {
+  it("predicts the tight 500-user audit: T* by hand, time within 10% of it, every call answered", () => {
+    const result = simulate([
+      "--users",
+      "500",
+      "--limits",
+      "tight",
+      "--latency-ms",
+      "10",
+      "--seeds",
+      "2",
+      "--json",
+      "-",
+    ]);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      lowerBoundS: number;
+      bindingBound: string;
+      ratio: { worst: number };
+      incomplete: boolean;
+      seeds: number;
+    };
+    // By hand: 1,000 role and group calls on the "other" bucket at 60 per 1 s window: the last
+    // call goes in the 17th window, which opens 16 s after the first.
+    expect(report).toMatchObject({ lowerBoundS: 16, bindingBound: "rate", incomplete: false, seeds: 2 });
+    expect(report.ratio.worst).toBeLessThanOrEqual(1.1);
+  });
+
+  it("the retry-only strategy is predicted to meet more 429s than paced on the same settings", () => {
+    const run = (strategy: string) =>
+      JSON.parse(
+        simulate([
+          "--users",
+          "500",
+          "--limits",
+          "tight",
+          "--latency-ms",
+          "10",
+          "--seeds",
+          "1",
+          "--strategy",
+          strategy,
+          "--json",
+          "-",
+        ]).stdout,
+      ) as { share429: { worst: number } };
+    expect(run("retry-only").share429.worst).toBeGreaterThan(run("paced").share429.worst);
+  });
+
+  it("bad settings are named", () => {
+    const result = simulate(["--reporting", "sometimes"]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/--reporting.*sometimes/);
+  });
+});
