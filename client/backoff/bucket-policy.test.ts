@@ -209,7 +209,7 @@ describe("the concurrency cap", () => {
     expect(isConcurrencyRefusal({ limit: 600, remaining: 0 })).toBe(false);
   });
 
-  it("falls by a quarter once per round, and climbs by one per cap of successes", () => {
+  it("falls by a quarter once per round; climbs by one per cap of successes, eight caps for the step back to a refused cap", () => {
     let c = initialConcurrency(100);
     c = onConcurrencyRefused(c, T, T + 300);
     expect(c.cap).toBe(75);
@@ -217,10 +217,18 @@ describe("the concurrency cap", () => {
     expect(onConcurrencyRefused(c, T + 100, T + 310).cap).toBe(75);
     c = onConcurrencyRefused(c, T + 301, T + 600);
     expect(c.cap).toBe(56);
+    // 56 → 57 is well below the 75 that met the last refusal: one cap of successes.
     for (let i = 0; i < 55; i++) c = onCallSucceeded(c);
     expect(c.cap).toBe(56);
     c = onCallSucceeded(c);
     expect(c.cap).toBe(57);
+    // Back up to 74, then the step to 75 (the cap that was refused) needs eight caps.
+    for (let cap = 57; cap < 74; cap++) for (let i = 0; i < cap; i++) c = onCallSucceeded(c);
+    expect(c.cap).toBe(74);
+    for (let i = 0; i < 8 * 74 - 1; i++) c = onCallSucceeded(c);
+    expect(c.cap).toBe(74);
+    c = onCallSucceeded(c);
+    expect(c.cap).toBe(75);
   });
 
   it("never below one nor above the maximum", () => {

@@ -50,6 +50,30 @@ export function redisAddress(url: string): string {
   }
 }
 
+/**
+ * What a policy step tells the shared key: after an answer, the least budget reported this
+ * window; after a 429, 0 (every process holds). The key lives until this process's policy would
+ * probe the next window (from the window it has learnt), else the window's earliest plausible end,
+ * else the reported reset (whole seconds: up to a second late, a whole 1 s window); once it
+ * expires, each process's own bucket probes the new window.
+ */
+export function sharedUpdate(
+  { step, state, at }: PolicyEvent,
+  keyTtlMs = Number.POSITIVE_INFINITY,
+): { value: number; ttlMs: number; hold: boolean } | undefined {
+  const ttl = (until: number | undefined) =>
+    Math.round(Math.max(50, Math.min(keyTtlMs, (until ?? at + 1000) - at)));
+  // The local policy's plan (its next probe, from the learnt window) beats a whole-second reset.
+  if (step === "refused") return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), hold: true };
+  if (step === "answered" && state.mode === "paced" && state.remaining !== undefined)
+    return {
+      value: state.remaining,
+      ttlMs: ttl(state.refillAt ?? state.end?.lo ?? state.reportedEnd),
+      hold: false,
+    };
+  return undefined;
+}
+
 export class RedisBudget implements SharedBudget {
   private readonly client: Redis;
   private readonly address: string;
@@ -112,18 +136,13 @@ export class RedisBudget implements SharedBudget {
     this.client.eval(GIVE_BACK, 1, this.key(bucket)).catch(() => {});
   }
 
-  tell({ bucket, step, state, at }: PolicyEvent): void {
-    const ttl = (until: number | undefined) =>
-      Math.round(
-        Math.max(50, Math.min(this.options.keyTtlMs ?? Number.POSITIVE_INFINITY, (until ?? at + 1000) - at)),
-      );
-    let args: [number, number, string] | undefined;
-    if (step === "answered" && state.mode === "paced" && state.remaining !== undefined)
-      args = [state.remaining, ttl(state.reportedEnd), "answer"];
-    if (step === "refused") args = [0, ttl(state.refusedUntil), "hold"];
-    if (!args || this.client.status !== "ready") return;
+  tell(event: PolicyEvent): void {
+    const update = sharedUpdate(event, this.options.keyTtlMs);
+    if (!update || this.client.status !== "ready") return;
     // Best effort: a lost report is corrected by the next answer, and 429s still pace.
-    this.client.eval(REPORT, 1, this.key(bucket), ...args).catch(() => {});
+    this.client
+      .eval(REPORT, 1, this.key(event.bucket), update.value, update.ttlMs, update.hold ? "hold" : "answer")
+      .catch(() => {});
   }
 
   async close(): Promise<void> {

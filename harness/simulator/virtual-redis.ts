@@ -1,5 +1,6 @@
 import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
 import type { Claim, SharedBudget } from "../../client/engine/call-engine.js";
+import { sharedUpdate } from "../../client/engine/redis-budget.js";
 import type { EventLoop } from "./event-loop.js";
 
 /**
@@ -29,7 +30,6 @@ export class VirtualRedis {
 
   /** One worker's handle on the store (what `RedisBudget` is for one process). */
   budget(): SharedBudget {
-    const ttl = (until: number | undefined, at: number) => Math.max(50, (until ?? at + 1000) - at);
     return {
       claim: async (bucket): Promise<Claim> => {
         const key = this.get(bucket);
@@ -44,15 +44,14 @@ export class VirtualRedis {
         const key = this.get(bucket);
         if (key) key.value++;
       },
-      tell: ({ bucket, step, state, at }: PolicyEvent) => {
-        const key = this.get(bucket);
-        if (step === "refused") {
-          this.keys.set(bucket, { value: 0, expiresAt: at + ttl(state.refusedUntil, at) });
-        } else if (step === "answered" && state.mode === "paced" && state.remaining !== undefined) {
-          if (!key)
-            this.keys.set(bucket, { value: state.remaining, expiresAt: at + ttl(state.reportedEnd, at) });
-          else if (state.remaining < key.value) key.value = state.remaining;
-        }
+      // The same update as RedisBudget's (sharedUpdate), applied as its Lua script applies it.
+      tell: (event: PolicyEvent) => {
+        const update = sharedUpdate(event);
+        if (!update) return;
+        const key = this.get(event.bucket);
+        if (update.hold || !key)
+          this.keys.set(event.bucket, { value: update.value, expiresAt: event.at + update.ttlMs });
+        else if (update.value < key.value) key.value = update.value;
       },
       close: async () => {},
     };
