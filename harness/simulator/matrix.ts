@@ -31,14 +31,20 @@ export interface MatrixCell extends AuditCell {
  * held to its targets for every seed.
  */
 const OPEN: [RegExp, string][] = [
-  [/Redis budget/, "a new window starts unknown in Redis: the first claims of each worker overlap before an answer sets the key"],
+  [
+    /Redis budget/,
+    "a new window starts unknown in Redis: the first claims of each worker overlap before an answer sets the key",
+  ],
   [
     /^1s reset .* 100 ms/,
     "a window's edge at 100 ms latency costs a round trip per 1 s window (one probe at a time)",
   ],
   [/^1s reset .*periodic/, "periodic 1 s windows: the grid's phase is not learnt, probes land early"],
   [/only on 429s/, "without reports the window's length is not learnt: a probe at the reset, then limit − 1"],
-  [/in flight against/, "the first burst above the org's limit is refused before the cap falls: no slow start yet"],
+  [
+    /in flight against/,
+    "the first burst above the org's limit is refused before the cap falls: no slow start yet",
+  ],
   [/^1s storm/, "1 s windows under a 30% storm: injected resets of 1–2 s hold a whole window"],
   [
     /^10s reset (up|down), first-request windows, 50 ms|^10s, HTTP 429|reset down, periodic windows, 50 ms/,
