@@ -3,6 +3,40 @@ import { snapshot } from "./snapshot.js";
 import { JANE, testApp } from "./test-helpers.js";
 
 /** Careless and hostile input to the fake Okta (issue #10): a clear 4xx, no 5xx, and no state change. */
+describe("one URL at the edge: a percent-encoded path is the path it spells (RFC 3986 §6.2.2)", () => {
+  it("/%61pi/v1/users without a token is refused like /api/v1/users, and with one it is journaled as /api/v1/users", async () => {
+    const { call, state } = testApp(JANE);
+    const anonymous = await call("GET", "/%61pi/v1/users", undefined, { authorization: "" });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ errorCode: "E0000011" });
+    expect((await call("GET", "/%61pi/v1/users")).status).toBe(200);
+    expect(state.journal.list().map((e) => e.path)).toEqual(["/api/v1/users", "/api/v1/users"]);
+  });
+
+  it("an encoded letter cannot move a call to another bucket: /api/v1/l%6fgs is counted in logs", async () => {
+    const { call, state } = testApp(JANE, { limits: "okta" });
+    const response = await call("GET", "/api/v1/l%6fgs");
+    expect(response.status).toBe(200);
+    expect(response.headers["x-rate-limit-limit"]).toBe("50");
+    expect(state.journal.list()[0]).toMatchObject({ path: "/api/v1/logs", bucket: "logs" });
+  });
+
+  it("a suspend spelled with escapes needs the token and changes nothing without it", async () => {
+    const { call, state } = testApp(JANE);
+    const before = state.org.getUser("jane.doe@company.com").status;
+    const refused = await call(
+      "POST",
+      "/%61pi/v1/users/jane.doe@company.com/lifecycle/%73uspend",
+      undefined,
+      {
+        authorization: "",
+      },
+    );
+    expect(refused.status).toBe(401);
+    expect(state.org.getUser("jane.doe@company.com").status).toBe(before);
+  });
+});
+
 describe("the fake Okta under bad input", () => {
   it("duplicated query parameters count once, by their first value: no 500", async () => {
     const { call } = testApp(JANE);

@@ -97,6 +97,8 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
 
   const app = Fastify({
     logger: options.logger ?? false,
+    // One URL at the edge: routing, auth, limits and the journal all see the same normal path.
+    rewriteUrl: (request) => normalizeUrl(request.url ?? "/"),
     // Okta tolerates `//api/v1/...`, which the Okta SDK sends when orgUrl ends with a slash.
     routerOptions: {
       ignoreDuplicateSlashes: true,
@@ -146,4 +148,22 @@ export async function startFakeOkta(options: FakeOktaOptions & { port?: number }
   if (address === null || typeof address === "string") throw new Error("fake Okta: no TCP address");
   const url = `http://${urlHost(host)}:${address.port}`;
   return { url, token: state.token, adminUrl: `${url}/__admin`, state, app, close: () => app.close() };
+}
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/**
+ * RFC 3986 §6.2.2 normalisation of the path: a percent-encoded unreserved character is that
+ * character (`/%61pi/v1/l%6fgs` is `/api/v1/logs`), and other escapes are upper-cased. The router
+ * decodes paths anyway; without this the layers (auth, buckets, journal), which read the raw URL,
+ * would judge a different path than the one served.
+ */
+export function normalizeUrl(url: string): string {
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  const normal = path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+  });
+  return query < 0 ? normal : normal + url.slice(query);
 }

@@ -146,6 +146,43 @@ describe("the gateway's fast tools/call path against the SDK's", () => {
     expect(reference.fastToolCallsServed).toBe(0);
   });
 
+  it("a DELETE carrying a tools/call body runs nothing on either path", async () => {
+    const body = JSON.stringify(call("list_all_okta_users", { limit: 1 }));
+    const journalBefore = okta.state.journal.list().length;
+    const servedBefore = fast.fastToolCallsServed;
+    for (const gateway of [fast, reference])
+      await fetch(gateway.mcpUrl, { method: "DELETE", headers: MCP_HEADERS, body }).then((r) => r.text());
+    expect(okta.state.journal.list().length).toBe(journalBefore);
+    expect(fast.fastToolCallsServed).toBe(servedBefore);
+  });
+
+  it.each(["PUT", "PATCH", "OPTIONS"])(
+    "%s on the MCP URL is 405 naming the methods, never echoing the token",
+    async (method) => {
+      const response = await fetch(fast.mcpUrl, { method });
+      const text = await response.text();
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe("GET, POST, DELETE");
+      expect(text).not.toContain(new URL(fast.mcpUrl).pathname.split("/").at(-1) ?? "");
+    },
+  );
+
+  it("arguments nested 5,000 deep are refused with a 400 on both paths, never a 500", async () => {
+    // Written as text: JSON.stringify itself overflows the stack at this depth.
+    const nested = `${'{"a":'.repeat(5000)}"x"${"}".repeat(5000)}`;
+    const body = JSON.stringify(call("list_all_okta_users", { filter: "NESTED" })).replace(
+      '"NESTED"',
+      nested,
+    );
+    for (const gateway of [fast, reference]) {
+      const response = await fetch(gateway.mcpUrl, { method: "POST", headers: MCP_HEADERS, body });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        error: { code: -32600, message: expect.stringContaining("nests deeper") },
+      });
+    }
+  });
+
   it("sends the same bytes as the SDK for a page (Okta's compact JSON spliced in)", async () => {
     const body = JSON.stringify(call("list_all_okta_users", { limit: 3 }));
     const texts = await Promise.all(

@@ -70,6 +70,19 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     // The MCP endpoint answers in JSON-RPC's shape; the admin API in its own.
     ({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }),
   );
+  // A body that nests deeper than any MCP message would (arguments 5,000 deep overflow the stack of
+  // every JSON.stringify after) is refused at the edge, before any path serves it.
+  app.addHook("preHandler", async (request, reply) => {
+    if (request.body !== undefined && nestsDeeperThan(request.body, MAX_JSON_DEPTH))
+      return reply.code(400).send({
+        jsonrpc: "2.0",
+        error: {
+          code: -32600,
+          message: `Invalid Request: the body nests deeper than ${MAX_JSON_DEPTH} levels.`,
+        },
+        id: null,
+      });
+  });
   // One context per server, built once: what serves its requests is cached against it.
   const contexts = new WeakMap<McpServerRecord, GatewayContext>();
   const contextOf = (server: McpServerRecord): GatewayContext => {
@@ -100,6 +113,18 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     return undefined;
   };
 
+  // The methods the Streamable HTTP transport does not use get 405 naming those it does, never a
+  // 404 that would echo the URL's token.
+  app.route({
+    method: ["PUT", "PATCH", "OPTIONS"],
+    url: "/mcp/:token",
+    handler: async (_request, reply) =>
+      reply.code(405).header("allow", "GET, POST, DELETE").send({
+        error: "method_not_allowed",
+        message: "The MCP endpoint answers POST (messages), GET (405: stateless) and DELETE.",
+      }),
+  });
+
   app.route<{ Params: { token: string } }>({
     method: ["GET", "POST", "DELETE"],
     url: "/mcp/:token",
@@ -121,8 +146,9 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
           });
       const context = contextOf(server);
       const modes = { rateLimit: server.config.rate_limit_mode, response: server.config.response_mode };
+      // Only a POST carries calls: a DELETE with a tools/call body runs nothing (as on the SDK path).
       const call =
-        options.fastToolCalls !== false && modes.response === "json"
+        options.fastToolCalls !== false && modes.response === "json" && request.method === "POST"
           ? plainToolCall(request.headers, request.body, context)
           : undefined;
       if (call) {
@@ -236,4 +262,19 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     },
     close: () => app.close(),
   };
+}
+
+/** Deeper than any MCP message or Okta argument needs; far below what overflows a stack. */
+const MAX_JSON_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` arrays or objects (walked without recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== "object") continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -239,6 +239,46 @@ describe("which answers carry the budget (rate_limit_reporting: unconfirmed for 
   });
 });
 
+describe("the legacy SSE transport refuses what is not JSON-RPC, and answers every POST", () => {
+  it.each([
+    ["a number", 5],
+    ["null", null],
+    ["a string", "x"],
+    ["an array of a number", [1]],
+    ["an empty batch", []],
+    ["a null id", { jsonrpc: "2.0", id: null, method: "tools/list" }],
+    ["a fractional id", { jsonrpc: "2.0", id: 1.5, method: "tools/list" }],
+    ["no jsonrpc", { id: 1, method: "tools/list" }],
+    [
+      "a batch with one id twice",
+      [
+        { jsonrpc: "2.0", id: 7, method: "tools/list" },
+        { jsonrpc: "2.0", id: 7, method: "tools/list" },
+      ],
+    ],
+  ])("%s: 400 with a JSON-RPC error, nothing run", async (_name, body) => {
+    harness = await harnessWith(directory(1));
+    const controller = new AbortController();
+    const stream = await fetch(`${harness.gateway.mcpUrl}/sse`, {
+      headers: { accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let events = "";
+    while (!events.includes("\n\n")) events += new TextDecoder().decode((await reader.read()).value);
+    const endpoint = /data: (\S+)/.exec(events)?.[1] ?? "";
+    const response = await fetch(new URL(endpoint, harness.gateway.mcpUrl), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32600 }, id: null });
+    expect(harness.okta.state.journal.list()).toHaveLength(0);
+    controller.abort();
+  });
+});
+
 describe("an upstream 429 reaches the client in both modes", () => {
   const storm = {
     rules: [

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import type { JSONRPCMessage, Transport } from "@modelcontextprotocol/server";
+import {
+  isJSONRPCNotification,
+  isJSONRPCRequest,
+  isJSONRPCResponse,
+  type JSONRPCMessage,
+  type Transport,
+} from "@modelcontextprotocol/server";
 import {
   buildMcpServer,
   type CallRecorder,
@@ -97,6 +103,17 @@ export class LegacySseSessions {
     const session = this.sessions.get(sessionId);
     if (!session || session.serverId !== serverId)
       return { status: 404, headers: {}, body: "Unknown or closed SSE session." };
+    const problem = invalidMessages(body);
+    if (problem)
+      return {
+        status: 400,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          error: { code: -32600, message: `Invalid Request: ${problem}` },
+          id: null,
+        }),
+      };
     const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
     const ids = messages.flatMap((m) => ("method" in m && "id" in m ? [m.id] : []));
     const answers = ids.map((id) => session.transport.hold(id));
@@ -113,4 +130,26 @@ export class LegacySseSessions {
     for (const response of responses) session.transport.write(response);
     return { status: 202, headers: answer.headers, body: "Accepted" };
   }
+}
+
+/**
+ * Why a POSTed body is not JSON-RPC the transport can carry, or undefined: every message a request,
+ * a notification or a response, request ids strings or integers, none twice in one batch. Checked
+ * before anything runs, as on the Streamable HTTP path, so every POST is answered.
+ */
+function invalidMessages(body: unknown): string | undefined {
+  const messages = Array.isArray(body) ? body : [body];
+  if (messages.length === 0) return "an empty batch";
+  const ids = new Set<string>();
+  for (const message of messages) {
+    if (!isJSONRPCRequest(message) && !isJSONRPCNotification(message) && !isJSONRPCResponse(message))
+      return "each message must be a JSON-RPC 2.0 request, notification or response";
+    if (!isJSONRPCRequest(message)) continue;
+    const id = message.id as unknown;
+    if (typeof id !== "string" && !Number.isInteger(id)) return "a request id must be a string or an integer";
+    const key = JSON.stringify(id);
+    if (ids.has(key)) return `the id ${key} appears twice in one batch`;
+    ids.add(key);
+  }
+  return undefined;
 }

@@ -14,6 +14,14 @@ describe("Host and Origin validation", () => {
     ["127.0.0.1:4000", "http://evil.example.com", false],
     ["127.0.0.1.evil.example.com", undefined, false],
     [undefined, undefined, false],
+    // A sandboxed iframe or a file: page sends `Origin: null`: foreign, not absent.
+    ["127.0.0.1:4000", "null", false],
+    // A Host must be exactly a name and a port: these would be reflected into Link URLs.
+    ["evil@127.0.0.1", undefined, false],
+    ["127.0.0.1/x", undefined, false],
+    ["127.0.0.1#x", undefined, false],
+    ["127.0.0.1:4000", "http://127.0.0.1:4000/path", false],
+    ["127.0.0.1:4000", "http://evil@127.0.0.1:4000", false],
   ])("Host %s, Origin %s → allowed %s", (host, origin, ok) => {
     expect(hostProblem(host, origin, loopback) === undefined).toBe(ok);
   });

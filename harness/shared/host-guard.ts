@@ -9,8 +9,14 @@ import type { FastifyInstance } from "fastify";
  */
 export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"];
 
+/** A `Host` value is a name or address and an optional port, nothing else (no `user@`, path or `#`). */
+const HOST_VALUE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
+/** An `Origin` is a scheme, a host and an optional port (RFC 6454), nothing else. */
+const ORIGIN_VALUE = /^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
+
 /** The host name of a `Host` header value or an origin URL, lower-cased, without the port. */
 function hostnameOf(value: string, isOrigin: boolean): string | undefined {
+  if (!(isOrigin ? ORIGIN_VALUE : HOST_VALUE).test(value)) return undefined;
   try {
     return new URL(isOrigin ? value : `http://${value}`).hostname.toLowerCase();
   } catch {
@@ -37,7 +43,8 @@ export function hostProblem(
   const hostname = host === undefined ? undefined : hostnameOf(host, false);
   if (!hostname || !allowed.has(hostname))
     return `Host '${host ?? ""}' is not one this server answers to (allowed: ${[...allowed].join(", ")}).`;
-  if (origin !== undefined && origin !== "null") {
+  // `Origin: null` (a sandboxed iframe, a file: page) is a foreign origin, not an absent one.
+  if (origin !== undefined) {
     const originHost = hostnameOf(origin, true);
     if (!originHost || !allowed.has(originHost))
       return `Origin '${origin}' is not allowed (allowed hosts: ${[...allowed].join(", ")}).`;

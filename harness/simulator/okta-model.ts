@@ -13,8 +13,14 @@ import type { EventLoop } from "./event-loop.js";
  */
 export interface ModelOptions {
   limits: RateLimitConfig;
-  /** Round-trip latency (ms); a quarter each way, half holding a concurrency slot. */
+  /** Round-trip latency (ms). */
   latencyMs: number;
+  /**
+   * The share of it spent at Okta, counted on arrival and holding a concurrency slot; the rest is
+   * split between the two legs. Default 0.5. The harness's injected latency (a fault) sits all at
+   * the fake Okta, after its count: there the share is the fault's part of the round trip.
+   */
+  serverShare?: number;
   /** Each round trip is `latencyMs × (1 ± jitter)`, uniform (0 = constant). */
   jitter?: number;
   /** This share of round trips takes `tailFactor` times as long (a long tail). */
@@ -71,14 +77,16 @@ export class OktaModel {
   }
 
   request(method: string, path: string, answer: (result: ModelAnswer) => void): void {
-    const leg = this.latency() / 4;
+    const latency = this.latency();
+    const atServer = latency * (this.options.serverShare ?? 0.5);
+    const leg = (latency - atServer) / 2;
     this.loop.after(leg, () => {
       this.counts.requests++;
       const result = this.decide(method, path);
       const back = () => this.loop.after(leg, () => answer(this.asReported(result)));
       if (result.kind === "concurrency") return back();
       this.counts.peakInFlight = Math.max(this.counts.peakInFlight, this.limiter.concurrentRequests);
-      this.loop.after(2 * leg, () => {
+      this.loop.after(atServer, () => {
         this.limiter.leave();
         back();
       });

@@ -24,6 +24,8 @@ export interface AuditCell {
   jitter?: number;
   /** A long tail: this share of round trips takes 5× as long. */
   tailShare?: number;
+  /** The share of each round trip spent at Okta holding a concurrency slot (default 0.5). */
+  serverShare?: number;
   /** Calls in flight per worker (the client's cap and the loop's). */
   concurrency: number;
   workers?: number;
@@ -141,6 +143,7 @@ export async function simulateAudit(cell: AuditCell): Promise<AuditOutcome> {
       latencyMs: cell.latencyMs,
       jitter: cell.jitter,
       tailShare: cell.tailShare,
+      serverShare: cell.serverShare,
       stormShare: cell.stormShare,
       reporting: cell.reporting,
       rateLimitMode: cell.rateLimitMode,

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench:calibrate`: the simulator against the real harness, cell by cell. Each cell runs
+ * in virtual time (paceline's call engine and the Okta model, three seeds) and for real (the same
+ * engine in `PacedClient`, through the gateway, against the fake Okta in this process, with the
+ * same limits, latency — a fault at the fake Okta — concurrency, gateway settings and workers).
+ * Both are judged against the same T* (from the limits config and the latency). A cell whose
+ * figures differ by more than 5% in time/T* or 0.5 points of 429 share is marked: the missing
+ * physics is named in the closing notes. Writes bench/results/calibrate.json.
+ */
+import { LIMIT_PRESETS, type RateLimitConfig } from "../harness/fake-okta/rate-limits.js";
+import { boundFor, runAuditLoop } from "../harness/loadtest/index.js";
+import { startRedis } from "../harness/redis-server.js";
+import { type AuditCell, simulateAudit } from "../harness/simulator/simulate-audit.js";
+import { startHarness } from "../harness/start.js";
+import { writeReport } from "./measure.js";
+
+interface CalibrationCell {
+  name: string;
+  users: number;
+  limits: RateLimitConfig;
+  /** Injected at the fake Okta (0: loopback only). */
+  latencyMs: number;
+  concurrency: number;
+  workers?: number;
+  reporting?: "always" | "on_429" | "never";
+}
+
+const okta10s = { ...LIMIT_PRESETS.okta, windowMs: 10_000 };
+const CELLS: CalibrationCell[] = [
+  { name: "tight, 16 in flight", users: 500, limits: LIMIT_PRESETS.tight, latencyMs: 0, concurrency: 16 },
+  {
+    name: "tight, 40 in flight against 20, 100 ms",
+    users: 500,
+    limits: LIMIT_PRESETS.tight,
+    latencyMs: 100,
+    concurrency: 40,
+  },
+  {
+    name: "okta, 100 in flight against 75, 300 ms",
+    users: 500,
+    limits: LIMIT_PRESETS.okta,
+    latencyMs: 300,
+    concurrency: 100,
+  },
+  {
+    name: "okta 10 s windows, 16 in flight, 200 ms",
+    users: 1000,
+    limits: okta10s,
+    latencyMs: 200,
+    concurrency: 16,
+  },
+  {
+    name: "tight, budgets reported only on 429s",
+    users: 500,
+    limits: LIMIT_PRESETS.tight,
+    latencyMs: 0,
+    concurrency: 16,
+    reporting: "on_429",
+  },
+  {
+    name: "tight, 2 workers on one Redis budget",
+    users: 500,
+    limits: LIMIT_PRESETS.tight,
+    latencyMs: 0,
+    concurrency: 16,
+    workers: 2,
+  },
+];
+
+/** Loopback and the gateway's own hop, per call, on top of the injected latency (measured below). */
+async function real(cell: CalibrationCell) {
+  const redis = cell.workers ? await startRedis() : undefined;
+  const harness = await startHarness({
+    fixture: { seed: 42, generate: { users: cell.users, logs: 0 } },
+    limits: cell.limits,
+    ...(cell.latencyMs
+      ? {
+          faults: {
+            rules: [{ path: "/api/v1/users", action: { type: "latency" as const, ms: cell.latencyMs } }],
+          },
+        }
+      : {}),
+    ...(cell.reporting
+      ? { mcpServer: { name: "calibrate", config: { rate_limit_reporting: cell.reporting } } }
+      : {}),
+  });
+  try {
+    const workers = cell.workers ?? 1;
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: workers }, (_, index) =>
+        runAuditLoop({
+          mcpUrl: harness.gateway.mcpUrl,
+          strategy: "paced",
+          concurrency: Math.floor(cell.concurrency / workers),
+          pageSize: 200,
+          ...(workers > 1 ? { worker: { index, of: workers }, redisUrl: redis?.url } : {}),
+        }),
+      ),
+    );
+    const timeMs = performance.now() - started;
+    const minCallMs = Math.min(...results.map((r) => r.minCallMs));
+    const attempts = results.reduce((sum, r) => sum + r.attempts, 0);
+    const rateLimited = results.reduce((sum, r) => sum + r.rateLimited, 0);
+    return { timeMs, minCallMs, attempts, rateLimited };
+  } finally {
+    await harness.close();
+    await redis?.stop();
+  }
+}
+
+const rows = [];
+for (const cell of CELLS) {
+  const measured = await real(cell);
+  // The simulated round trip: what the real client's fastest call took; the injected part at Okta.
+  const latencyMs = Math.max(1, measured.minCallMs);
+  const serverShare = cell.latencyMs > 0 ? Math.min(0.95, cell.latencyMs / latencyMs) : 0.5;
+  const bound = boundFor(
+    { limits: cell.limits, pageSize: 200, concurrency: cell.concurrency },
+    cell.users,
+    latencyMs,
+    cell.workers ?? 1,
+  );
+  const simulatedCell: AuditCell = {
+    name: cell.name,
+    users: cell.users,
+    limits: cell.limits,
+    latencyMs,
+    serverShare,
+    concurrency: Math.floor(cell.concurrency / (cell.workers ?? 1)),
+    workers: cell.workers,
+    sharedLimiter: cell.workers !== undefined,
+    reporting: cell.reporting,
+  };
+  const sims = [];
+  for (const seed of [1, 2, 3]) sims.push(await simulateAudit({ ...simulatedCell, seed }));
+  const simRatio = sims.reduce((sum, s) => sum + s.timeMs, 0) / sims.length / bound.lowerBoundMs;
+  const sim429 = sims.reduce((sum, s) => sum + s.share429, 0) / sims.length;
+  const realRatio = measured.timeMs / bound.lowerBoundMs;
+  const real429 = measured.rateLimited / Math.max(1, measured.attempts);
+  const off = Math.abs(simRatio - realRatio) / realRatio > 0.05 || Math.abs(sim429 - real429) > 0.005;
+  rows.push({
+    cell: cell.name,
+    tStarS: Number((bound.lowerBoundMs / 1000).toFixed(1)),
+    callMs: Math.round(latencyMs),
+    simRatio: Number(simRatio.toFixed(3)),
+    realRatio: Number(realRatio.toFixed(3)),
+    sim429: `${(100 * sim429).toFixed(2)}%`,
+    real429: `${(100 * real429).toFixed(2)}%`,
+    agree: off ? "NO" : "yes",
+  });
+  console.log(JSON.stringify(rows.at(-1)));
+}
+console.log("Simulator (virtual time, 3 seeds) against the real harness (one run), paced, same T*:");
+console.table(rows);
+writeReport("calibrate", { rows });
