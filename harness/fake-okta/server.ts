@@ -161,9 +161,9 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 export function normalizeUrl(url: string): string {
   const query = url.indexOf("?");
   const path = query < 0 ? url : url.slice(0, query);
-  const normal = path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+  const normal = path.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
     const char = String.fromCharCode(Number.parseInt(hex, 16));
-    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+    return UNRESERVED.test(char) ? char : encoded.toUpperCase();
   });
   return query < 0 ? normal : normal + url.slice(query);
 }
