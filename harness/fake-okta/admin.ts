@@ -21,10 +21,15 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
   /** Replaces the org with one built from a fixture (generator and/or explicit data). */
   app.post("/__admin/reset", async (request, reply) => {
     // An empty org is a fixture that says so (`{"generate": {"users": 0}}`), never a missing body.
-    if (request.body === undefined || request.body === null || typeof request.body !== "object")
+    if (
+      request.body === undefined ||
+      request.body === null ||
+      typeof request.body !== "object" ||
+      Object.keys(request.body).length === 0
+    )
       return badInput(
         reply,
-        'reset body: a fixture object is required (e.g. {"seed": 42, "generate": {"users": 200}})',
+        'reset body: a fixture object is required (e.g. {"seed": 42, "generate": {"users": 200}}); an empty org is {"generate": {"users": 0}}',
       );
     try {
       state.org = buildOrg(request.body ?? {}, state.clock, "reset body");
@@ -77,7 +82,11 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
           `preset: '${body.preset}' is not one of ${Object.keys(LIMIT_PRESETS).join(", ")}`,
         );
       }
-      state.limiter = new RateLimiter(LIMIT_PRESETS[body.preset as LimitPreset], state.clock);
+      // A preset with overrides: each one checked as the full config checks it.
+      const { preset, ...overrides } = body as { preset: LimitPreset } & Record<string, unknown>;
+      const parsed = RateLimitConfigSchema.safeParse({ ...LIMIT_PRESETS[preset], ...overrides });
+      if (!parsed.success) return badInput(reply, `limits: ${describe(parsed.error)}`);
+      state.limiter = new RateLimiter(parsed.data, state.clock);
       return state.limiter.config;
     }
     const parsed = RateLimitConfigSchema.safeParse(body);

@@ -77,7 +77,7 @@ describe("the fake Okta under bad input", () => {
   it("POST /__admin/reset without a fixture is refused and the org is untouched", async () => {
     const { app, state } = testApp(JANE);
     const before = snapshot(state.org);
-    for (const payload of [undefined, "null", '"x"', "[]"]) {
+    for (const payload of [undefined, "null", '"x"', "[]", "{}"]) {
       const response = await app.inject({
         method: "POST",
         url: "/__admin/reset",

@@ -123,6 +123,11 @@ describe("explicit fixtures", () => {
     [{ logs: [{ eventType: "x", actor: "a@b.co", published: "yesterday" }] }, /logs\.0\.published/],
     [{ generate: { users: -1 } }, /generate\.users/],
     [{ colour: "blue" }, /colour|Unrecognized key/],
+    [{ groups: [{ name: "Everyone" }] }, /groups\[0\]: name: .*the built-in Everyone group/],
+    [
+      { groups: [{ name: "Interns" }, { name: "interns" }] },
+      /groups\[1\]: name: a group named 'interns' already exists/,
+    ],
   ])("rejects %j naming the field", (fixture, message) => {
     expect(() => buildOrg(fixture as never)).toThrow(FixtureError);
     expect(() => buildOrg(fixture as never)).toThrow(message);
@@ -176,7 +181,21 @@ describe("the admin API", () => {
       payload: { windowMs: 0, concurrency: 1, buckets: [] },
     });
     expect(bad.json().message).toMatch(/windowMs/);
+    // A preset's overrides are checked too: a window of "x" is refused, not taken.
+    const override = await app.inject({
+      method: "PUT",
+      url: "/__admin/limits",
+      payload: { preset: "tight", windowMs: "x" },
+    });
+    expect(override.statusCode).toBe(400);
+    expect(override.json().message).toMatch(/windowMs/);
     expect((await app.inject({ method: "GET", url: "/__admin/limits" })).json().windowMs).toBe(1000);
+    const good = await app.inject({
+      method: "PUT",
+      url: "/__admin/limits",
+      payload: { preset: "okta", windowMs: 10_000, windowModel: "periodic" },
+    });
+    expect(good.json()).toMatchObject({ windowMs: 10_000, windowModel: "periodic", concurrency: 75 });
   });
 
   it("reads and filters the journal", async () => {

@@ -66,7 +66,18 @@ function seedFactors(org: OktaOrg, rng: Rng, ids: IdSource, now: number): void {
 }
 
 function addFixtureGroups(org: OktaOrg, fixture: ParsedFixture, now: number): void {
+  const named = new Set<string>();
+  fixture.groups.forEach((group, index) => {
+    // Okta refuses a second group of one name (E0000001 on create); a fixture is refused the same way.
+    const key = group.name.toLowerCase();
+    if (key === "everyone" || named.has(key))
+      throw new FixtureError(
+        `groups[${index}]: name: a group named '${group.name}' already exists (${key === "everyone" ? "the built-in Everyone group" : "earlier in this fixture"})`,
+      );
+    named.add(key);
+  });
   for (const group of fixture.groups) {
+    // A generated group of the same name stands for it (the generator's named groups come first).
     if (org.groupByName(group.name)) continue;
     org.addGroup({ ...group, created: now - 365 * 86_400_000 });
   }

@@ -407,6 +407,11 @@ describe("MCP servers: filters, expiry and API-token auth", () => {
     expect((await json(bad)).message).toContain("config.rate_limit_mode");
     const soon = await post({ name: "x", expires_at: new Date(Date.now() + 5_000).toISOString() });
     expect((await json(soon)).message).toContain("at least 60 seconds");
+    for (const name of ["a".repeat(900_000), "auditor\r\nX-Injected: 1"]) {
+      const refused = await post({ name });
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).message).toContain("name");
+    }
     const ok = await post({ name: "x", config: { methods: ["custom"] } });
     expect(ok.status).toBe(201);
     const created = await json(ok);

@@ -9,7 +9,12 @@ import type { GatewayTool } from "./tools.js";
  * optional demand for an API token as well. Tokens are shown once, on creation.
  */
 export const McpServerInputSchema = z.strictObject({
-  name: z.string().min(1),
+  /** Shown in listings and logs: a line of text, not a payload. */
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, "a name is one line of printable text"),
   config: z
     .strictObject({
       /** `read`, `write`, `custom`, method names (`list`, `suspend`) or exact tool names. */
