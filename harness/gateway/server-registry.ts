@@ -14,7 +14,7 @@ export const McpServerInputSchema = z.strictObject({
     .string()
     .min(1)
     .max(200)
-    .regex(/^[^\u0000-\u001f\u007f]*$/, "a name is one line of printable text"),
+    .regex(/^\P{Cc}*$/u, "a name is one line of printable text"),
   config: z
     .strictObject({
       /** `read`, `write`, `custom`, method names (`list`, `suspend`) or exact tool names. */
