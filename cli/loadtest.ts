@@ -1,5 +1,6 @@
+import { existsSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import cliProgress from "cli-progress";
 import { FaultScheduleSchema } from "../harness/fake-okta/faults.js";
@@ -57,8 +58,18 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
   if (options.worker) return workerMode(options);
   const strategies = strategiesOf(options.strategy);
   const limits = withWindow(await resolveLimits(options.limits, options.resetRounding), options.windowMs);
-  // Output folders exist before a long run, not after it.
-  for (const file of [options.json, options.html]) if (file) await mkdir(dirname(file), { recursive: true });
+  // Output folders exist before a long run, not after it, and an output that is a folder is refused now.
+  for (const [option, file] of [
+    ["--json", options.json],
+    ["--html", options.html],
+  ] as const) {
+    if (!file) continue;
+    if (existsSync(file) && statSync(file).isDirectory())
+      throw new Error(
+        `${option}: '${file}' is a folder; name a file in it, e.g. ${join(file, option === "--json" ? "loadtest.json" : "loadtest.html")}`,
+      );
+    await mkdir(dirname(file), { recursive: true });
+  }
   let redisUrl = options.sharedLimiter;
   let stopRedis: (() => Promise<void>) | undefined;
   if (redisUrl === "auto") {

@@ -25,6 +25,36 @@ const port = (name: string) => integer(name, { min: 0, max: 65_535 });
 const serveOption = (flags: string, description: string, env: string) =>
   new Option(flags, description).env(`PACELINE_${env}`);
 
+/**
+ * An MCP URL token, checked in the action rather than by commander, whose message would quote the
+ * value: this one names the option and the rule, never the token (a secret).
+ */
+function checkUrlToken(name: string, value: string | undefined): void {
+  if (value !== undefined && !/^[\w-]{16,128}$/.test(value))
+    throw new Error(`${name} must be 16 to 128 letters, digits, '-' or '_' (got ${value.length} characters)`);
+}
+
+/** An http(s) URL, named in the message when it is not one. */
+const httpUrl = (name: string) => (value: string) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol))
+    throw new InvalidArgumentError(`${name} must be an http:// or https:// URL, got '${value}'`);
+  return value;
+};
+
+/** A yes/no environment variable: 1/true/yes or 0/false/no (any case); anything else is an error naming it. */
+export function envFlag(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (/^(1|true|yes)$/i.test(value)) return true;
+  if (/^(0|false|no)$/i.test(value)) return false;
+  throw new InvalidArgumentError(`${name} must be 1, true, yes, 0, false or no, got '${value}'`);
+}
+
 const list = (value: string) =>
   value
     .split(",")
@@ -37,7 +67,7 @@ const program = new Command()
   .name("paceline")
   .description("Rate-limit-aware MCP client for Okta gateways, and the fake Okta harness that proves it.")
   .version(PACKAGE_VERSION, "-V, --version", "print paceline's version")
-  .showHelpAfterError("(paceline <command> --help lists the options)");
+  .showHelpAfterError("(paceline --help lists the commands)");
 
 program
   .command("serve")
@@ -154,12 +184,10 @@ program
       .choices(["json", "sse"])
       .default("json"),
   )
-  .addOption(
-    serveOption(
-      "--json",
-      "print one JSON line {oktaUrl, oktaToken, adminUrl, mcpUrl, gatewayAdminUrl} instead of text",
-      "JSON",
-    ).default(false),
+  // PACELINE_JSON is read by hand: commander would take any value, `false` too, as on.
+  .option(
+    "--json",
+    "print one JSON line {oktaUrl, oktaToken, adminUrl, mcpUrl, gatewayAdminUrl} instead of text (or PACELINE_JSON=1)",
   )
   .addHelpText(
     "after",
@@ -175,7 +203,9 @@ Examples:
 Every option can also come from the environment: PACELINE_PORT, PACELINE_MCP_TOKEN, PACELINE_USERS…`,
   )
   .action(async (options) => {
-    const harness = await serve(options);
+    checkUrlToken("--mcp-token (or PACELINE_MCP_TOKEN)", options.mcpToken);
+    const json = options.json ?? envFlag("PACELINE_JSON", process.env.PACELINE_JSON) ?? false;
+    const harness = await serve({ ...options, json });
     const stop = async () => {
       await harness.close();
       process.exit(0);
@@ -288,7 +318,7 @@ program
   .option("--faults <file>", "a fault schedule for the fake Okta")
   .option("--json <file>", "write one object per strategy run")
   .option("--html <file>", "write a self-contained page with a timeline")
-  .option("--mcp-url <url>", "use a running gateway instead of the in-process harness")
+  .option("--mcp-url <url>", "use a running gateway instead of the in-process harness", httpUrl("--mcp-url"))
   .option(
     "--harness-process",
     "run the harness in a child process, so client and harness do not share a core (default on machines with more than one)",
@@ -396,6 +426,10 @@ Examples:
   $ paceline loadtest                       the 500-user audit loop against the rate limit's lower bound
   $ paceline serve --help                   every option of serve`,
 );
+
+// Each command's own pointer names it: `(paceline serve --help lists the options)`.
+for (const command of program.commands)
+  command.showHelpAfterError(`(paceline ${command.name()} --help lists the options)`);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`paceline: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -18,14 +18,55 @@ describe("bad input gets paceline's own message, then one line pointing at --hel
     [["loadtest", "--workers", "0"], /--workers must be an integer from 1 to 64, got '0'/],
     [["loadtest", "--concurrency", "0"], /--concurrency must be an integer from 1 to 10000, got '0'/],
     [["run", "--trials", "0"], /--trials must be an integer of at least 1, got '0'/],
+    [
+      ["loadtest", "--mcp-url", "not-a-url"],
+      /--mcp-url must be an http:\/\/ or https:\/\/ URL, got 'not-a-url'/,
+    ],
+    [["simulate", "--seeds", "0"], /--seeds must be an integer from 1 to 100, got '0'/],
   ])("%j", (args, message) => {
     const result = paceline(args);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(message);
+    // The pointer names the command that was mistyped.
     expect(result.stderr.trim().split("\n")).toEqual([
       expect.any(String),
-      "(paceline <command> --help lists the options)",
+      `(paceline ${args[0]} --help lists the options)`,
     ]);
+  });
+
+  it("a bad --mcp-token is named with its rule, and the token itself is never printed", () => {
+    const secret = "short-secret";
+    const result = paceline(["serve", "--mcp-token", secret]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("--mcp-token (or PACELINE_MCP_TOKEN) must be 16 to 128 letters");
+    expect(result.stderr).not.toContain(secret);
+  });
+
+  it("a PACELINE_JSON that is neither yes nor no is named (any value used to turn JSON on)", () => {
+    const off = spawnSync(process.execPath, [CLI, "serve", "--users", "1"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PACELINE_JSON: "maybe" },
+    });
+    expect(off.stderr).toContain("PACELINE_JSON must be 1, true, yes, 0, false or no, got 'maybe'");
+  });
+
+  it("loadtest --json onto a folder is refused before the run, naming a file to use instead", () => {
+    const dir = mkdtempSync(join(tmpdir(), "paceline-out-"));
+    const result = paceline(["loadtest", "--users", "5", "--json", dir]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      `--json: '${dir}' is a folder; name a file in it, e.g. ${join(dir, "loadtest.json")}`,
+    );
+    expect(result.stdout).not.toMatch(/time\/T\*/);
+  });
+
+  it("--methods with a typo names it and lists what it could be", () => {
+    const result = paceline(["serve", "--users", "1", "--methods", "raed"]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /'raed' is not a kind \(read, write, custom\), a method \(.*suspend.*\) or a tool name/,
+    );
   });
 
   it("--limits that is neither a preset nor a file lists the presets", () => {

@@ -109,6 +109,13 @@ export class McpServerRegistry {
     if (expiresAt !== null && expiresAt < this.clock.now() + 60_000) {
       throw new RegistryError(`expires_at: must be at least 60 seconds in the future, got ${expires_at}`);
     }
+    const unknown = (config.methods ?? []).filter(
+      (m) => !this.allTools.some((t) => [t.kind, t.spec.method, t.name].includes(m)),
+    );
+    if (unknown.length > 0)
+      throw new RegistryError(
+        `config.methods: ${unknown.map((m) => `'${m}'`).join(", ")} is not a kind (read, write, custom), a method (${[...new Set(this.allTools.map((t) => t.spec.method))].sort().join(", ")}) or a tool name`,
+      );
     const tools = filterTools(this.allTools, config);
     if (tools.length === 0) throw new RegistryError("config: no tool matches these methods and tags");
     const token = chosenToken ?? randomBytes(24).toString("base64url");
