@@ -12,6 +12,55 @@ const fixture = {
   ],
 };
 
+describe("application lists page as Okta's spec says", () => {
+  const big = { seed: 8, generate: { users: 120, groups: 12, logs: 0 } };
+  const follow = async (call: ReturnType<typeof testApp>["call"], first: string) => {
+    const pages: number[] = [];
+    let url: string | undefined = first;
+    while (url) {
+      const response = await call("GET", url);
+      pages.push((response.body as unknown[]).length);
+      const next = /<([^>]+)>; rel="next"/.exec(String(response.headers.link ?? ""))?.[1];
+      url = next ? new URL(next).pathname + new URL(next).search : undefined;
+    }
+    return pages;
+  };
+
+  it("GET /apps?limit=2 pages two at a time with a next link (default: all, at most 200)", async () => {
+    const { call, state } = testApp(big);
+    const total = state.org.apps.apps.length;
+    expect(await follow(call, "/api/v1/apps")).toEqual([total]);
+    const pages = await follow(call, "/api/v1/apps?limit=2");
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(pages.slice(0, -1).every((n) => n === 2)).toBe(true);
+  });
+
+  it("an app's users: 50 a page by default, `limit` honoured, every user once across the pages", async () => {
+    const { call, state } = testApp(big);
+    const org = state.org;
+    const everyone = org.groupByName("Everyone");
+    const slack = org.apps.byLabel("Slack");
+    await call("PUT", `/api/v1/apps/${slack?.id}/groups/${everyone?.id}`);
+    const members = org.members(everyone?.id ?? "").length;
+    expect(members).toBeGreaterThan(100);
+    // By hand: 120 generated users (less those not in Everyone) at 50 a page.
+    const byDefault = await follow(call, `/api/v1/apps/${slack?.id}/users`);
+    expect(byDefault.slice(0, -1)).toEqual(Array(byDefault.length - 1).fill(50));
+    expect(byDefault.reduce((a, b) => a + b, 0)).toBe(members);
+    const five = await follow(call, `/api/v1/apps/${slack?.id}/users?limit=5`);
+    expect(five).toHaveLength(Math.ceil(members / 5));
+    const ids = new Set<string>();
+    let url: string | undefined = `/api/v1/apps/${slack?.id}/users?limit=7`;
+    while (url) {
+      const response = await call("GET", url);
+      for (const user of response.body as { id: string }[]) ids.add(user.id);
+      const next = /<([^>]+)>; rel="next"/.exec(String(response.headers.link ?? ""))?.[1];
+      url = next ? new URL(next).pathname + new URL(next).search : undefined;
+    }
+    expect(ids.size).toBe(members);
+  });
+});
+
 describe("applications", () => {
   it("a seeded catalogue of common apps; filter by status and q by label", async () => {
     const { call } = testApp(fixture);

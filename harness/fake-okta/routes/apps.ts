@@ -3,6 +3,7 @@ import { iso } from "../../shared/clock.js";
 import type { AppRecord } from "../apps.js";
 import { OktaError, validationFailed } from "../errors.js";
 import { objectBody, originOf, queryOf, sendPage } from "../http.js";
+import { decodeCursor, type Page, pageOf, parseLimit } from "../pagination.js";
 import type { ServerState } from "../state.js";
 
 /**
@@ -30,6 +31,29 @@ function appJson(app: AppRecord, origin: string) {
 
 const STATUS_FILTER = /^status eq "(ACTIVE|INACTIVE)"$/;
 
+/**
+ * Page sizes from Okta's spec: `GET /apps` all by default (`limit` -1) and at most 200 a page;
+ * an app's users 50 by default, at most 500 (`queryAppLimit`); its group assignments 20 by
+ * default, from 20 to 200 (`queryGroupAssignmentLimit`).
+ */
+const APPS_LIMIT = { default: Number.POSITIVE_INFINITY, max: 200, min: 1 };
+const APP_USERS_LIMIT = { default: 50, max: 500, min: 1 };
+const APP_GROUPS_LIMIT = { default: 20, max: 200, min: 20 };
+
+/** A page of a list kept in its own order: positions are the list's (a cursor names the last one served). */
+function listPage<T>(
+  items: readonly T[],
+  query: Record<string, string | undefined>,
+  size: typeof APPS_LIMIT,
+): Page<T> {
+  const asked =
+    query.limit === undefined || query.limit === "" ? size.default : parseLimit(query.limit, size);
+  const limit = Math.max(size.min, Math.min(asked, size.max, items.length || 1));
+  const positioned = items.map((item, index) => ({ item, position: index + 1 }));
+  const page = pageOf(positioned, (p) => p.position, decodeCursor(query.after), limit);
+  return { items: page.items.map((p) => p.item), next: page.next };
+}
+
 export function appRoutes(app: FastifyInstance, state: ServerState): void {
   const apps = () => state.org.apps;
 
@@ -45,7 +69,7 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
       const q = query.q.toLowerCase();
       items = items.filter((a) => a.label.toLowerCase().startsWith(q) || a.name.toLowerCase().startsWith(q));
     }
-    return sendPage(request, reply, { items, next: null }, query, appJson);
+    return sendPage(request, reply, listPage(items, query, APPS_LIMIT), query, appJson);
   });
 
   app.get<{ Params: { id: string } }>("/api/v1/apps/:id", async (request) =>
@@ -80,8 +104,10 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     const application = apps().get(request.params.id);
     const origin = originOf(request);
     const users = apps().usersOf(application, (groupId) => state.org.members(groupId).map((u) => u.id));
-    const items = [...users].map(([userId, scope]) => appUserJson(application, userId, scope, origin));
-    return sendPage(request, reply, { items, next: null }, queryOf(request), (item) => item);
+    const query = queryOf(request);
+    const page = listPage([...users], query, APP_USERS_LIMIT);
+    const items = page.items.map(([userId, scope]) => appUserJson(application, userId, scope, origin));
+    return sendPage(request, reply, { items, next: page.next }, query, (item) => item);
   });
 
   app.get<{ Params: { id: string; userId: string } }>("/api/v1/apps/:id/users/:userId", async (request) => {
@@ -117,10 +143,14 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
   app.get<{ Params: { id: string } }>("/api/v1/apps/:id/groups", async (request, reply) => {
     const application = apps().get(request.params.id);
     const origin = originOf(request);
-    const items = apps()
-      .groupIds(application)
-      .map((id) => ({ id, priority: 0, _links: { group: { href: `${origin}/api/v1/groups/${id}` } } }));
-    return sendPage(request, reply, { items, next: null }, queryOf(request), (item) => item);
+    const query = queryOf(request);
+    const page = listPage(apps().groupIds(application), query, APP_GROUPS_LIMIT);
+    const items = page.items.map((id) => ({
+      id,
+      priority: 0,
+      _links: { group: { href: `${origin}/api/v1/groups/${id}` } },
+    }));
+    return sendPage(request, reply, { items, next: page.next }, query, (item) => item);
   });
 
   for (const method of ["PUT", "DELETE"] as const) {
