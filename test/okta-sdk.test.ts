@@ -158,6 +158,7 @@ describe("@okta/okta-sdk-nodejs against the fake", () => {
       (u) => u.status === "ACTIVE" && fake.state.org.roles(u.id).length === 0,
     );
     const group = await client.groupApi.createGroup({ group: { profile: { name: "SDK Target Group" } } });
+    const second = await client.groupApi.createGroup({ group: { profile: { name: "SDK Target Group 2" } } });
     if (!user) throw new Error("an ACTIVE user without roles expected");
     const role = await client.roleAssignmentApi.assignRoleToUser({
       userId: user.id,
@@ -176,12 +177,25 @@ describe("@okta/okta-sdk-nodejs against the fake", () => {
     }))
       targets.push((g as { id: string }).id);
     expect(targets).toEqual([group.id]);
+    await client.roleTargetApi.assignGroupTargetToUserRole({
+      userId: user.id,
+      roleId,
+      groupId: second.id as string,
+    });
     await client.roleTargetApi.unassignGroupTargetFromUserAdminRole({
       userId: user.id,
       roleId,
       groupId: group.id as string,
     });
-    expect(fake.state.org.roles(user.id).find((r) => r.id === roleId)?.groupTargets).toEqual([]);
+    expect(fake.state.org.roles(user.id).find((r) => r.id === roleId)?.groupTargets).toEqual([second.id]);
+    // The last target stays: Okta refuses to remove it, and the SDK hands the error on.
+    await expect(
+      client.roleTargetApi.unassignGroupTargetFromUserAdminRole({
+        userId: user.id,
+        roleId,
+        groupId: second.id as string,
+      }),
+    ).rejects.toThrow(/last group target/);
   });
 
   it("lists applications, assigns and unassigns a user, and reads app links, through the SDK's ApplicationApi", async () => {

@@ -73,6 +73,18 @@ describe("applications", () => {
     const active = (await call("GET", '/api/v1/apps?filter=status%20eq%20"ACTIVE"')).body as unknown[];
     expect(active).toHaveLength(all.length);
     expect((await call("GET", "/api/v1/apps?filter=label%20eq%20%22x%22")).status).toBe(400);
+    // The spec's filter fields: name and id as well as status.
+    const named = all[0] as { label: string; name?: string; id?: string };
+    const byName = (await call("GET", `/api/v1/apps?filter=${encodeURIComponent(`name eq "${named.name}"`)}`))
+      .body as { name: string }[];
+    expect(byName.map((a) => a.name)).toEqual(
+      all.filter((a) => (a as typeof named).name === named.name).map((a) => (a as typeof named).name),
+    );
+    const byId = (await call("GET", `/api/v1/apps?filter=${encodeURIComponent(`id eq "${named.id}"`)}`))
+      .body as {
+      id: string;
+    }[];
+    expect(byId.map((a) => a.id)).toEqual([named.id]);
   });
 
   it("access through a group and directly: app users carry their scope; appLinks lists both", async () => {

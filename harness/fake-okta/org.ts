@@ -378,6 +378,12 @@ export class OktaOrg {
     refuseUntargetable(role);
     const index = role.groupTargets.indexOf(groupId);
     if (index < 0) throw notFound(groupId, "UserGroup");
+    // Okta: "You can't remove the last group target from a role assignment" (the spec's note on
+    // unassigning a group target). The spec names no error code: E0000001 is the harness's choice.
+    if (role.groupTargets.length === 1)
+      throw validationFailed("groupTargets", [
+        "You can't remove the last group target from a role assignment: delete the role assignment instead.",
+      ]);
     role.groupTargets.splice(index, 1);
     role.lastUpdated = this.clock.now();
     this.log(

@@ -15,22 +15,28 @@ const fixture = {
 };
 
 describe("group targets of an admin role", () => {
-  it("PUT adds a group (204), GET lists it, DELETE removes it (204)", async () => {
+  it("PUT adds a group (204), GET lists it, DELETE removes one of two (204), never the last (400)", async () => {
     const { call, state } = testApp(fixture);
     const user = state.org.getUser("hd@company.com");
     const helpDesk = state.org.roles(user.id).find((r) => r.type === "HELP_DESK_ADMIN");
     const contractors = state.org.groupByName("Contractors");
+    const engineering = state.org.groupByName("Engineering");
     const base = `/api/v1/users/${user.id}/roles/${helpDesk?.id}/targets/groups`;
     expect((await call("GET", base)).body).toEqual([]);
     expect((await call("PUT", `${base}/${contractors?.id}`)).status).toBe(204);
     // Adding it again changes nothing.
     expect((await call("PUT", `${base}/${contractors?.id}`)).status).toBe(204);
+    expect((await call("PUT", `${base}/${engineering?.id}`)).status).toBe(204);
     const listed = (await call("GET", base)).body as { id: string; profile: { name: string } }[];
-    expect(listed.map((g) => g.profile.name)).toEqual(["Contractors"]);
+    expect(listed.map((g) => g.profile.name)).toEqual(["Contractors", "Engineering"]);
     expect((await call("DELETE", `${base}/${contractors?.id}`)).status).toBe(204);
-    expect((await call("GET", base)).body).toEqual([]);
-    const again = await call("DELETE", `${base}/${contractors?.id}`);
-    expect(again.status).toBe(404);
+    expect((await call("DELETE", `${base}/${contractors?.id}`)).status).toBe(404);
+    // The spec: "You can't remove the last group target from a role assignment".
+    const last = await call("DELETE", `${base}/${engineering?.id}`);
+    expect(last.status).toBe(400);
+    expect(last.body).toMatchObject({ errorCode: "E0000001" });
+    expect(JSON.stringify(last.body)).toContain("last group target");
+    expect(helpDesk?.groupTargets).toEqual([engineering?.id]);
   });
 
   it("a role that takes no targets (SUPER_ADMIN) is refused with Okta's validation error", async () => {

@@ -29,7 +29,8 @@ function appJson(app: AppRecord, origin: string) {
   };
 }
 
-const STATUS_FILTER = /^status eq "(ACTIVE|INACTIVE)"$/;
+/** The spec's `filter` fields for apps that the fake serves: `status`, `name` and `id`, with `eq`. */
+const APP_FILTER = /^(status|name|id) eq "([^"]*)"$/;
 
 /**
  * Page sizes from Okta's spec: `GET /apps` all by default (`limit` -1) and at most 200 a page;
@@ -61,9 +62,13 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     const query = queryOf(request);
     let items = apps().apps;
     if (query.filter !== undefined) {
-      const match = STATUS_FILTER.exec(query.filter.trim());
-      if (!match) throw new OktaError("E0000031", undefined, [`Invalid filter: ${query.filter}`]);
-      items = items.filter((a) => a.status === match[1]);
+      const match = APP_FILTER.exec(query.filter.trim());
+      if (!match || (match[1] === "status" && !/^(ACTIVE|INACTIVE)$/.test(match[2] ?? "")))
+        throw new OktaError("E0000031", undefined, [`Invalid filter: ${query.filter}`]);
+      const [, field, value] = match;
+      items = items.filter(
+        (a) => (field === "status" ? a.status : field === "name" ? a.name : a.id) === value,
+      );
     }
     if (query.q !== undefined) {
       const q = query.q.toLowerCase();
