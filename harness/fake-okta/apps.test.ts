@@ -61,6 +61,22 @@ describe("application lists page as Okta's spec says", () => {
   });
 });
 
+describe("one app-group assignment (GET, as Okta serves it)", () => {
+  it("an assigned group answers 200 with its assignment; one that is not, 404 E0000007", async () => {
+    const { call, state } = testApp(fixture);
+    const slack = state.org.apps.byLabel("Slack");
+    const engineering = state.org.groupByName("Engineering");
+    await call("DELETE", `/api/v1/apps/${slack?.id}/groups/${engineering?.id}`);
+    const absent = await call("GET", `/api/v1/apps/${slack?.id}/groups/${engineering?.id}`);
+    expect(absent.status).toBe(404);
+    expect(absent.body).toMatchObject({ errorCode: "E0000007" });
+    await call("PUT", `/api/v1/apps/${slack?.id}/groups/${engineering?.id}`);
+    const present = await call("GET", `/api/v1/apps/${slack?.id}/groups/${engineering?.id}`);
+    expect(present.status).toBe(200);
+    expect(present.body).toMatchObject({ id: engineering?.id, priority: 0 });
+  });
+});
+
 describe("applications", () => {
   it("a seeded catalogue of common apps; filter by status and q by label", async () => {
     const { call } = testApp(fixture);

@@ -24,6 +24,26 @@ describe("a user's factors", () => {
     expect(factors[1]?.id).toMatch(/^mbl\w{17}$/);
   });
 
+  it("GETs Okta serves: one factor (404 E0000007 when unknown), and the catalog of factors still to enroll", async () => {
+    const { call } = testApp(withFactors);
+    const [push] = (await call("GET", "/api/v1/users/f@company.com/factors")).body as { id: string }[];
+    const one = await call("GET", `/api/v1/users/f@company.com/factors/${push?.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: push?.id, factorType: "push", provider: "OKTA" });
+    const unknown = await call("GET", "/api/v1/users/f@company.com/factors/opfnosuchfactor12345");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ errorCode: "E0000007" });
+    const catalog = (await call("GET", "/api/v1/users/f@company.com/factors/catalog")).body as {
+      factorType: string;
+      _links: { enroll: { hints: { allow: string[] } } };
+    }[];
+    const types = catalog.map((f) => f.factorType);
+    expect(types).not.toContain("push");
+    expect(types).not.toContain("sms");
+    expect(types).toContain("token:software:totp");
+    expect(catalog[0]?._links.enroll.hints.allow).toEqual(["POST"]);
+  });
+
   it("DELETE resets one factor (204); an unknown factor is 404 E0000007", async () => {
     const { call, state } = testApp(withFactors);
     const [push] = (await call("GET", "/api/v1/users/f@company.com/factors")).body as { id: string }[];

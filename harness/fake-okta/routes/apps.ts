@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { iso } from "../../shared/clock.js";
 import type { AppRecord } from "../apps.js";
-import { OktaError, validationFailed } from "../errors.js";
+import { notFound, OktaError, validationFailed } from "../errors.js";
 import { objectBody, originOf, queryOf, sendPage } from "../http.js";
 import { decodeCursor, type Page, pageOf, parseLimit } from "../pagination.js";
 import type { ServerState } from "../state.js";
@@ -157,6 +157,22 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     }));
     return sendPage(request, reply, { items, next: page.next }, query, (item) => item);
   });
+
+  // One group's assignment to an app (Okta's `getApplicationGroupAssignment`): 404 when not assigned.
+  app.get<{ Params: { id: string; groupId: string } }>(
+    "/api/v1/apps/:id/groups/:groupId",
+    async (request) => {
+      const application = apps().get(request.params.id);
+      const group = state.org.getGroup(request.params.groupId);
+      if (!apps().groupIds(application).includes(group.id)) throw notFound(group.id, "UserGroup");
+      const origin = originOf(request);
+      return {
+        id: group.id,
+        priority: 0,
+        _links: { group: { href: `${origin}/api/v1/groups/${group.id}` } },
+      };
+    },
+  );
 
   for (const method of ["PUT", "DELETE"] as const) {
     app.route<{ Params: { id: string; groupId: string } }>({

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { iso } from "../../shared/clock.js";
+import { notFound } from "../errors.js";
 import { originOf } from "../http.js";
 import type { FactorRecord } from "../model.js";
-import { FACTORS } from "../model.js";
+import { FACTOR_TYPES, FACTORS } from "../model.js";
 import type { ServerState } from "../state.js";
 
 /**
@@ -36,6 +37,32 @@ export function factorRoutes(app: FastifyInstance, state: ServerState): void {
     const origin = originOf(request);
     return state.org.factors(user.id).map((f) => factorJson(f, origin));
   });
+
+  // The factors a user may still enroll (Okta's `listSupportedFactors`, the spec's example shape):
+  // every type the fake knows that the user has not enrolled. Registered before `:factorId`.
+  app.get<{ Params: { id: string } }>("/api/v1/users/:id/factors/catalog", async (request) => {
+    const user = state.org.getUser(request.params.id);
+    const origin = originOf(request);
+    const enrolled = new Set(state.org.factors(user.id).map((f) => f.factorType));
+    return FACTOR_TYPES.filter((type) => !enrolled.has(type)).map((factorType) => ({
+      factorType,
+      provider: FACTORS[factorType].provider,
+      vendorName: FACTORS[factorType].vendorName,
+      _links: {
+        enroll: { href: `${origin}/api/v1/users/${user.id}/factors`, hints: { allow: ["POST"] } },
+      },
+    }));
+  });
+
+  app.get<{ Params: { id: string; factorId: string } }>(
+    "/api/v1/users/:id/factors/:factorId",
+    async (request) => {
+      const user = state.org.getUser(request.params.id);
+      const factor = state.org.factors(user.id).find((f) => f.id === request.params.factorId);
+      if (!factor) throw notFound(request.params.factorId, "UserFactor");
+      return factorJson(factor, originOf(request));
+    },
+  );
 
   app.delete<{ Params: { id: string; factorId: string } }>(
     "/api/v1/users/:id/factors/:factorId",
