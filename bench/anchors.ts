@@ -2,6 +2,7 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import okta from "@okta/okta-sdk-nodejs";
 import Bottleneck from "bottleneck";
 import pLimit from "p-limit";
+import pRetry, { AbortError } from "p-retry";
 import type { RateLimitConfig } from "../harness/fake-okta/rate-limits.js";
 
 /**
@@ -11,6 +12,9 @@ import type { RateLimitConfig } from "../harness/fake-okta/rate-limits.js";
  *   (X-Rate-Limit-Reset − Date + 1 s; rate-limits.md §3.2), retries raised so it can finish.
  * - `fixed-spacing`: @octokit/plugin-throttling's approach (rate-limits.md §3.1): bottleneck
  *   `minTime` from the published limit, no header reading; a 429 waits its reset + 1 s and retries.
+ * - `naive-burst`: no pacing at all, against the fake Okta directly: `concurrency` calls at a time
+ *   and p-retry around each, waiting out a 429 until `X-Rate-Limit-Reset − Date + 1 s` (Okta's
+ *   advice, rate-limits.md §2.4) before the next try. The plain client most teams write first.
  */
 export interface AnchorResult {
   usersListed: number;
@@ -138,6 +142,84 @@ export async function fixedSpacingAudit(
     ),
   );
   await client.close();
+  return {
+    usersListed: users.length,
+    usersAudited: [...tally.values()].filter((n) => n === 2).length,
+    failed,
+    minCallMs,
+  };
+}
+
+/** A 429 from Okta, with how long its headers say to wait. */
+class RateLimited extends Error {
+  constructor(readonly waitMs: number) {
+    super("429");
+  }
+}
+
+/** Okta's advice: wait until X-Rate-Limit-Reset (epoch seconds) − Date, plus a second. */
+function resetWaitMs(headers: Headers): number {
+  const reset = Number(headers.get("x-rate-limit-reset"));
+  const date = Date.parse(headers.get("date") ?? "");
+  if (!Number.isFinite(reset) || Number.isNaN(date)) return 1000;
+  return Math.max(0, reset * 1000 - date) + 1000;
+}
+
+export async function naiveBurstAudit(
+  oktaUrl: string,
+  token: string,
+  concurrency: number,
+  pageSize: number,
+): Promise<AnchorResult> {
+  let minCallMs = Number.POSITIVE_INFINITY;
+  let failed = 0;
+  const get = (url: string) =>
+    pRetry(
+      async () => {
+        const started = performance.now();
+        const response = await fetch(url, {
+          headers: { authorization: `SSWS ${token}`, accept: "application/json" },
+        });
+        if (response.status === 429) {
+          await response.arrayBuffer();
+          throw new RateLimited(resetWaitMs(response.headers));
+        }
+        if (!response.ok) throw new AbortError(`HTTP ${response.status}`);
+        const body = (await response.json()) as unknown;
+        minCallMs = Math.min(minCallMs, performance.now() - started);
+        return { body, link: response.headers.get("link") ?? "" };
+      },
+      {
+        retries: 20,
+        minTimeout: 0,
+        maxTimeout: 0,
+        onFailedAttempt: async ({ error }) => {
+          if (error instanceof RateLimited) await new Promise((resolve) => setTimeout(resolve, error.waitMs));
+        },
+      },
+    );
+  const users: string[] = [];
+  for (let url: string | undefined = `${oktaUrl}/api/v1/users?limit=${pageSize}`; url; ) {
+    const page = await get(url);
+    users.push(...(page.body as { id: string }[]).map((u) => u.id));
+    url = /<([^>]+)>; rel="next"/.exec(page.link)?.[1];
+  }
+  const limit = pLimit(concurrency);
+  const tally = new Map<string, number>();
+  await Promise.all(
+    users.flatMap((userId) =>
+      ["roles", "groups"].map((what) =>
+        limit(async () => {
+          try {
+            await get(`${oktaUrl}/api/v1/users/${userId}/${what}`);
+            tally.set(userId, (tally.get(userId) ?? 0) + 1);
+          } catch {
+            failed++;
+          }
+        }),
+      ),
+    ),
+  );
   return {
     usersListed: users.length,
     usersAudited: [...tally.values()].filter((n) => n === 2).length,

@@ -4,8 +4,8 @@
  *    engine, every cell over ten seeds against its targets (worst and 90th percentile printed).
  * 2. Real runs in this process against the harness: the 500-user audit under `tight`, and a
  *    2,000-user audit under Okta's budgets with 10 s windows (unaligned, whole-second resets):
- *    paced and retry-only paceline, `@okta/okta-sdk-nodejs` against the fake Okta directly, and a
- *    fixed-spacing client (octokit's approach). Same fake, same T* (from the limits config).
+ *    paced and retry-only paceline, `@okta/okta-sdk-nodejs` and a naive burst with p-retry against
+ *    the fake Okta directly, and a fixed-spacing client (octokit's approach). Same fake, same T* (from the limits config).
  * Targets (issue #9): paced time/T* ≤ 1.03 with 429s ≤ 0.2% on 10 s and 60 s windows, ≤ 1.10 under
  * tight; ahead of both anchors on 429s and no slower. Writes bench/results/audit.json.
  * BENCH_REAL=0 runs the simulation only.
@@ -15,7 +15,7 @@ import { boundFor, runLoadtest } from "../harness/loadtest/index.js";
 import { readJournal, resetFake } from "../harness/shared/admin-client.js";
 import { matrixCells, runCellOverSeeds } from "../harness/simulator/matrix.js";
 import { startHarness } from "../harness/start.js";
-import { type AnchorResult, fixedSpacingAudit, oktaSdkAudit } from "./anchors.js";
+import { type AnchorResult, fixedSpacingAudit, naiveBurstAudit, oktaSdkAudit } from "./anchors.js";
 import { writeReport } from "./measure.js";
 
 interface Row {
@@ -96,6 +96,10 @@ async function realRows(name: string, users: number, limits: RateLimitConfig): P
     const anchors: [string, () => Promise<AnchorResult>][] = [
       ["okta-sdk-nodejs", () => oktaSdkAudit(harness.okta.url, harness.okta.token, concurrency, pageSize)],
       ["fixed spacing", () => fixedSpacingAudit(harness.gateway.mcpUrl, limits, concurrency, pageSize)],
+      [
+        "naive burst (p-retry)",
+        () => naiveBurstAudit(harness.okta.url, harness.okta.token, concurrency, pageSize),
+      ],
     ];
     for (const [client, audit] of anchors) {
       await resetFake(harness.okta.adminUrl, fixture, limits, undefined);
