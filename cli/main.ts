@@ -259,7 +259,7 @@ program
   .addHelpText(
     "after",
     `
-Uses OPENAI_BASE_URL and OPENAI_API_KEY. Recordings go to scenarios/recordings/<name>.json, with
+Uses OPENAI_BASE_URL and OPENAI_API_KEY. Recordings go to recordings/<name>.json beside each scenario file, with
 keys, tokens and volatile ids scrubbed.
 
 Examples:

@@ -97,6 +97,11 @@ export async function runCommand(paths: string[], options: RunCommandOptions): P
   // Validate every file first: a bad file stops the run before anything starts.
   const scenarios: Scenario[] = [];
   for (const file of files) scenarios.push(await loadScenario(file));
+  // A scripted or replayed run is the same every time: repeating it would only look like evidence.
+  if (options.trials > 1 && options.mode !== "live")
+    throw new Error(
+      `--trials ${options.trials} repeats live runs (a ${options.mode} run is the same every time); add --mode live`,
+    );
   const trials = options.mode === "live" || options.mode === "record" ? options.trials : 1;
   const results: ScenarioResult[] = [];
   for (const [index, scenario] of scenarios.entries()) {

@@ -61,7 +61,7 @@ export async function serve(options: ServeOptions): Promise<Harness> {
         response_mode: options.responseMode,
       },
     },
-  });
+  }).catch((error: unknown) => Promise.reject(portInUse(error, options) ?? error));
   const { okta, gateway } = harness;
   const summary = harness.summary();
   if (options.json) {
@@ -100,4 +100,19 @@ async function readLimits(value: string): Promise<RateLimitConfig> {
       `--limits: '${value}' is neither a preset (${Object.keys(LIMIT_PRESETS).join(", ")}) nor a file`,
     );
   return readYamlAs(RateLimitConfigSchema, value);
+}
+
+/** A port already taken, named by the option and the listener it was for. */
+function portInUse(error: unknown, options: { port: number; gatewayPort: number }): Error | undefined {
+  const e = error as { code?: unknown; port?: unknown; address?: unknown };
+  if (e?.code !== "EADDRINUSE") return undefined;
+  const which =
+    e.port === options.port
+      ? "--port (the fake Okta)"
+      : e.port === options.gatewayPort
+        ? "--gateway-port (the MCP gateway)"
+        : "a listener's port";
+  return new Error(
+    `${which}: ${String(e.address)}:${String(e.port)} is already in use; choose another, or 0 for a free one`,
+  );
 }

@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -59,6 +61,29 @@ describe("bad input gets paceline's own message, then one line pointing at --hel
       `--json: '${dir}' is a folder; name a file in it, e.g. ${join(dir, "loadtest.json")}`,
     );
     expect(result.stdout).not.toMatch(/time\/T\*/);
+  });
+
+  it("run --trials 3 in scripted mode is refused: repeating a run that is the same every time proves nothing", () => {
+    const result = paceline(["run", "--trials", "3"]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(
+      "--trials 3 repeats live runs (a scripted run is the same every time); add --mode live",
+    );
+  });
+
+  it("a port in use names the option and the listener", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const result = paceline(["serve", "--users", "1", "--gateway-port", String(port)]);
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(
+        `--gateway-port (the MCP gateway): 127.0.0.1:${port} is already in use`,
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   it("--methods with a typo names it and lists what it could be", () => {
