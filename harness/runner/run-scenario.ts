@@ -171,6 +171,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         maxTurns: scenario.budget.maxTurns,
         maxToolCalls: scenario.budget.maxToolCalls,
       });
+    } catch (error) {
+      throw modelUnreachable(error, baseURL) ?? error;
     } finally {
       for (const stop of stops.splice(0)) stop();
     }
@@ -245,4 +247,26 @@ function safeJson(text: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/**
+ * The model's server cannot be reached: say which one (its origin: a base URL may carry a key in
+ * its query) and why, where the SDK says only "Connection error.".
+ */
+export function modelUnreachable(error: unknown, baseURL: string): Error | undefined {
+  if (!(error instanceof OpenAI.APIConnectionError)) return undefined;
+  let origin = "(an unparsable OPENAI_BASE_URL)";
+  try {
+    origin = new URL(baseURL).origin;
+  } catch {
+    // keep the placeholder
+  }
+  const cause = (error as { cause?: { code?: string; message?: string; cause?: { code?: string } } }).cause;
+  const code = cause?.code ?? cause?.cause?.code ?? cause?.message ?? "no answer";
+  return new Error(
+    `cannot reach the model at ${origin} (${code}): check OPENAI_BASE_URL and that the server runs`,
+    {
+      cause: error,
+    },
+  );
 }
