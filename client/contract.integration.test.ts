@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../harness/redis-server.js";
 import { ConnectionError, connect, pacedFetch, ServerError, ServerGoneError } from "./index.js";
 
 /**
@@ -124,10 +125,7 @@ describe("rule 2 through pacedFetch: the SDK's timeout or abort reaches the queu
 
 describe("rule 7: errors name what happened", () => {
   it("connect() to a port where nothing listens throws ConnectionError naming the server", async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort();
     const error = await connect(`http://127.0.0.1:${port}/mcp/secret-token`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error).toMatchObject({ code: "ECONNREFUSED", server: `http://127.0.0.1:${port}` });

@@ -20,7 +20,8 @@ function redisBinary(): string | undefined {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on now (bound, then closed): for servers to start on, or to find refused. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

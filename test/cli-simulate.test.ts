@@ -5,23 +5,14 @@ import { describe, expect, it } from "vitest";
 /** `paceline simulate` as a user runs it: the prediction as JSON, its bound worked by hand. */
 const ROOT = join(import.meta.dirname, "..");
 const CLI = join(ROOT, "dist", "cli", "main.js");
+/** The tight 500-user audit at 10 ms a call: its T* is worked by hand below. */
+const TIGHT_500 = ["--users", "500", "--limits", "tight", "--latency-ms", "10"];
 const simulate = (args: string[]) =>
   spawnSync(process.execPath, [CLI, "simulate", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
 
 describe("paceline simulate", () => {
   it("predicts the tight 500-user audit: T* by hand, time within 10% of it, every call answered", () => {
-    const result = simulate([
-      "--users",
-      "500",
-      "--limits",
-      "tight",
-      "--latency-ms",
-      "10",
-      "--seeds",
-      "2",
-      "--json",
-      "-",
-    ]);
+    const result = simulate([...TIGHT_500, "--seeds", "2", "--json", "-"]);
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as {
       lowerBoundS: number;
@@ -38,22 +29,9 @@ describe("paceline simulate", () => {
 
   it("the retry-only strategy is predicted to meet more 429s than paced on the same settings", () => {
     const run = (strategy: string) =>
-      JSON.parse(
-        simulate([
-          "--users",
-          "500",
-          "--limits",
-          "tight",
-          "--latency-ms",
-          "10",
-          "--seeds",
-          "1",
-          "--strategy",
-          strategy,
-          "--json",
-          "-",
-        ]).stdout,
-      ) as { share429: { worst: number } };
+      JSON.parse(simulate([...TIGHT_500, "--seeds", "1", "--strategy", strategy, "--json", "-"]).stdout) as {
+        share429: { worst: number };
+      };
     expect(run("retry-only").share429.worst).toBeGreaterThan(run("paced").share429.worst);
   });
 

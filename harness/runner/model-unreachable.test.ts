@@ -1,16 +1,12 @@
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../redis-server.js";
 import { modelUnreachable } from "./run-scenario.js";
 
 /** Live mode against a model server that is not there: the error says which and why (not just "Connection error."). */
 describe("an unreachable model server", () => {
   it("is named by its origin and the network code, never by its path, query or key", async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort();
     const baseURL = `http://127.0.0.1:${port}/v1?key=secret-in-query`;
     const openai = new OpenAI({ baseURL, apiKey: "sk-secret", maxRetries: 0 });
     const error = await openai.chat.completions
