@@ -23,6 +23,10 @@ export function explainToolError(result: CallToolResult): string {
   ]
     .filter(Boolean)
     .join(". ");
+  // `truto_is_remote_error: false`: the gateway refused the call itself (a bad argument, a cursor
+  // sent with other arguments); Okta never saw it, and the model should fix the call, not Okta's state.
+  if (envelope.truto_is_remote_error === false)
+    return `Error from the MCP gateway (${String(envelope.statusCode ?? "?")}): ${summary}. Okta was not called: correct the arguments and call again.`;
   const parts = [
     `Error from Okta${code ? ` ${code}` : ""} (${String(envelope.statusCode ?? "?")}): ${summary}.`,
   ];
