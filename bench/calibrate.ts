@@ -67,7 +67,7 @@ const CELLS: CalibrationCell[] = [
   },
 ];
 
-/** Loopback and the gateway's own hop, per call, on top of the injected latency (measured below). */
+/** The cell for real: the harness in this process, the audit loop through `PacedClient`, one run. */
 async function real(cell: CalibrationCell) {
   const redis = cell.workers ? await startRedis() : undefined;
   const harness = await startHarness({

@@ -48,7 +48,7 @@ const httpUrl = (name: string) => (value: string) => {
 };
 
 /** A yes/no environment variable: 1/true/yes or 0/false/no (any case); anything else is an error naming it. */
-export function envFlag(name: string, value: string | undefined): boolean | undefined {
+function envFlag(name: string, value: string | undefined): boolean | undefined {
   if (value === undefined || value === "") return undefined;
   if (/^(1|true|yes)$/i.test(value)) return true;
   if (/^(0|false|no)$/i.test(value)) return false;

@@ -158,6 +158,11 @@ export class PacedClient extends TypedEmitter {
     return this.connection.client;
   }
 
+  /** The argument that carries a list tool's cursor (`pagination.cursorArgument`). */
+  get cursorArgument(): string {
+    return this.options.pagination?.cursorArgument ?? "next_cursor";
+  }
+
   safetyOf(tool: string): ToolSafety {
     return toolSafety(tool, this.tools.get(tool)?.annotations);
   }
@@ -183,10 +188,9 @@ export class PacedClient extends TypedEmitter {
     const safety = this.safetyOf(name);
     const declared = this.options.limiter?.bucketOf?.(name, safety);
     const bucket = declared ?? name;
-    this.safely("call", () => this.emit("call", { tool: name, args }));
-    const cursorArgument = this.options.pagination?.cursorArgument ?? "next_cursor";
+    this.engine.safely("call", () => this.emit("call", { tool: name, args }));
     const span = this.telemetry.startCall(name, this.engine.core.resolve(bucket), {
-      "paceline.cursor_page": args[cursorArgument] !== undefined,
+      "paceline.cursor_page": args[this.cursorArgument] !== undefined,
     });
     let ended: { isError?: boolean; error?: unknown } = {};
     try {
@@ -222,7 +226,7 @@ export class PacedClient extends TypedEmitter {
       ended = { error };
       throw error;
     } finally {
-      this.safely("telemetry", () => span.end(ended));
+      this.engine.safely("telemetry", () => span.end(ended));
     }
   }
 
@@ -263,11 +267,6 @@ export class PacedClient extends TypedEmitter {
       signal: report && Object.keys(report).length > 0 ? report : undefined,
       via: result ? "result" : "http",
     };
-  }
-
-  /** Runs a listener or telemetry in the engine's guard: a throw is reported and changes nothing else. */
-  private safely(hook: string, run: () => void): void {
-    this.engine.safely(hook, run);
   }
 
   /** The last attempt's result or error, as the caller should see it. */
@@ -318,7 +317,7 @@ export class PacedClient extends TypedEmitter {
     args: Record<string, unknown> = {},
     options: PaginateOptions & CallOptions = {},
   ): CursorLoop<T> {
-    const cursorArgument = this.options.pagination?.cursorArgument ?? "next_cursor";
+    const cursorArgument = this.cursorArgument;
     return new CursorLoop<T>(
       async (cursor) => {
         const result = await this.callTool(

@@ -8,6 +8,7 @@ function recordingClient(cursorArgument?: string) {
   const seen: string[] = [];
   const client = {
     options: { pagination: { autoDrain: true, ...(cursorArgument ? { cursorArgument } : {}) } },
+    cursorArgument: cursorArgument ?? "next_cursor",
     drain: async () => {
       seen.push("drain");
       return { items: [1, 2, 3], stopReason: "end", pages: 2, truncated: false };

@@ -29,8 +29,6 @@ export function isListTool(tool: Tool, cursorArgument = "next_cursor"): boolean 
   return cursorArgument in properties;
 }
 
-const cursorArgumentOf = (client: PacedClient) => client.options.pagination?.cursorArgument ?? "next_cursor";
-
 function resultText(result: CallToolResult): string {
   const text = result.content?.find((block) => block.type === "text");
   if (text && "text" in text) return text.text;
@@ -46,7 +44,7 @@ async function drainForModel(
   const drained = await client.drain(tool, args);
   return JSON.stringify({
     result: drained.items,
-    [cursorArgumentOf(client)]: null,
+    [client.cursorArgument]: null,
     pages: drained.pages,
     truncated: drained.truncated,
     ...(drained.stopReason !== "end" ? { stop_reason: drained.stopReason } : {}),
@@ -59,7 +57,7 @@ export async function runToolForModel(
   args: Record<string, unknown>,
 ): Promise<ToolOutcome> {
   try {
-    const cursorArgument = cursorArgumentOf(client);
+    const cursorArgument = client.cursorArgument;
     if (
       client.options.pagination?.autoDrain &&
       isListTool(tool, cursorArgument) &&

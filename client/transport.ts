@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { parseRateLimitHeaders, type RateLimitSignal, waitFromSignal } from "./backoff/rate-limit-headers.js";
-import { networkCodeOf, type TransportFacts } from "./backoff/retry-policy.js";
+import { httpStatusOf, networkCodeOf, type TransportFacts } from "./backoff/retry-policy.js";
 import { AuthenticationError, ConnectionError, ServerGoneError, shortBody } from "./errors.js";
 
 /**
@@ -132,21 +132,13 @@ function connectFailure(error: unknown, origin: string): unknown {
 
 /** The HTTP status and body of an MCP SDK error for a refused request, where it has them. */
 export function httpFailureOf(error: unknown): { status: number; text?: string } | undefined {
-  const e = error as {
-    status?: unknown;
-    code?: unknown;
-    data?: { status?: unknown; text?: unknown };
-    message?: unknown;
-  };
+  const e = error as { data?: { text?: unknown }; message?: unknown };
+  // The legacy SSE transport's GET says its status only as "Non-200 status code (404)".
   const status =
-    typeof e?.data?.status === "number"
-      ? e.data.status
-      : typeof e?.status === "number"
-        ? e.status
-        : Number(/\((?:HTTP )?(\d{3})\)/.exec(String(e?.message ?? ""))?.[1] ?? Number.NaN);
+    httpStatusOf(error) ??
+    Number(/status code \((\d{3})\)/.exec(String(e?.message ?? ""))?.[1] ?? Number.NaN);
   if (!Number.isInteger(status)) return undefined;
-  const text = typeof e?.data?.text === "string" ? e.data.text : undefined;
-  return { status, text };
+  return { status, text: typeof e?.data?.text === "string" ? e.data.text : undefined };
 }
 
 /** A 401/403 while connecting, as an AuthenticationError naming the status and the server. */

@@ -159,12 +159,6 @@ export class PacingCore {
     return waiting;
   }
 
-  /** When a spent bucket releases its next call, if it is spent and that is planned. */
-  refillAt(declared: string): number | undefined {
-    const bucket = this.buckets.get(this.resolve(declared));
-    return bucket?.state.budget === 0 ? bucket.state.refillAt : undefined;
-  }
-
   /**
    * Queues a call; `start` runs when its bucket and a slot allow (perhaps at once). A call whose
    * deadline comes before its bucket's planned refill is expired instead of held.

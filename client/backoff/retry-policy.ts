@@ -84,7 +84,8 @@ export function classifyError(error: unknown, facts: TransportFacts): Failure {
   return { kind: "fatal" };
 }
 
-function httpStatusOf(error: unknown): number | undefined {
+/** The HTTP status an MCP SDK error carries, where it carries one. */
+export function httpStatusOf(error: unknown): number | undefined {
   const e = error as { status?: unknown; data?: { status?: unknown }; message?: unknown };
   if (typeof e?.status === "number") return e.status;
   if (typeof e?.data?.status === "number") return e.data.status;

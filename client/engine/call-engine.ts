@@ -129,6 +129,15 @@ export interface EngineStats {
   wallWaitMs: number;
 }
 
+/** One call in the engine: what it asked for, when it must be done, and the signal every wait listens to. */
+interface Running<T> {
+  spec: CallSpec<T>;
+  startedAt: number;
+  deadline: number;
+  /** The call's own signal: the caller's abort, close() or the deadline. */
+  signal: AbortSignal;
+}
+
 const abortReason = (signal: AbortSignal): unknown =>
   signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 
@@ -141,7 +150,7 @@ const gaveUp = (signal: AbortSignal) => signal.aborted && signal.reason !== DEAD
 export class CallEngine {
   readonly core: PacingCore;
   private readonly retry: Required<RetryOptions>;
-  private isClosed = false;
+  private closed = false;
   /** Each running call's own controller: close() aborts them all. */
   private readonly running = new Set<AbortController>();
   private readonly waitClock: WaitClock;
@@ -177,10 +186,6 @@ export class CallEngine {
     return this.options.pacing ?? true;
   }
 
-  get closed(): boolean {
-    return this.isClosed;
-  }
-
   stats(): EngineStats {
     return { ...this.counts, wallWaitMs: this.waitClock.ms };
   }
@@ -188,51 +193,42 @@ export class CallEngine {
   /** Runs one call to its end: a value, the caller's view of a failure, or an error. */
   async run<T>(spec: CallSpec<T>): Promise<T> {
     this.counts.calls++;
-    let ok = false;
-    try {
-      const value = await this.loop(spec);
-      ok = true;
-      return value;
-    } finally {
-      if (!ok) this.counts.failed++;
+    if (this.closed) {
+      this.counts.failed++;
+      throw new ClientClosedError(spec.tool);
     }
-  }
-
-  private async loop<T>(spec: CallSpec<T>): Promise<T> {
-    if (this.closed) throw new ClientClosedError(spec.tool);
     const { timers } = this.options;
     const startedAt = timers.now();
     const deadline = startedAt + this.retry.deadlineMs;
     // One controller per call, aborted by the caller's signal, close() or the deadline: every wait
     // and attempt listens to it alone (no listener piles up on a client-wide signal).
-    const call = new AbortController();
-    const signal = call.signal;
-    const onCallerAbort = () => call.abort(abortReason(spec.signal as AbortSignal));
+    const controller = new AbortController();
+    const onCallerAbort = () => controller.abort(abortReason(spec.signal as AbortSignal));
     spec.signal?.addEventListener("abort", onCallerAbort, { once: true });
     if (spec.signal?.aborted) onCallerAbort();
-    const cut = timers.at(deadline, () => call.abort(DEADLINE));
-    this.running.add(call);
+    const cut = timers.at(deadline, () => controller.abort(DEADLINE));
+    this.running.add(controller);
+    let ok = false;
     try {
-      return await this.attempts(spec, startedAt, deadline, signal);
+      const value = await this.attempts({ spec, startedAt, deadline, signal: controller.signal });
+      ok = true;
+      return value;
     } finally {
+      if (!ok) this.counts.failed++;
       cut.cancel();
       spec.signal?.removeEventListener("abort", onCallerAbort);
-      this.running.delete(call);
+      this.running.delete(controller);
     }
   }
 
-  private async attempts<T>(
-    spec: CallSpec<T>,
-    startedAt: number,
-    deadline: number,
-    signal: AbortSignal,
-  ): Promise<T> {
+  private async attempts<T>(call: Running<T>): Promise<T> {
+    const { spec, startedAt, deadline, signal } = call;
     const { timers } = this.options;
     const log = new FailureLog();
     let retried = false;
     for (let number = 1; ; number++) {
       if (gaveUp(signal)) throw abortReason(signal);
-      const ticket = await this.admit(spec, deadline, signal, retried);
+      const ticket = await this.admit(call, retried);
       // The last look before the wire: a caller that gave up meanwhile, or a deadline too close
       // for an attempt to finish, sends nothing, and the slot and budget unit go back.
       const left = deadline - timers.now();
@@ -247,7 +243,7 @@ export class CallEngine {
         );
       }
       const timeoutMs = Math.min(spec.timeoutMs ?? left, left);
-      const answer = await this.attempt(spec, ticket, number, timeoutMs, signal);
+      const answer = await this.attempt(call, ticket, number, timeoutMs);
       const { failure } = answer;
       if (!failure) return answer.value as T;
       // The caller gave up while the attempt ran: its answer is not theirs to see any more. (The
@@ -268,25 +264,21 @@ export class CallEngine {
       );
       retried = true;
       // A paced bucket holds the call (at the head of its queue) until the refill; otherwise it waits its own delay.
-      if (!(step.holdsBucket && this.pacing)) await this.sleep(step.delayMs, deadline, signal);
+      if (!(step.holdsBucket && this.pacing)) await this.sleep(call, step.delayMs);
     }
   }
 
   /** Waits for the shared budget, then for the bucket's budget and a slot; bounded by the deadline and the signal. */
-  private async admit<T>(
-    spec: CallSpec<T>,
-    deadline: number,
-    signal: AbortSignal,
-    front: boolean,
-  ): Promise<Ticket> {
+  private async admit<T>(call: Running<T>, front: boolean): Promise<Ticket> {
+    const { spec } = call;
     const { timers } = this.options;
     const queuedAt = timers.now();
     const stopWaiting = this.waitClock.begin();
     let ticket: Ticket | undefined;
     try {
-      if (this.options.shared) await this.claimShared(spec, deadline, signal);
+      if (this.options.shared) await this.claimShared(call);
       try {
-        ticket = await this.queue(spec, deadline, signal, front);
+        ticket = await this.queue(call, front);
       } catch (error) {
         this.giveBackShared(spec);
         throw error;
@@ -302,12 +294,7 @@ export class CallEngine {
     }
   }
 
-  private queue<T>(
-    spec: CallSpec<T>,
-    deadline: number,
-    signal: AbortSignal,
-    front: boolean,
-  ): Promise<Ticket> {
+  private queue<T>({ spec, deadline, signal }: Running<T>, front: boolean): Promise<Ticket> {
     const { timers } = this.options;
     // The last moment an attempt may start: a call admitted later could not be sent anyway.
     const sendBy = deadline - this.retry.minAttemptMs;
@@ -372,7 +359,8 @@ export class CallEngine {
     });
   }
 
-  private async claimShared<T>(spec: CallSpec<T>, deadline: number, signal: AbortSignal): Promise<void> {
+  private async claimShared<T>(call: Running<T>): Promise<void> {
+    const { spec, deadline, signal } = call;
     const shared = this.options.shared as SharedBudget;
     const { timers } = this.options;
     for (;;) {
@@ -394,7 +382,7 @@ export class CallEngine {
           claim.retryInMs,
           `the shared budget returns only after the call's deadline (${this.retry.deadlineMs} ms)`,
         );
-      await this.sleep(Math.max(10, claim.retryInMs), deadline, signal);
+      await this.sleep(call, Math.max(10, claim.retryInMs));
     }
   }
 
@@ -404,11 +392,10 @@ export class CallEngine {
 
   /** One attempt on the wire with its slot; the ticket is reported exactly once, whatever happens. */
   private async attempt<T>(
-    spec: CallSpec<T>,
+    { spec, signal }: Running<T>,
     ticket: Ticket,
     number: number,
     timeoutMs: number,
-    signal: AbortSignal,
   ): Promise<AttemptAnswer<T>> {
     const { timers } = this.options;
     this.counts.attempts++;
@@ -438,7 +425,7 @@ export class CallEngine {
   }
 
   /** A backoff, bounded by the deadline (the retry step checked it) and cut short by the signal. */
-  private sleep(ms: number, deadline: number, signal: AbortSignal): Promise<void> {
+  private sleep<T>({ deadline, signal }: Running<T>, ms: number): Promise<void> {
     const { timers } = this.options;
     const start = timers.now();
     const stopWaiting = this.waitClock.begin();
@@ -489,8 +476,8 @@ export class CallEngine {
 
   /** Fails every queued, sleeping and running call with ClientClosedError; nothing more is sent. */
   async close(): Promise<void> {
-    if (this.isClosed) return;
-    this.isClosed = true;
+    if (this.closed) return;
+    this.closed = true;
     for (const call of this.running) call.abort(new ClientClosedError());
     this.core.stop();
     await this.options.shared?.close();

@@ -68,7 +68,8 @@ function seedFactors(org: OktaOrg, rng: Rng, ids: IdSource, now: number): void {
 function addFixtureGroups(org: OktaOrg, fixture: ParsedFixture, now: number): void {
   const named = new Set<string>();
   fixture.groups.forEach((group, index) => {
-    // Okta refuses a second group of one name (E0000001 on create); a fixture is refused the same way.
+    // Two groups of one name would be merged unseen. The reference shows Okta's "already exists"
+    // refusal for a login (okta-api.md); for group names it is silent: refusing is the harness's choice.
     const key = group.name.toLowerCase();
     if (key === "everyone" || named.has(key))
       throw new FixtureError(

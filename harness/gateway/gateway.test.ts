@@ -202,16 +202,18 @@ describe("the gateway over Streamable HTTP with the official SDK v2 client", () 
   });
 });
 
+/** One injected 429 on the users list, resetting in 3 s. */
+const storm = {
+  rules: [
+    {
+      path: "/api/v1/users",
+      times: 1,
+      action: { type: "status" as const, status: 429 as const, resetMs: 3000 },
+    },
+  ],
+};
+
 describe("which answers carry the budget (rate_limit_reporting: unconfirmed for Truto, so a setting)", () => {
-  const storm = {
-    rules: [
-      {
-        path: "/api/v1/users",
-        times: 1,
-        action: { type: "status" as const, status: 429 as const, resetMs: 3000 },
-      },
-    ],
-  };
   // Hand-worked: the first call meets the injected 429, the second is answered (59 of 60 left).
   it.each([
     ["always", { on429: true, onSuccess: true }],
@@ -280,16 +282,6 @@ describe("the legacy SSE transport refuses what is not JSON-RPC, and answers eve
 });
 
 describe("an upstream 429 reaches the client in both modes", () => {
-  const storm = {
-    rules: [
-      {
-        path: "/api/v1/users",
-        times: 1,
-        action: { type: "status" as const, status: 429 as const, resetMs: 3000 },
-      },
-    ],
-  };
-
   it("tool_result mode: an isError result with statusCode 429, HTTP 200, and the three headers", async () => {
     harness = await harnessWith(directory(2), { limits: "tight", faults: storm });
     const { client, seen } = await connectClient(harness.gateway.mcpUrl);
