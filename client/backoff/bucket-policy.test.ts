@@ -14,6 +14,7 @@ import {
 import {
   initialConcurrency,
   isConcurrencyRefusal,
+  onCallSent,
   onCallSucceeded,
   onConcurrencyRefused,
 } from "./concurrency-policy.js";
@@ -209,33 +210,71 @@ describe("the concurrency cap", () => {
     expect(isConcurrencyRefusal({ limit: 600, remaining: 0 })).toBe(false);
   });
 
-  it("falls by a quarter once per round; climbs by one per cap of successes, eight caps for the step back to a refused cap", () => {
+  it("starts at 16, below Okta's documented 75 and 35 (okta-api.md §3), or at a lower maximum", () => {
+    expect(initialConcurrency(100).cap).toBe(16);
+    expect(initialConcurrency(8).cap).toBe(8);
+  });
+
+  it("slow start: ×1.5 a round below 32, then +4 a round, and only while the cap is in use", () => {
     let c = initialConcurrency(100);
-    c = onConcurrencyRefused(c, T, T + 300);
-    expect(c.cap).toBe(75);
-    // Refusals of calls sent before the cut are the same news.
-    expect(onConcurrencyRefused(c, T + 100, T + 310).cap).toBe(75);
-    c = onConcurrencyRefused(c, T + 301, T + 600);
-    expect(c.cap).toBe(56);
-    // 56 → 57 is well below the 75 that met the last refusal: one cap of successes.
-    for (let i = 0; i < 55; i++) c = onCallSucceeded(c);
-    expect(c.cap).toBe(56);
+    // Successes of calls that never filled the cap are no evidence.
+    for (let i = 0; i < 40; i++) c = onCallSucceeded(c);
+    expect(c.cap).toBe(16);
+    // A saturated pipeline: every success frees a slot that a queued call takes at once, so our
+    // calls in flight stay at the cap. Hand-worked: below 32, +1 per two successes (16 successes,
+    // a round at 16, give +8: ×1.5); from 32, +4 per cap of successes.
+    const succeed = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        c = onCallSent(c, c.cap);
+        c = onCallSucceeded(c);
+      }
+      return c.cap;
+    };
+    expect(succeed(16)).toBe(24);
+    expect(succeed(16)).toBe(32);
+    expect(succeed(32)).toBe(36);
+    expect(succeed(36)).toBe(40);
+  });
+
+  it("each refused call of a round takes one slot off; the cap one above is the ceiling, reached again only after `patience` rounds", () => {
+    let c = { ...initialConcurrency(100), cap: 40 };
+    // A burst of 40 met a limit of 32: eight refusals, all sent at T.
+    c = onConcurrencyRefused(c, T, T + 100);
+    for (let i = 1; i < 8; i++) c = onConcurrencyRefused(c, T, T + 100 + i);
+    expect(c.cap).toBe(32);
+    expect(c.ceiling).toBe(33);
+    expect(c.slowStart).toBe(false);
+    // A refusal of a call sent before the previous cut's round is old news.
+    const cut2 = onConcurrencyRefused(c, T + 200, T + 400);
+    expect(cut2.cap).toBe(31);
+    expect(onConcurrencyRefused(cut2, T + 50, T + 410).cap).toBe(31);
+    // From 32 the step to the ceiling (33) needs 8 caps of successes while in use.
+    c = onCallSent(c, 32);
+    for (let i = 0; i < 8 * 32 - 1; i++) c = onCallSucceeded(c);
+    expect(c.cap).toBe(32);
     c = onCallSucceeded(c);
-    expect(c.cap).toBe(57);
-    // Back up to 74, then the step to 75 (the cap that was refused) needs eight caps.
-    for (let cap = 57; cap < 74; cap++) for (let i = 0; i < cap; i++) c = onCallSucceeded(c);
-    expect(c.cap).toBe(74);
-    for (let i = 0; i < 8 * 74 - 1; i++) c = onCallSucceeded(c);
-    expect(c.cap).toBe(74);
-    c = onCallSucceeded(c);
-    expect(c.cap).toBe(75);
+    expect(c.cap).toBe(33);
+  });
+
+  it("the patience doubles with each round of refusals, up to 64", () => {
+    let c = initialConcurrency(100);
+    const patience: number[] = [];
+    for (let r = 0; r < 6; r++) {
+      c = onConcurrencyRefused(c, T + 1000 * r, T + 1000 * r + 10);
+      patience.push(c.patience);
+    }
+    expect(patience).toEqual([8, 16, 32, 64, 64, 64]);
   });
 
   it("never below one nor above the maximum", () => {
     let c = initialConcurrency(2);
     for (let i = 0; i < 5; i++) c = onConcurrencyRefused(c, T + i * 10, T + i * 10 + 5);
     expect(c.cap).toBe(1);
-    for (let i = 0; i < 10; i++) c = onCallSucceeded(c);
+    c = onCallSent(c, 1);
+    for (let i = 0; i < 64; i++) c = onCallSucceeded(c);
+    expect(c.cap).toBe(2);
+    c = onCallSent(c, 2);
+    for (let i = 0; i < 1000; i++) c = onCallSucceeded(c);
     expect(c.cap).toBe(2);
   });
 });

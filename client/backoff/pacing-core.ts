@@ -13,6 +13,7 @@ import {
 import {
   type ConcurrencyState,
   initialConcurrency,
+  onCallSent,
   onCallSucceeded,
   onConcurrencyRefused,
 } from "./concurrency-policy.js";
@@ -253,6 +254,7 @@ export class PacingCore {
   private release(bucket: Bucket, waiting: Waiting): void {
     this.inFlight++;
     bucket.inFlight++;
+    this.concurrency = onCallSent(this.concurrency, this.inFlight);
     // Every call of a learnt bucket is recorded: the evidence of shared budgets is a count of calls.
     const record =
       this.options.learnBuckets && !bucket.fixed

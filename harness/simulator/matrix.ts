@@ -42,8 +42,8 @@ const OPEN: [RegExp, string][] = [
   [/^1s reset .*periodic/, "periodic 1 s windows: the grid's phase is not learnt, probes land early"],
   [/only on 429s/, "without reports the window's length is not learnt: a probe at the reset, then limit − 1"],
   [
-    /in flight against/,
-    "the first burst above the org's limit is refused before the cap falls: no slow start yet",
+    /^1s, 40 in flight against 20/,
+    "the 1 s window's edge at 100 ms costs a round trip per window (as in the 1 s, 100 ms cells); with half of each round trip outside Okta, a window's first burst meets a limit the calls between bursts never did",
   ],
   [/^1s storm/, "1 s windows under a 30% storm: injected resets of 1–2 s hold a whole window"],
   [
@@ -191,6 +191,17 @@ export function matrixCells(): MatrixCell[] {
     limits: tight,
     latencyMs: 100,
     jitter: 0.5,
+    concurrency: 40,
+    targets: { ratio: 1.1, share429: 0.01 },
+  });
+  // The harness's twin: its injected latency sits at the fake Okta, after the count.
+  cells.push({
+    name: "1s, 40 in flight against 20 at 100 ms, all of it at Okta",
+    users: 500,
+    limits: tight,
+    latencyMs: 100,
+    jitter: 0.5,
+    serverShare: 0.9,
     concurrency: 40,
     targets: { ratio: 1.1, share429: 0.01 },
   });
