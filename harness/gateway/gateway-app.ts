@@ -5,7 +5,7 @@ import { allowedHostsOf, installHostGuard, urlHost } from "../shared/host-guard.
 import { CursorCodec } from "./cursor.js";
 import { answerToolCall, plainToolCall } from "./fast-tool-call.js";
 import { LegacySseSessions } from "./legacy-sse.js";
-import { headerValue, type Upstream } from "./proxy.js";
+import { headerValue, type Upstream, upstreamAgent } from "./proxy.js";
 import {
   type McpServerInput,
   type McpServerRecord,
@@ -64,6 +64,8 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
     options.cursorSecret ? createHash("sha256").update(options.cursorSecret).digest() : undefined,
   );
   const sse = new LegacySseSessions();
+  const dispatcher = upstreamAgent();
+  const upstream = { ...options.upstream, dispatcher };
   // A harness must stop promptly even with SSE streams or keep-alive sockets still open.
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   installHostGuard(app, allowedHostsOf(options.allowedHosts), (message) =>
@@ -91,7 +93,7 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
       context = gatewayContext({
         serverId: server.id,
         tools: server.tools,
-        upstream: options.upstream,
+        upstream,
         cursors,
         resultContent: server.config.result_content,
         rateLimitReporting: server.config.rate_limit_reporting,
@@ -260,7 +262,10 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
       const created = create(input);
       return { url: created.url, id: created.id };
     },
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await dispatcher.close();
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { IncomingHttpHeaders } from "node:http";
 import { STATUS_CODES } from "node:http";
-import { Agent, request as undiciRequest } from "undici";
+import { Agent, type Dispatcher, request as undiciRequest } from "undici";
 import { type CursorCodec, cursorBinding, nextLinkPath } from "./cursor.js";
 import { fromOktaHeaders, type HeaderReader, type RateLimitInfo } from "./rate-limit.js";
 import type { GatewayTool } from "./tools.js";
@@ -16,6 +16,11 @@ export interface Upstream {
   baseUrl: string;
   token: string;
   timeoutMs?: number;
+  /**
+   * The connections to Okta: one per gateway (see `upstreamAgent`), closed with it. A process-wide
+   * agent would keep a pool, its sockets and their last buffers, for every harness ever started.
+   */
+  dispatcher?: Dispatcher;
 }
 
 export interface ErrorEnvelope {
@@ -65,7 +70,8 @@ export interface CursorScope {
  * Okta's answers can carry long headers (a long filter echoed in two `Link` URLs is over 20 KB);
  * Node's default 16 KiB limit would turn a 200 into a failed call. Read what Okta can send.
  */
-const upstreamAgent = new Agent({ maxHeaderSize: 256 * 1024 });
+export const upstreamAgent = (): Agent => new Agent({ maxHeaderSize: 256 * 1024 });
+const sharedAgent = upstreamAgent();
 const NULL_BYTES = Buffer.from("null");
 /** How much of a non-JSON error page `raw_response` keeps. */
 const RAW_TEXT_LIMIT = 2048;
@@ -92,7 +98,7 @@ export async function callUpstream(
   try {
     // undici's request(), not fetch(): the same client without WHATWG streams and objects per call.
     const response = await undiciRequest(url, {
-      dispatcher: upstreamAgent,
+      dispatcher: upstream.dispatcher ?? sharedAgent,
       method: request.method as "GET",
       headers: {
         authorization: `SSWS ${upstream.token}`,

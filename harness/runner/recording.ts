@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import nock from "nock";
+import { type ModelHandler, serveModel } from "./served-model.js";
 
 /**
  * Recordings of model traffic: each request body normalised (volatile values and secrets
@@ -123,31 +123,31 @@ export async function loadRecording(file: string): Promise<Recording> {
   }
 }
 
-/** Serves a recording through nock; `misses` lists requests that matched no recorded one. */
-export function serveRecording(recording: Recording, baseUrl: string): { misses: string[]; stop(): void } {
+/**
+ * Serves a recording (through nock, and as an in-process `fetch`: see `serveModel`); `misses`
+ * lists requests that matched no recorded one.
+ */
+export function serveRecording(recording: Recording, baseUrl: string) {
   const misses: string[] = [];
   const byHash = new Map(recording.interactions.map((i) => [i.hash, i]));
-  const url = new URL(baseUrl);
-  const interceptor = nock(url.origin).post(/.*/);
-  interceptor
-    .reply(async (request: Request) => {
-      const path = new URL(request.url).pathname;
-      const body: unknown = await request.json();
-      const hash = requestHash(path, body);
-      const hit = byHash.get(hash);
-      if (!hit) {
-        misses.push(`${path} ${hash}`);
-        return [
-          599,
-          {
-            error: {
-              message: `replay: no recorded response for request ${hash} to ${path}; record the scenario again`,
-            },
+  const replay: ModelHandler = async (request) => {
+    const path = new URL(request.url).pathname;
+    const body: unknown = await request.json();
+    const hash = requestHash(path, body);
+    const hit = byHash.get(hash);
+    if (!hit) {
+      misses.push(`${path} ${hash}`);
+      return [
+        599,
+        {
+          error: {
+            message: `replay: no recorded response for request ${hash} to ${path}; record the scenario again`,
           },
-        ];
-      }
-      return [200, hit.response, { "content-type": "application/json" }];
-    })
-    .persist();
-  return { misses, stop: () => nock.removeInterceptor(interceptor) };
+        },
+      ];
+    }
+    return [200, hit.response, { "content-type": "application/json" }];
+  };
+  const served = serveModel(baseUrl, { "/chat/completions": replay, "/responses": replay });
+  return { misses, ...served };
 }

@@ -127,9 +127,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     let model = options.model ?? process.env.PACELINE_MODEL ?? "gpt-4.1-mini";
     const interactions: Interaction[] = [];
     let baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? "https://api.openai.com/v1";
+    // Offline, the model answers in-process; live, over the network.
+    let modelFetch: typeof fetch = fetch;
     if (mode === "scripted") {
       baseURL = SCRIPTED_BASE_URL;
       const scripted = serveScript(scenario.script, baseURL, scenario.budget.callsPerTurn);
+      modelFetch = scripted.fetch;
       stops.push(scripted.stop);
       stops.push(() => {
         if (scripted.errors.length > 0) result.error = `script: ${scripted.errors.join("; ")}`;
@@ -137,12 +140,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     } else if (mode === "record" && options.scriptedStandIn) {
       baseURL = STAND_IN_BASE_URL;
       const standIn = serveScript(scenario.script, baseURL, scenario.budget.callsPerTurn);
+      modelFetch = standIn.fetch;
       stops.push(standIn.stop);
     } else if (mode === "replay") {
       const recording = await loadRecording(options.recordingFile ?? recordingFileFor(scenario));
       // The requests must match the recorded ones, model name included.
       model = options.model ?? recording.model;
       const replay = serveRecording(recording, baseURL);
+      modelFetch = replay.fetch;
       stops.push(replay.stop);
       stops.push(() => {
         if (replay.misses.length > 0)
@@ -156,7 +161,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
           ? "offline-no-key"
           : (options.apiKey ?? process.env.OPENAI_API_KEY ?? ""),
       maxRetries: offline ? 0 : 2,
-      ...(mode === "record" ? { fetch: recordingFetch(interactions) } : {}),
+      fetch: mode === "record" ? recordingFetch(interactions, modelFetch) : modelFetch,
     });
 
     let run: AgentRun | undefined;

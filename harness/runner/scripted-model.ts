@@ -1,8 +1,8 @@
-import nock from "nock";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { DEFAULT_CALLS_PER_TURN, type ScriptTurn } from "./scenario.js";
 import { nextTurn, type PlannedTurn } from "./script-plan.js";
 import { ScriptReferenceError } from "./script-refs.js";
+import { type ModelHandler, serveModel } from "./served-model.js";
 
 /**
  * A deterministic model for CI: serves a scenario's script as the Chat Completions API and the
@@ -17,6 +17,8 @@ export interface ScriptedModel {
   errors: string[];
   /** Each request's model, and whether it carried a bearer key (never the key itself). */
   requests: { model: string; bearer: boolean }[];
+  /** The same answers as an in-process `fetch`, with no socket (see `serveModel`). */
+  fetch: typeof fetch;
   stop(): void;
 }
 
@@ -27,55 +29,42 @@ export function serveScript(
 ): ScriptedModel {
   const errors: string[] = [];
   const requests: ScriptedModel["requests"] = [];
-  const url = new URL(baseUrl);
-  const path = url.pathname.replace(/\/$/, "");
-  /** Serves one endpoint: turn n's answer, or a 400 naming the script problem (also kept in `errors`). */
-  const serve = <B>(
-    endpoint: string,
-    pastTurnsOf: (body: B) => Map<string, string>[],
-    answer: (planned: PlannedTurn, turn: number, body: B) => unknown,
-  ) => {
-    const interceptor = nock(url.origin).post(`${path}${endpoint}`);
-    interceptor
-      .reply(async (request: Request) => {
-        const body = (await request.json()) as B;
-        requests.push({
-          model: (body as { model?: string }).model ?? "",
-          bearer: /^Bearer \S+/.test(request.headers.get("authorization") ?? ""),
-        });
-        const past = pastTurnsOf(body);
-        const turn = past.length;
-        try {
-          return [
-            200,
-            answer(nextTurn(script, past, callsPerTurn), turn, body),
-            { "content-type": "application/json" },
-          ];
-        } catch (error) {
-          const message = error instanceof ScriptReferenceError ? error.message : String(error);
-          errors.push(`turn ${turn + 1}: ${message}`);
-          const payload = { error: { message: `scripted model: ${message}`, type: "invalid_request_error" } };
-          return [400, payload, { "content-type": "application/json" }];
-        }
-      })
-      .persist();
-    return interceptor;
-  };
-  const interceptors = [
-    serve<ChatBody>("/chat/completions", chatPastTurns, (planned, turn, body) =>
+  /** One endpoint: turn n's answer, or a 400 naming the script problem (also kept in `errors`). */
+  const endpoint =
+    <B>(
+      pastTurnsOf: (body: B) => Map<string, string>[],
+      answer: (planned: PlannedTurn, turn: number, body: B) => unknown,
+    ): ModelHandler =>
+    async (request) => {
+      const body = (await request.json()) as B;
+      requests.push({
+        model: (body as { model?: string }).model ?? "",
+        bearer: /^Bearer \S+/.test(request.headers.get("authorization") ?? ""),
+      });
+      const past = pastTurnsOf(body);
+      const turn = past.length;
+      try {
+        return [
+          200,
+          answer(nextTurn(script, past, callsPerTurn), turn, body),
+          { "content-type": "application/json" },
+        ];
+      } catch (error) {
+        const message = error instanceof ScriptReferenceError ? error.message : String(error);
+        errors.push(`turn ${turn + 1}: ${message}`);
+        const payload = { error: { message: `scripted model: ${message}`, type: "invalid_request_error" } };
+        return [400, payload, { "content-type": "application/json" }];
+      }
+    };
+  const served = serveModel(baseUrl, {
+    "/chat/completions": endpoint<ChatBody>(chatPastTurns, (planned, turn, body) =>
       chatAnswer(planned, turn, body.model),
     ),
-    serve<ResponsesBody>("/responses", responsesPastTurns, (planned, turn, body) =>
+    "/responses": endpoint<ResponsesBody>(responsesPastTurns, (planned, turn, body) =>
       responsesAnswer(planned, turn, body.model),
     ),
-  ];
-  return {
-    errors,
-    requests,
-    stop: () => {
-      for (const interceptor of interceptors) nock.removeInterceptor(interceptor);
-    },
-  };
+  });
+  return { errors, requests, ...served };
 }
 
 type ChatBody = { model: string; messages: ChatCompletionMessageParam[] };
