@@ -4,7 +4,7 @@ import { z } from "zod";
 import { FaultScheduleSchema } from "./faults.js";
 import { FixtureError } from "./fixture.js";
 import { LIMIT_PRESETS, type LimitPreset, RateLimitConfigSchema, RateLimiter } from "./rate-limits.js";
-import { buildOrg } from "./seed.js";
+import { buildOrgCooperatively } from "./seed.js";
 import { snapshot } from "./snapshot.js";
 import type { ServerState } from "./state.js";
 
@@ -18,6 +18,7 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
   const describe = (error: z.ZodError) =>
     error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 
+  let resets: Promise<unknown> = Promise.resolve();
   /** Replaces the org with one built from a fixture (generator and/or explicit data). */
   app.post("/__admin/reset", async (request, reply) => {
     // An empty org is a fixture that says so (`{"generate": {"users": 0}}`), never a missing body.
@@ -31,8 +32,12 @@ export function adminRoutes(app: FastifyInstance, state: ServerState): void {
         reply,
         'reset body: a fixture object is required (e.g. {"seed": 42, "generate": {"users": 200}}); an empty org is {"generate": {"users": 0}}',
       );
+    // Built beside the current org, which serves every other request until the new one replaces
+    // it; one reset at a time, in the order they came.
+    const build = resets.then(() => buildOrgCooperatively(request.body ?? {}, state.clock, "reset body"));
+    resets = build.catch(() => undefined);
     try {
-      state.org = buildOrg(request.body ?? {}, state.clock, "reset body");
+      state.org = await build;
     } catch (error) {
       if (error instanceof FixtureError) return badInput(reply, error.message);
       throw error;

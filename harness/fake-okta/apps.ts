@@ -151,15 +151,25 @@ export class AppDirectory {
     for (const groups of this.groups.values()) groups.delete(groupId);
   }
 
-  /** Seeds the catalogue: each app goes to a department's group and to a few users directly. */
-  seed(rng: Rng, now: number, users: UserRecord[], groups: { id: string; name: string }[]): void {
+  /**
+   * Seeds the catalogue: each app goes to a department's group and to a few users directly.
+   * Pauses (a `yield`) every thousand users, for a build that hands the event loop back.
+   */
+  *seed(
+    rng: Rng,
+    now: number,
+    users: UserRecord[],
+    groups: { id: string; name: string }[],
+  ): Generator<void, void> {
     for (const entry of APP_CATALOGUE) {
       const app = this.add({ ...entry }, now - 400 * 86_400_000);
       const group = groups.length > 0 ? groups[rng.int(groups.length)] : undefined;
       if (group) this.assignGroup(app, group.id, now - 300 * 86_400_000);
-      for (const user of users)
+      for (const [index, user] of users.entries()) {
+        if (index % 1000 === 999) yield;
         if (user.status !== "DEPROVISIONED" && rng.chance(0.08))
           this.assignUser(app, user, now - 200 * 86_400_000);
+      }
     }
   }
 }

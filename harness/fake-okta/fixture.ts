@@ -83,20 +83,46 @@ const FixtureLogSchema = z.strictObject({
   targets: z.array(z.string()).optional(),
 });
 
-export const GeneratorSchema = z.strictObject({
-  users: z.number().int().nonnegative().max(100_000).default(0),
-  groups: z.number().int().nonnegative().max(10_000).default(12),
-  logs: z.number().int().nonnegative().max(1_000_000).default(0),
-});
+/**
+ * What one build may cost, so that no fixture can exhaust the process: each generated user is
+ * weighed against every group (100,000 users × 10,000 groups would be 10⁹ draws and ~50 million
+ * memberships), a System Log event holds ~1.3 KB, a session ~0.3 KB.
+ */
+export const BUILD_CAPS = {
+  users: 100_000,
+  groups: 10_000,
+  userGroupPairs: 20_000_000,
+  logs: 200_000,
+  sessions: 100_000,
+} as const;
+
+export const GeneratorSchema = z
+  .strictObject({
+    users: z.number().int().nonnegative().max(BUILD_CAPS.users).default(0),
+    groups: z.number().int().nonnegative().max(BUILD_CAPS.groups).default(12),
+    logs: z.number().int().nonnegative().max(BUILD_CAPS.logs).default(0),
+  })
+  .refine((g) => g.users * g.groups <= BUILD_CAPS.userGroupPairs, {
+    error: (issue) => {
+      const g = issue.input as { users: number; groups: number };
+      return `users × groups is ${(g.users * g.groups).toLocaleString("en-US")}, above the ${BUILD_CAPS.userGroupPairs.toLocaleString("en-US")} a build may weigh (each generated user is weighed against every group): ask for fewer users or groups`;
+    },
+  });
 
 export const FixtureSchema = z.strictObject({
   seed: z.number().int().default(42),
   /** The instant relative times are measured from; default: the server clock at seeding. */
   now: z.iso.datetime().optional(),
   generate: GeneratorSchema.optional(),
-  groups: z.array(FixtureGroupSchema).max(10_000).default([]),
-  users: z.array(FixtureUserSchema).max(100_000).default([]),
-  logs: z.array(FixtureLogSchema).max(1_000_000).default([]),
+  groups: z.array(FixtureGroupSchema).max(BUILD_CAPS.groups).default([]),
+  users: z
+    .array(FixtureUserSchema)
+    .max(BUILD_CAPS.users)
+    .default([])
+    .refine((users) => users.reduce((n, u) => n + (u.sessions ?? 0), 0) <= BUILD_CAPS.sessions, {
+      error: `the users' sessions add up to more than the ${BUILD_CAPS.sessions.toLocaleString("en-US")} a build may hold`,
+    }),
+  logs: z.array(FixtureLogSchema).max(BUILD_CAPS.logs).default([]),
 });
 
 export type Fixture = z.input<typeof FixtureSchema>;

@@ -35,16 +35,20 @@ export interface GeneratedCounts {
   logs: number;
 }
 
-export function generateDirectory(
+/**
+ * Generates the directory into `org`, pausing (a `yield`) after each user and every thousand log
+ * events, so a caller can build a large org without holding the event loop (see `seed.ts`).
+ */
+export function* generateDirectory(
   org: OktaOrg,
   rng: Rng,
   now: number,
   counts: GeneratedCounts,
-): NewLogEvent[] {
+): Generator<void, NewLogEvent[]> {
   const groups = generateGroups(org, rng, now, counts.groups);
-  const users = generateUsers(org, rng, now, counts.users, groups);
+  const users = yield* generateUsers(org, rng, now, counts.users, groups);
   assignAdmins(org, rng, now, users);
-  return generateLogs(rng, now, counts.logs, users);
+  return yield* generateLogs(rng, now, counts.logs, users);
 }
 
 function generateGroups(org: OktaOrg, rng: Rng, now: number, count: number): GroupRecord[] {
@@ -65,13 +69,13 @@ function generateGroups(org: OktaOrg, rng: Rng, now: number, count: number): Gro
   return groups;
 }
 
-function generateUsers(
+function* generateUsers(
   org: OktaOrg,
   rng: Rng,
   now: number,
   count: number,
   groups: GroupRecord[],
-): UserRecord[] {
+): Generator<void, UserRecord[]> {
   const users: UserRecord[] = [];
   const taken = new Set<string>();
   for (let i = 0; i < count; i++) {
@@ -118,6 +122,7 @@ function generateUsers(
         org.addSession(user, `${location.ipPrefix}.${1 + rng.int(250)}`, user.lastLogin);
     }
     users.push(user);
+    yield;
   }
   return users;
 }
@@ -134,11 +139,17 @@ function assignAdmins(org: OktaOrg, rng: Rng, now: number, users: UserRecord[]):
 }
 
 /** A week of sign-in traffic: mostly US successes; failures, many from abroad, some today. */
-function generateLogs(rng: Rng, now: number, count: number, users: UserRecord[]): NewLogEvent[] {
+function* generateLogs(
+  rng: Rng,
+  now: number,
+  count: number,
+  users: UserRecord[],
+): Generator<void, NewLogEvent[]> {
   const actors = users.filter((u) => u.status !== "STAGED" && u.status !== "PROVISIONED");
   if (actors.length === 0) return [];
   const events: NewLogEvent[] = [];
   for (let i = 0; i < count; i++) {
+    if (i % 1000 === 999) yield;
     const user = rng.pick(actors);
     const failed = rng.chance(0.15);
     // Failures come from abroad more often than successes do.

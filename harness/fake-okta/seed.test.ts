@@ -167,6 +167,65 @@ describe("the admin API", () => {
     expect((await app.inject({ method: "GET", url: "/__admin/journal" })).json().entries).toEqual([]);
   });
 
+  it("a build whose cost is above the caps is refused at once, naming the cap, and changes nothing", async () => {
+    const { app } = testApp({ seed: 1, generate: { users: 5 } });
+    const reset = (payload: Record<string, unknown>) => app.inject({ method: "POST", url: "/__admin/reset", payload });
+    // Inside each field's own bound, together 10⁹ draws and ~50 million memberships.
+    const huge = await reset({ generate: { users: 100_000, groups: 10_000 } });
+    expect(huge.statusCode).toBe(400);
+    expect(huge.json().message).toContain("users × groups is 1,000,000,000, above the 20,000,000");
+    const logs = await reset({ generate: { users: 10, logs: 1_000_000 } });
+    expect(logs.statusCode).toBe(400);
+    expect(logs.json().message).toMatch(/generate\.logs: .*200000/);
+    const sessions = Array.from({ length: 101 }, (_, i) => ({
+      login: `u${i}@company.com`,
+      firstName: "U",
+      lastName: "U",
+      sessions: 1_000,
+    }));
+    const held = await reset({ users: sessions });
+    expect(held.statusCode).toBe(400);
+    expect(held.json().message).toContain("sessions add up to more than the 100,000");
+    expect((await app.inject({ method: "GET", url: "/__admin/health" })).json().users).toBe(5);
+  });
+
+  it("a large reset is built beside the org it replaces: requests sent meanwhile are answered from the old one", async () => {
+    const { app } = testApp({ seed: 1, generate: { users: 5 } });
+    // Over real sockets: a build that held the event loop would answer nothing until it ended.
+    const origin = await app.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      let done = false;
+      const reset = fetch(`${origin}/__admin/reset`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ seed: 2, generate: { users: 30_000 } }),
+      }).then(async (response) => {
+        done = true;
+        return response.json();
+      });
+      const oldOrgAnswers: number[] = [];
+      while (!done) {
+        const health = (await (await fetch(`${origin}/__admin/health`)).json()) as { users: number };
+        if (health.users === 5) oldOrgAnswers.push(health.users);
+      }
+      expect(await reset).toMatchObject({ users: 30_000 });
+      expect(oldOrgAnswers.length).toBeGreaterThanOrEqual(5);
+      const after = (await (await fetch(`${origin}/__admin/health`)).json()) as { users: number };
+      expect(after.users).toBe(30_000);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("resets sent together apply one at a time, in the order they came", async () => {
+    const { app } = testApp({ seed: 1, generate: { users: 5 } });
+    const reset = (users: number) =>
+      app.inject({ method: "POST", url: "/__admin/reset", payload: { generate: { users } } });
+    const answers = await Promise.all([reset(3_000), reset(-1), reset(7)]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 400, 200]);
+    expect((await app.inject({ method: "GET", url: "/__admin/health" })).json().users).toBe(7);
+  });
+
   it("switches limits by preset or config, refusing bad ones", async () => {
     const { app, call } = testApp({});
     const preset = await app.inject({ method: "PUT", url: "/__admin/limits", payload: { preset: "tight" } });

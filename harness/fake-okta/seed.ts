@@ -12,7 +12,33 @@ import { Rng } from "./rng.js";
  * log events. Everything is validated before anything is built, so a bad fixture changes nothing.
  */
 export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "fixture"): OktaOrg {
-  const fixture = parseFixture(input, source);
+  const steps = orgSteps(parseFixture(input, source), clock, source);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * The same build, handing the event loop back every `sliceMs`: a large org (100,000 users) is
+ * built while the server goes on answering from the org it has. The fixture is checked first.
+ */
+export async function buildOrgCooperatively(
+  input: Fixture,
+  clock: Clock = systemClock,
+  source = "fixture",
+  sliceMs = 10,
+): Promise<OktaOrg> {
+  const steps = orgSteps(parseFixture(input, source), clock, source);
+  for (let sliceStart = performance.now(); ; ) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The build, pausing (a `yield`) after each generated or fixture user and every 1,000 log events. */
+function* orgSteps(fixture: ParsedFixture, clock: Clock, source: string): Generator<void, OktaOrg> {
   const now = fixture.now ? Date.parse(fixture.now) : clock.now();
   const org = new OktaOrg(fixture.seed, clock);
   const rng = new Rng(fixture.seed);
@@ -22,13 +48,15 @@ export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "f
     type: "BUILT_IN",
     created: now - 1000 * 86_400_000,
   });
-  const logs: NewLogEvent[] = fixture.generate ? generateDirectory(org, rng, now, fixture.generate) : [];
+  const logs: NewLogEvent[] = fixture.generate
+    ? yield* generateDirectory(org, rng, now, fixture.generate)
+    : [];
   // Factors draw from their own streams, so adding them left every other seeded value as it was.
-  seedFactors(org, new Rng(fixture.seed ^ 0x5eed), new IdSource(fixture.seed + 9), now);
+  yield* seedFactors(org, new Rng(fixture.seed ^ 0x5eed), new IdSource(fixture.seed + 9), now);
   addFixtureGroups(org, fixture, now);
-  addFixtureUsers(org, fixture, now, source);
+  yield* addFixtureUsers(org, fixture, now, source);
   // Apps too draw from their own stream: a catalogue, each given to a group and to a few users.
-  org.apps.seed(
+  yield* org.apps.seed(
     new Rng(fixture.seed ^ 0xa995),
     now,
     org.users,
@@ -38,7 +66,10 @@ export function buildOrg(input: Fixture, clock: Clock = systemClock, source = "f
   logs.push(...fixtureLogs(org, fixture, now, source));
   // The System Log is in persistence order; seeded events were persisted as they happened.
   logs.sort((a, b) => (a.published ?? 0) - (b.published ?? 0));
-  for (const event of logs) org.log(event);
+  for (const [index, event] of logs.entries()) {
+    if (index % 1000 === 999) yield;
+    org.log(event);
+  }
   return org;
 }
 
@@ -56,8 +87,9 @@ const FACTOR_MIX: [FactorType, number][] = [
 ];
 const ENROLLED = new Set(["ACTIVE", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED", "RECOVERY"]);
 
-function seedFactors(org: OktaOrg, rng: Rng, ids: IdSource, now: number): void {
-  for (const user of org.users) {
+function* seedFactors(org: OktaOrg, rng: Rng, ids: IdSource, now: number): Generator<void, void> {
+  for (const [index, user] of org.users.entries()) {
+    if (index % 1000 === 999) yield;
     if (!ENROLLED.has(user.status)) continue;
     for (const [factor, share] of FACTOR_MIX)
       if (rng.chance(share))
@@ -84,8 +116,14 @@ function addFixtureGroups(org: OktaOrg, fixture: ParsedFixture, now: number): vo
   }
 }
 
-function addFixtureUsers(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): void {
-  fixture.users.forEach((spec, index) => {
+function* addFixtureUsers(
+  org: OktaOrg,
+  fixture: ParsedFixture,
+  now: number,
+  source: string,
+): Generator<void, void> {
+  for (const [index, spec] of fixture.users.entries()) {
+    yield;
     const where = `${source}: users[${index}] (${spec.login})`;
     if (org.findUser(spec.login)) throw new FixtureError(`${where}: login is already taken`);
     const groups = spec.groups.map((ref) => {
@@ -120,7 +158,7 @@ function addFixtureUsers(org: OktaOrg, fixture: ParsedFixture, now: number, sour
       org.enrollFactor(user, factor, factorIds.okta(FACTORS[factor].prefix), created);
     for (let s = 0; s < spec.sessions; s++)
       org.addSession(user, `198.51.100.${10 + s}`, user.lastLogin ?? now - 3_600_000);
-  });
+  }
 }
 
 function assignFixtureApps(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): void {
