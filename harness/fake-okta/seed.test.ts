@@ -169,7 +169,8 @@ describe("the admin API", () => {
 
   it("a build whose cost is above the caps is refused at once, naming the cap, and changes nothing", async () => {
     const { app } = testApp({ seed: 1, generate: { users: 5 } });
-    const reset = (payload: Record<string, unknown>) => app.inject({ method: "POST", url: "/__admin/reset", payload });
+    const reset = (payload: Record<string, unknown>) =>
+      app.inject({ method: "POST", url: "/__admin/reset", payload });
     // Inside each field's own bound, together 10⁹ draws and ~50 million memberships.
     const huge = await reset({ generate: { users: 100_000, groups: 10_000 } });
     expect(huge.statusCode).toBe(400);

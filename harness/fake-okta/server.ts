@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type Clock, systemClock } from "../shared/clock.js";
+import { boundedServer, type ConnectionLimits } from "../shared/connection-limits.js";
 import { allowedHostsOf, installHostGuard, urlHost } from "../shared/host-guard.js";
 import { adminRoutes } from "./admin.js";
 import { OktaError } from "./errors.js";
@@ -40,6 +41,8 @@ export interface FakeOktaOptions {
    * so it is a setting; default 1 MiB.
    */
   bodyLimitBytes?: number;
+  /** Slow and idle connections (default `DEFAULT_CONNECTION_LIMITS`). */
+  connectionLimits?: Partial<ConnectionLimits>;
   /**
    * How a body over `bodyLimitBytes` is refused; the reference is silent, so both answers a client
    * can meet are settings: `edge-413` (default), an edge's HTML 413 page before the API sees it, or
@@ -109,6 +112,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
 
     // A harness must stop promptly even with keep-alive sockets or slow requests still open.
     forceCloseConnections: true,
+    ...boundedServer(options.connectionLimits),
   });
   // Bodyless POSTs (lifecycle calls) may still say application/json; an empty body is no body.
   app.removeContentTypeParser("application/json");

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Clock, systemClock } from "../shared/clock.js";
+import { boundedServer, type ConnectionLimits } from "../shared/connection-limits.js";
 import { allowedHostsOf, installHostGuard, urlHost } from "../shared/host-guard.js";
 import { CursorCodec } from "./cursor.js";
 import { answerToolCall, plainToolCall } from "./fast-tool-call.js";
@@ -36,6 +37,8 @@ export interface GatewayOptions {
    * reference the fast path is tested against.
    */
   fastToolCalls?: boolean;
+  /** Slow and idle connections (default `DEFAULT_CONNECTION_LIMITS`). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface Gateway {
@@ -67,7 +70,11 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
   const dispatcher = upstreamAgent();
   const upstream = { ...options.upstream, dispatcher };
   // A harness must stop promptly even with SSE streams or keep-alive sockets still open.
-  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    forceCloseConnections: true,
+    ...boundedServer(options.connectionLimits),
+  });
   installHostGuard(app, allowedHostsOf(options.allowedHosts), (message) =>
     // The MCP endpoint answers in JSON-RPC's shape; the admin API in its own.
     ({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }),

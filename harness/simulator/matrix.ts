@@ -50,7 +50,10 @@ const OPEN: [RegExp, string][] = [
     /^10s reset (up|down), first-request windows, 50 ms|^10s, HTTP 429/,
     "the first window's edge: whole-second resets put it in a 2 s interval and a probe at its middle lands up to 0.9 s late (1 of 3 windows); probing earlier costs more 429s than it saves time",
   ],
-  [/reset down, periodic windows, 50 ms/, "the worst seed is 0.05–0.3 points above the 429 target its median meets"],
+  [
+    /reset down, periodic windows, 50 ms/,
+    "the worst seed is 0.05–0.3 points above the 429 target its median meets",
+  ],
 ];
 
 export interface CellResult extends AuditOutcome {
