@@ -19,6 +19,7 @@ export async function startHarness(
     /** The default MCP server's URL token, pinned (default: random). */
     mcpToken?: string;
     cursorSecret?: string;
+    cursorTtlMs?: number;
   } = {},
 ): Promise<Harness> {
   const okta = await startFakeOkta({ ...options, port: options.oktaPort });
@@ -28,6 +29,7 @@ export async function startHarness(
     clock: options.clock,
     port: options.gatewayPort,
     cursorSecret: options.cursorSecret,
+    cursorTtlMs: options.cursorTtlMs,
     allowedHosts: options.allowedHosts,
     host: options.host,
     defaultServerToken: options.mcpToken,

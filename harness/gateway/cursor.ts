@@ -5,27 +5,45 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
  * did not issue (or one an agent edited) is refused instead of being forwarded to Okta. The
  * signature also covers what the cursor is bound to (the MCP server, the tool and its other
  * arguments), so a users cursor handed to another tool, or to another server, is refused too.
+ *
+ * Whether a Truto-style gateway's cursors expire is unknown (the reference is silent), so that is
+ * a setting: with `ttlMs` (none by default) a cursor carries when it was issued, and an expired
+ * one is refused with its own message, so a client can tell it from a forged one.
  */
+export type DecodedCursor = { pathAndQuery: string } | { expired: true } | undefined;
+
 export class CursorCodec {
   private readonly key: Buffer;
 
-  constructor(key: Buffer = randomBytes(32)) {
+  constructor(
+    key: Buffer = randomBytes(32),
+    private readonly now: () => number = Date.now,
+    readonly ttlMs?: number,
+  ) {
     this.key = key;
   }
 
   encode(pathAndQuery: string, binding: string): string {
-    const payload = Buffer.from(pathAndQuery).toString("base64url");
+    // Only a cursor that can expire carries its time: others stay the same bytes run after run
+    // (recordings are matched by their requests).
+    const path = Buffer.from(pathAndQuery).toString("base64url");
+    const payload = this.ttlMs === undefined ? path : `${path}~${this.now().toString(36)}`;
     return `${payload}.${this.sign(payload, binding)}`;
   }
 
-  /** The path and query to request, or `undefined` when the cursor was not issued here for `binding`. */
-  decode(cursor: string, binding: string): string | undefined {
+  /** The path and query to request; `expired`; or `undefined` when it was not issued here for `binding`. */
+  decode(cursor: string, binding: string): DecodedCursor {
     const [payload, signature, extra] = cursor.split(".");
     if (!payload || !signature || extra !== undefined) return undefined;
     const expected = Buffer.from(this.sign(payload, binding));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-    return Buffer.from(payload, "base64url").toString();
+    const [path = "", issued] = payload.split("~");
+    if (this.ttlMs !== undefined) {
+      if (issued === undefined) return undefined;
+      if (this.now() - Number.parseInt(issued, 36) > this.ttlMs) return { expired: true };
+    }
+    return { pathAndQuery: Buffer.from(path, "base64url").toString() };
   }
 
   private sign(payload: string, binding: string): string {

@@ -24,6 +24,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Key that signs `next_cursor`. Default: random per start; fixed for replayable runs. */
   cursorSecret?: string;
+  /** How long a `next_cursor` stays valid (default: for ever; Truto's behaviour is unconfirmed). */
+  cursorTtlMs?: number;
   logger?: boolean;
   /** Host names requests may name in `Host`/`Origin` besides loopback (for containers). */
   allowedHosts?: string[];
@@ -65,6 +67,8 @@ export async function startGateway(options: GatewayOptions & { port?: number }):
   const registry = new McpServerRegistry(buildTools(), clock);
   const cursors = new CursorCodec(
     options.cursorSecret ? createHash("sha256").update(options.cursorSecret).digest() : undefined,
+    () => clock.now(),
+    options.cursorTtlMs,
   );
   const sse = new LegacySseSessions();
   const dispatcher = upstreamAgent();

@@ -46,6 +46,39 @@ describe("the gateway over Streamable HTTP with the official SDK v2 client", () 
     await client.close();
   });
 
+  it("cursors that expire (cursorTtlMs): valid within their life, then refused as expired, not as forged", async () => {
+    const clock = new ManualClock(Date.now());
+    harness = await harnessWith(directory(5), { clock, cursorTtlMs: 60_000 });
+    const { client } = await connectClient(harness.gateway.mcpUrl);
+    const page = (next_cursor?: string) =>
+      client.callTool({
+        name: "list_all_okta_users",
+        arguments: { limit: 2, ...(next_cursor ? { next_cursor } : {}) },
+      });
+    const first = structured<Page>(await page());
+    clock.advance(60_000);
+    const second = structured<Page>(await page(first.next_cursor ?? ""));
+    expect(second.result).toHaveLength(2);
+    clock.advance(60_001);
+    const before = harness.okta.state.journal.list().length;
+    const expired = await page(second.next_cursor ?? "");
+    expect(expired.isError).toBe(true);
+    expect(structured(expired)).toMatchObject({
+      statusCode: 400,
+      truto_is_remote_error: false,
+      message:
+        "next_cursor has expired (this gateway's cursors last 60 s). Omit it to start the listing over.",
+    });
+    expect(harness.okta.state.journal.list().length).toBe(before);
+    // A cursor whose time was edited is forged, not young again.
+    const [payload = "", signature] = (second.next_cursor ?? "").split(".");
+    const younger = `${payload.replace(/~[0-9a-z]+$/, `~${clock.now().toString(36)}`)}.${signature}`;
+    expect(structured(await page(younger))).toMatchObject({
+      message: expect.stringContaining("exactly as received"),
+    });
+    await client.close();
+  });
+
   it("refuses a tampered cursor with a clear error, without calling Okta", async () => {
     harness = await harnessWith(directory(5));
     const { client } = await connectClient(harness.gateway.mcpUrl);

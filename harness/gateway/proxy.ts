@@ -254,7 +254,12 @@ function buildRequest(
   if (typeof path !== "string") return path;
 
   if (typeof args.next_cursor === "string" && args.next_cursor !== "") {
-    const pathAndQuery = cursors.decode(args.next_cursor, binding);
+    const decoded = cursors.decode(args.next_cursor, binding);
+    if (decoded && "expired" in decoded)
+      return {
+        error: `next_cursor has expired (this gateway's cursors last ${Math.round((cursors.ttlMs ?? 0) / 1000)} s). Omit it to start the listing over.`,
+      };
+    const pathAndQuery = decoded?.pathAndQuery;
     // Bound to this server, tool and arguments, and pointing at this tool's own path.
     if (!pathAndQuery || pathAndQuery.split("?")[0] !== path) {
       return {

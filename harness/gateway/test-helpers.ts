@@ -45,7 +45,7 @@ export async function connectClient(
 
 export async function harnessWith(
   fixture: Fixture,
-  options: Partial<FakeOktaOptions> & { mcpServer?: McpServerInput } = {},
+  options: Partial<FakeOktaOptions> & { mcpServer?: McpServerInput; cursorTtlMs?: number } = {},
 ): Promise<Harness> {
   return startHarness({ fixture, limits: "none", ...options });
 }

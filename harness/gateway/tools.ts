@@ -53,7 +53,7 @@ const PAGINATION = {
   next_cursor: {
     type: "string",
     description:
-      "The next_cursor value from the previous page of this tool. Pass it back exactly as received, unchanged; omit it for the first page. A null next_cursor means there are no more pages.",
+      "The next_cursor value from the previous page of this tool. Pass it back exactly as received, with the same other arguments as the call that returned it; omit it for the first page. A null next_cursor means there are no more pages.",
   },
 };
 
