@@ -18,6 +18,9 @@ const ROOTS = [
   "AppUser",
   "ApplicationGroupAssignment",
   "TempPassword",
+  "BookmarkApplication",
+  "BasicAuthApplication",
+  "BrowserPluginApplication",
 ];
 const specPath = process.argv[2] ?? "../shared/reference/okta-management-minimal.yaml";
 const spec = parse(readFileSync(specPath, "utf8"), { maxAliasCount: -1 });

@@ -227,4 +227,96 @@ describe("@okta/okta-sdk-nodejs against the fake", () => {
     await client.applicationApi.unassignUserFromApplication({ appId: slack.id, userId: user.id });
     expect(fake.state.org.apps.directUser(slack, user.id)).toBeUndefined();
   });
+
+  it.each([
+    {
+      name: "bookmark",
+      label: "SDK Bookmark",
+      signOnMode: "BOOKMARK",
+      settings: { app: { requestIntegration: false, url: "https://example.com/bookmark.htm" } },
+    },
+    {
+      name: "template_basic_auth",
+      label: "SDK Basic Auth",
+      signOnMode: "BASIC_AUTH",
+      settings: { app: { url: "https://example.com/login.html", authURL: "https://example.com/auth.html" } },
+    },
+    {
+      name: "template_swa",
+      label: "SDK SWA",
+      signOnMode: "BROWSER_PLUGIN",
+      settings: {
+        app: {
+          buttonField: "btn-login",
+          passwordField: "txtbox-password",
+          usernameField: "txtbox-username",
+          url: "https://example.com/login.html",
+        },
+      },
+    },
+  ])(
+    "creates a $signOnMode app through the SDK's ApplicationApi, reads it back, deactivates and deletes it",
+    async (application) => {
+      const created = (await client.applicationApi.createApplication({
+        application: application as never,
+      })) as {
+        id: string;
+        status: string;
+        signOnMode: string;
+        label: string;
+        settings: { app: Record<string, unknown> };
+      };
+      expect(created).toMatchObject({
+        status: "ACTIVE",
+        signOnMode: application.signOnMode,
+        label: application.label,
+      });
+      expect(created.settings.app).toMatchObject(application.settings.app);
+      const read = (await client.applicationApi.getApplication({ appId: created.id })) as { label: string };
+      expect(read.label).toBe(application.label);
+      // Okta deletes only an inactive app (the spec: "Deletes an inactive application").
+      await expectOktaError(client.applicationApi.deleteApplication({ appId: created.id }), 403, "E0000056");
+      await client.applicationApi.deactivateApplication({ appId: created.id });
+      await client.applicationApi.deleteApplication({ appId: created.id });
+      await expectOktaError(client.applicationApi.getApplication({ appId: created.id }), 404, "E0000007");
+    },
+  );
+
+  it("refuses an app it cannot create with Okta's errors: a missing setting, a taken label", async () => {
+    const missing = await expectOktaError(
+      client.applicationApi.createApplication({
+        application: {
+          name: "bookmark",
+          label: "No URL",
+          signOnMode: "BOOKMARK",
+          settings: { app: {} },
+        } as never,
+      }),
+      400,
+      "E0000001",
+    );
+    expect(JSON.stringify(missing)).toContain("settings.app.url");
+    await expectOktaError(
+      client.applicationApi.createApplication({
+        application: {
+          name: "bookmark",
+          label: "Slack",
+          signOnMode: "BOOKMARK",
+          settings: { app: { url: "https://example.com" } },
+        } as never,
+      }),
+      400,
+      "E0000040",
+    );
+    const inactive = (await client.applicationApi.createApplication({
+      application: {
+        name: "bookmark",
+        label: "Parked",
+        signOnMode: "BOOKMARK",
+        settings: { app: { url: "https://example.com" } },
+      } as never,
+      activate: false,
+    })) as { status: string };
+    expect(inactive.status).toBe("INACTIVE");
+  });
 });

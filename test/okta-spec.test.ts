@@ -133,6 +133,46 @@ describe("responses validate against Okta's OpenAPI spec", () => {
     expectValid("TempPassword", temp.body);
   });
 
+  it("custom apps as created: bookmark, basic auth, SWA", async () => {
+    const { call } = testApp(fixture);
+    const bodies = [
+      [
+        "BookmarkApplication",
+        {
+          name: "bookmark",
+          label: "B",
+          signOnMode: "BOOKMARK",
+          settings: { app: { url: "https://example.com/b" } },
+        },
+      ],
+      [
+        "BasicAuthApplication",
+        {
+          name: "template_basic_auth",
+          label: "BA",
+          signOnMode: "BASIC_AUTH",
+          settings: { app: { url: "https://example.com/login", authURL: "https://example.com/auth" } },
+        },
+      ],
+      [
+        "BrowserPluginApplication",
+        {
+          name: "template_swa",
+          label: "SWA",
+          signOnMode: "BROWSER_PLUGIN",
+          settings: {
+            app: { buttonField: "b", passwordField: "p", usernameField: "u", url: "https://example.com/l" },
+          },
+        },
+      ],
+    ] as const;
+    for (const [schema, body] of bodies) {
+      const created = await call("POST", "/api/v1/apps", body);
+      expect(created.status).toBe(200);
+      expectValid(schema, created.body);
+    }
+  });
+
   it("the new validators bite: a factor type or an assignment scope Okta does not have fails", () => {
     expect(validators.UserFactor?.({ factorType: "carrier_pigeon" })).toBe(false);
     expect(validators.AppUser?.({ id: "00u1", scope: "EVERYONE" })).toBe(false);

@@ -14,10 +14,16 @@ export interface AppRecord {
   name: string;
   label: string;
   status: "ACTIVE" | "INACTIVE";
-  signOnMode: "SAML_2_0" | "OPENID_CONNECT";
+  signOnMode: "SAML_2_0" | "OPENID_CONNECT" | CustomSignOnMode;
   created: number;
   lastUpdated: number;
+  /** A custom app's `settings` and `credentials`, as created (catalogue apps have none). */
+  settings?: Record<string, unknown>;
+  credentials?: Record<string, unknown>;
 }
+
+/** The custom apps `POST /api/v1/apps` creates: the sign-on modes Okta's SDK tests create. */
+export type CustomSignOnMode = "BOOKMARK" | "BASIC_AUTH" | "BROWSER_PLUGIN";
 
 export interface AppAssignment {
   userId: string;
@@ -46,7 +52,8 @@ export class AppDirectory {
   ) {}
 
   add(
-    entry: { name: string; label: string; signOnMode: AppRecord["signOnMode"] },
+    entry: Pick<AppRecord, "name" | "label" | "signOnMode"> &
+      Partial<Pick<AppRecord, "status" | "settings" | "credentials">>,
     created: number,
   ): AppRecord {
     const app: AppRecord = {
@@ -140,6 +147,15 @@ export class AppDirectory {
     for (const groupId of this.groupIds(app)) for (const id of membersOf(groupId)) result.set(id, "GROUP");
     for (const id of this.direct.get(app.id)?.keys() ?? []) result.set(id, "USER");
     return result;
+  }
+
+  /** Deletes an app; Okta deletes only an inactive one ("Deletes an inactive application", spec). */
+  remove(app: AppRecord): void {
+    if (app.status !== "INACTIVE")
+      throw new OktaError("E0000056", undefined, [`Deactivate '${app.label}' before deleting it`]);
+    this.apps.splice(this.apps.indexOf(app), 1);
+    this.direct.delete(app.id);
+    this.groups.delete(app.id);
   }
 
   /** A user (or group) is gone: their assignments go too. */

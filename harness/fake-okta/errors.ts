@@ -17,8 +17,13 @@ export const OKTA_ERRORS = {
   E0000031: { status: 400, summary: "Invalid search criteria." },
   E0000032: { status: 403, summary: "Unlock is not allowed for this user." },
   E0000038: { status: 403, summary: "This operation is not allowed in the user's current status." },
+  E0000040: {
+    status: 400,
+    summary: "Application label must not be the same as an existing application label.",
+  },
   E0000047: { status: 429, summary: "API call exceeded rate limit due to too many requests." },
   E0000053: { status: 400, summary: "Invalid SCIM filter." },
+  E0000056: { status: 403, summary: "Delete application forbidden." },
   E0000090: { status: 409, summary: "The role specified is already assigned to the user." },
 } as const;
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { iso } from "../../shared/clock.js";
 import type { AppRecord } from "../apps.js";
+import { parseCustomApp } from "../custom-apps.js";
 import { notFound, OktaError, validationFailed } from "../errors.js";
 import { objectBody, originOf, queryOf, sendPage } from "../http.js";
 import { decodeCursor, type Page, pageOf, parseLimit } from "../pagination.js";
@@ -21,6 +22,11 @@ function appJson(app: AppRecord, origin: string) {
     signOnMode: app.signOnMode,
     created: iso(app.created),
     lastUpdated: iso(app.lastUpdated),
+    features: [],
+    accessibility: { selfService: false },
+    visibility: { autoLaunch: false, autoSubmitToolbar: false, hide: { iOS: false, web: false } },
+    ...(app.credentials ? { credentials: app.credentials } : {}),
+    ...(app.settings ? { settings: app.settings } : {}),
     _links: {
       users: { href: `${self}/users` },
       groups: { href: `${self}/groups` },
@@ -80,6 +86,26 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
   app.get<{ Params: { id: string } }>("/api/v1/apps/:id", async (request) =>
     appJson(apps().get(request.params.id), originOf(request)),
   );
+
+  /** A custom app (see custom-apps.ts); active unless `activate=false`; labels are unique. */
+  app.post("/api/v1/apps", async (request) => {
+    const custom = parseCustomApp(request.body ?? {});
+    const activate = queryOf(request).activate;
+    if (activate !== undefined && activate !== "true" && activate !== "false")
+      throw validationFailed("activate", [`activate: '${activate}' is not true or false`]);
+    if (apps().apps.some((a) => a.label.toLowerCase() === custom.label.toLowerCase()))
+      throw new OktaError("E0000040", undefined, [`label: '${custom.label}' is taken`]);
+    const created = apps().add(
+      { ...custom, status: activate === "false" ? "INACTIVE" : "ACTIVE" },
+      state.clock.now(),
+    );
+    return appJson(created, originOf(request));
+  });
+
+  app.delete<{ Params: { id: string } }>("/api/v1/apps/:id", async (request, reply) => {
+    apps().remove(apps().get(request.params.id));
+    return reply.code(204).send();
+  });
 
   for (const operation of ["activate", "deactivate"] as const) {
     app.post<{ Params: { id: string } }>(`/api/v1/apps/:id/lifecycle/${operation}`, async (request) => {
