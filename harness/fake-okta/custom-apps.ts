@@ -80,7 +80,8 @@ export function parseCustomApp(body: unknown): CustomApp {
     settings: app.settings,
     credentials: {
       // Okta's default for a new app (the spec's BookmarkAppResponseEx), unless the body gave its own.
-      userNameTemplate: { template: "${source.login}", type: "BUILT_IN" },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Okta's expression language, not JavaScript's
+      userNameTemplate: { template: "${source.email}", type: "BUILT_IN" },
       signing: {},
       ...app.credentials,
     },
