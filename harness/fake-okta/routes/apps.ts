@@ -41,11 +41,12 @@ const APP_FILTER = /^(status|name|id) eq "([^"]*)"$/;
 /**
  * Page sizes from Okta's spec: `GET /apps` all by default (`limit` -1) and at most 200 a page;
  * an app's users 50 by default, at most 500 (`queryAppLimit`); its group assignments 20 by
- * default, from 20 to 200 (`queryGroupAssignmentLimit`).
+ * default, at most 200 (`queryGroupAssignmentLimit`; its "min: 20" is an example, and Okta's SDK
+ * tests page assignments 2 at a time against a real org).
  */
 const APPS_LIMIT = { default: Number.POSITIVE_INFINITY, max: 200, min: 1 };
 const APP_USERS_LIMIT = { default: 50, max: 500, min: 1 };
-const APP_GROUPS_LIMIT = { default: 20, max: 200, min: 20 };
+const APP_GROUPS_LIMIT = { default: 20, max: 200, min: 1 };
 
 /** A page of a list kept in its own order: positions are the list's (a cursor names the last one served). */
 function listPage<T>(
@@ -102,6 +103,27 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     return appJson(created, originOf(request));
   });
 
+  /** Replaces a custom app's label and settings (Okta's `replaceApplication`), checked as a create. */
+  app.put<{ Params: { id: string } }>("/api/v1/apps/:id", async (request) => {
+    const application = apps().get(request.params.id);
+    const custom = parseCustomApp(request.body ?? {});
+    if (custom.signOnMode !== application.signOnMode || custom.name !== application.name)
+      throw validationFailed("signOnMode", [
+        `name and signOnMode cannot change: the app is ${application.name} (${application.signOnMode})`,
+      ]);
+    const taken = apps().apps.some(
+      (a) => a !== application && a.label.toLowerCase() === custom.label.toLowerCase(),
+    );
+    if (taken) throw new OktaError("E0000040", undefined, [`label: '${custom.label}' is taken`]);
+    Object.assign(application, {
+      label: custom.label,
+      settings: custom.settings,
+      credentials: custom.credentials,
+      lastUpdated: state.clock.now(),
+    });
+    return appJson(application, originOf(request));
+  });
+
   app.delete<{ Params: { id: string } }>("/api/v1/apps/:id", async (request, reply) => {
     apps().remove(apps().get(request.params.id));
     return reply.code(204).send();
@@ -123,6 +145,7 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
       status: "PROVISIONED",
       created: iso(direct?.created ?? application.created),
       credentials: { userName: user.profile.login },
+      profile: {},
       _links: {
         user: { href: `${origin}/api/v1/users/${user.id}` },
         app: { href: `${origin}/api/v1/apps/${application.id}` },
@@ -136,7 +159,18 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     const origin = originOf(request);
     const users = apps().usersOf(application, (groupId) => state.org.members(groupId).map((u) => u.id));
     const query = queryOf(request);
-    const page = listPage([...users], query, APP_USERS_LIMIT);
+    // `q`: starts the user name, first or last name, or email (the spec's queryAppUserQ).
+    const q = query.q?.toLowerCase();
+    const matches = ([userId]: [string, unknown]) => {
+      if (q === undefined) return true;
+      const { login, firstName, lastName, email } = state.org.getUser(userId).profile;
+      return [login, firstName, lastName, email].some((v) =>
+        String(v ?? "")
+          .toLowerCase()
+          .startsWith(q),
+      );
+    };
+    const page = listPage([...users].filter(matches), query, APP_USERS_LIMIT);
     const items = page.items.map(([userId, scope]) => appUserJson(application, userId, scope, origin));
     return sendPage(request, reply, { items, next: page.next }, query, (item) => item);
   });
@@ -171,16 +205,27 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     },
   );
 
+  /** Okta's ApplicationGroupAssignment, linking its app and its group. */
+  const groupAssignmentJson = (application: AppRecord, groupId: string, origin: string) => ({
+    id: groupId,
+    priority: 0,
+    _links: {
+      app: { href: `${origin}/api/v1/apps/${application.id}` },
+      group: { href: `${origin}/api/v1/groups/${groupId}` },
+    },
+  });
+
   app.get<{ Params: { id: string } }>("/api/v1/apps/:id/groups", async (request, reply) => {
     const application = apps().get(request.params.id);
     const origin = originOf(request);
     const query = queryOf(request);
-    const page = listPage(apps().groupIds(application), query, APP_GROUPS_LIMIT);
-    const items = page.items.map((id) => ({
-      id,
-      priority: 0,
-      _links: { group: { href: `${origin}/api/v1/groups/${id}` } },
-    }));
+    // `q`: starts the group's name (the spec's listApplicationGroupAssignments).
+    const q = query.q?.toLowerCase();
+    const groupIds = apps()
+      .groupIds(application)
+      .filter((id) => q === undefined || state.org.getGroup(id).profile.name.toLowerCase().startsWith(q));
+    const page = listPage(groupIds, query, APP_GROUPS_LIMIT);
+    const items = page.items.map((id) => groupAssignmentJson(application, id, origin));
     return sendPage(request, reply, { items, next: page.next }, query, (item) => item);
   });
 
@@ -191,12 +236,7 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
       const application = apps().get(request.params.id);
       const group = state.org.getGroup(request.params.groupId);
       if (!apps().groupIds(application).includes(group.id)) throw notFound(group.id, "UserGroup");
-      const origin = originOf(request);
-      return {
-        id: group.id,
-        priority: 0,
-        _links: { group: { href: `${origin}/api/v1/groups/${group.id}` } },
-      };
+      return groupAssignmentJson(application, group.id, originOf(request));
     },
   );
 
@@ -212,7 +252,7 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
           return reply.code(204).send();
         }
         apps().assignGroup(application, group.id);
-        return { id: group.id, priority: 0 };
+        return groupAssignmentJson(application, group.id, originOf(request));
       },
     });
   }
