@@ -118,7 +118,14 @@ export const ExpectationsSchema = z.strictObject({
       mentions: z.array(OrgQuerySchema).default([]),
       /** Nothing else of the kinds `mentions` asks about is named. */
       mentionsNoOthers: z.boolean().default(false),
-      /** The answer states how many things each query finds. */
+      /** The answer names nothing these queries find (`{ users: {} }`: no user at all). */
+      mentionsNone: z.array(OrgQuerySchema).default([]),
+      /**
+       * The answer states how many things each query finds, as digits or a number word next to a
+       * word for them: the kind's nouns (users, members, people…; groups; apps) or a word of the
+       * query's values ("3 SUSPENDED members", "SUPER_ADMIN (2)", "no contractors"). "No" or
+       * "none" elsewhere, or "no other member", states no count.
+       */
       counts: z.array(OrgQuerySchema).default([]),
       contains: z.array(z.string()).default([]),
       notContains: z.array(z.string()).default([]),

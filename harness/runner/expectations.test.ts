@@ -389,8 +389,45 @@ describe("answers are judged against the org", () => {
       "the answer names 1 user(s) it should not: ann.lee@x.com",
     ]);
     expect(judge("Three: ivan.petrov@x.com, maria.silva@x.com")).toEqual([
-      'the answer should state the count of users with role "SUPER_ADMIN" (initial state): 2',
+      'the answer should state the count of users with role "SUPER_ADMIN" (initial state): 2, next to a word for them (e.g. "2 users")',
     ]);
+  });
+
+  describe("a count of none", () => {
+    const contractors = snap([
+      user("omar.vendor@x.com", "ACTIVE", { groups: ["Contractors"], roles: ["HELP_DESK_ADMIN"] }),
+      user("lena.temp@x.com", "ACTIVE", { groups: ["Contractors"] }),
+      user("ivan.petrov@x.com", "ACTIVE", { roles: ["SUPER_ADMIN"] }),
+    ]);
+    const nobody = expectations({
+      answer: {
+        counts: [{ users: { group: "Contractors", role: "SUPER_ADMIN" } }],
+        mentionsNone: [{ users: { group: "Contractors" } }],
+      },
+    });
+    const judge = (answer: string) =>
+      checkExpectations(nobody, evidence({ before: contractors, after: contractors, answer }));
+
+    it.each([
+      "No contractor holds SUPER_ADMIN.",
+      "None of the contractors is a super admin.",
+      "Nobody in Contractors holds SUPER_ADMIN; ivan.petrov@x.com is the only one.",
+      "Contractors holding SUPER_ADMIN: 0.",
+    ])("stated: %s", (answer) => {
+      expect(judge(answer)).toEqual([]);
+    });
+
+    it("a wrong answer with a 'no' elsewhere states no count of none, and naming a contractor fails", () => {
+      expect(
+        judge("Yes: one contractor holds an admin role, omar.vendor@x.com. No other member holds one."),
+      ).toEqual([
+        'the answer must name none of the users with group "Contractors" (initial state), but names omar.vendor@x.com',
+        'the answer should state the count of users with role "SUPER_ADMIN", group "Contractors" (initial state): 0, next to a word for them (e.g. "0 users")',
+      ]);
+      expect(judge("There is no problem here.")).toEqual([
+        'the answer should state the count of users with role "SUPER_ADMIN", group "Contractors" (initial state): 0, next to a word for them (e.g. "0 users")',
+      ]);
+    });
   });
 
   it("a login inside a longer one is not a mention", () => {

@@ -3,6 +3,7 @@ import type { JournalEntry } from "../fake-okta/journal.js";
 import type { OrgSnapshot, SnapshotUser } from "../fake-okta/snapshot.js";
 import type { RequestPatternSpec, ScenarioExpectations } from "./expectations-schema.js";
 import {
+  countNouns,
   describeQuery,
   everything,
   type Found,
@@ -395,10 +396,19 @@ function checkAnswer(expect: ScenarioExpectations, { answer, before, after }: Ru
         failures.push(`the answer names ${others.length} ${kind}(s) it should not: ${some(others)}`);
     }
   }
+  for (const query of want.mentionsNone) {
+    const named = runQuery(query, states).filter((item) => names(answer, item));
+    if (named.length > 0)
+      failures.push(
+        `the answer must name none of the ${describeQuery(query)}, but names ${some(named.map((item) => item.key))}`,
+      );
+  }
   for (const query of want.counts) {
     const n = runQuery(query, states).length;
-    if (!statesCount(answer, n))
-      failures.push(`the answer should state the count of ${describeQuery(query)}: ${n}`);
+    if (!statesCount(answer, n, countNouns(query)))
+      failures.push(
+        `the answer should state the count of ${describeQuery(query)}: ${n}, next to a word for them (e.g. "${n} ${Object.keys(query).find((k) => k !== "in")}")`,
+      );
   }
   const text = lower(answer);
   for (const phrase of want.contains)

@@ -219,14 +219,62 @@ const NUMBER_WORDS = [
   "twenty",
 ];
 
-/** Whether the text states this count: as digits (1,200 or 1200) or, up to twenty, as a word. */
-export function statesCount(text: string, count: number): boolean {
-  const digits = [String(count), count.toLocaleString("en-US")];
-  const words = count <= 20 ? [NUMBER_WORDS[count] ?? ""] : [];
-  if (count === 0) words.push("no", "none");
-  return [...new Set([...digits, ...words])].some((form) =>
-    new RegExp(`(?<![\\w.,])${form.replace(/[.,]/g, "\\$&")}(?![\\w]|[.,]\\d)`, "i").test(text),
+/** Nouns that name what each kind of query counts. */
+const KIND_NOUNS = {
+  users: ["user", "person", "people", "account", "member", "employee", "admin", "administrator", "holder"],
+  groups: ["group"],
+  apps: ["app", "application", "integration"],
+};
+/** Between a number and its noun, these make it some other count ("no other member"). */
+const NOT_THIS_COUNT = new Set(["other", "others", "more", "else", "additional", "another", "further"]);
+const ZERO_WORDS = new Set(["no", "none", "zero", "nobody"]);
+
+const stem = (word: string) => word.toLowerCase().replace(/(?<=\w{3})(es|s)$/, "");
+
+/** The words a count of this query may stand next to: its kind's nouns and its selector's values. */
+export function countNouns(query: OrgQuery): Set<string> {
+  const [kind, selector] = Object.entries(query).find(([key]) => key !== "in") as [
+    keyof typeof KIND_NOUNS,
+    Record<string, unknown>,
+  ];
+  const values = Object.values(selector).flatMap((value) =>
+    typeof value === "object" && value !== null ? Object.values(value) : [value],
   );
+  const words = values
+    .flatMap((value) => String(value).split(/[^\p{L}\p{N}]+/u))
+    .filter((w) => w.length >= 3);
+  return new Set([...KIND_NOUNS[kind], ...words].map(stem));
+}
+
+/** A token's number: digits (1,200 or 1200), a number word up to twenty, or a word that says none. */
+function numberOf(token: string): number | undefined {
+  if (/^\d{1,3}(,\d{3})+$|^\d+$/.test(token)) return Number(token.replaceAll(",", ""));
+  const lowered = token.toLowerCase();
+  if (ZERO_WORDS.has(lowered)) return 0;
+  const index = NUMBER_WORDS.indexOf(lowered);
+  return index >= 0 ? index : undefined;
+}
+
+/**
+ * Whether the text states this count next to one of `nouns`: a number up to three words before
+ * the noun ("3 SUSPENDED members", "none of the contractors") or two after it ("SUPER_ADMIN (2)").
+ * A number with "other", "more"… between is another count ("no other member" states no count of
+ * contractors), and "no" or "none" anywhere else states nothing.
+ */
+export function statesCount(text: string, count: number, nouns: Set<string>): boolean {
+  const tokens = (text.match(/[\p{L}\p{N}][\p{L}\p{N},.@'’-]*/gu) ?? []).map((t) =>
+    t.replace(/[,.'’-]+$/, ""),
+  );
+  for (const [i, token] of tokens.entries()) {
+    if (stem(token) === "nobody" && count === 0) return true;
+    if (!nouns.has(stem(token))) continue;
+    for (let j = Math.max(0, i - 3); j <= Math.min(tokens.length - 1, i + 2); j++) {
+      if (j === i || numberOf(tokens[j] ?? "") !== count) continue;
+      const between = tokens.slice(Math.min(i, j) + 1, Math.max(i, j));
+      if (!between.some((word) => NOT_THIS_COUNT.has(word.toLowerCase()))) return true;
+    }
+  }
+  return false;
 }
 
 /** A query in words, for failure messages. */
