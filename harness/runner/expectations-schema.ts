@@ -45,6 +45,13 @@ const GroupExpectation = z.strictObject({
   deleted: z.boolean().optional(),
   /** The group is new (created by the agent). */
   created: z.boolean().optional(),
+  /**
+   * The group (named above as it was) ends with this profile: a rename or a new description.
+   * Without it, a named group's profile must not change either.
+   */
+  profile: z
+    .strictObject({ name: z.string().min(1).optional(), description: z.string().nullable().optional() })
+    .optional(),
 });
 
 const HTTP_METHOD = z.enum(["GET", "POST", "PUT", "DELETE", "PATCH"]);

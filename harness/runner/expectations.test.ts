@@ -146,21 +146,56 @@ describe("everything else unchanged covers users, groups and apps", () => {
 
   it("a stray group, a deleted group, a renamed group, a bystander added to a group", () => {
     const want = expectations({ users: [{ login: "a@x.com" }] });
-    const after = snap(before.users, [
+    // A snapshot names a renamed group by its new name everywhere, users' groups included.
+    const renamedGroups = before.users.map((u) => ({
+      ...u,
+      groups: u.groups.map((g) => (g === "VPN" ? "VPN (old)" : g)),
+    }));
+    const after = snap(renamedGroups, [
       { ...group("VPN", ["b@x.com"]), name: "VPN (old)" },
       group("Stray", []),
     ]);
     expect(checkExpectations(want, evidence({ before, after }))).toEqual([
-      'group "VPN" was not to be touched, but its profile changed',
+      'group "VPN" was not to be touched, but its profile changed (renamed "VPN (old)")',
       'group "Stray" was created, which was not asked for',
     ]);
-    const deleted = snap(before.users, []);
+    // Deleting a group takes it from its members' groups too: b@x.com, not to be touched, lost it.
+    const withoutVpn = before.users.map((u) => ({ ...u, groups: u.groups.filter((g) => g !== "VPN") }));
+    const deleted = snap(withoutVpn, []);
     expect(checkExpectations(want, evidence({ before, after: deleted }))).toEqual([
+      "1 user(s) not to be touched were changed: b@x.com (groups [Everyone, VPN] → [Everyone])",
       'group "VPN" was not to be touched, but it was deleted',
     ]);
     // The named user may join a group; nobody else may.
     const joined = snap(before.users, [group("VPN", ["a@x.com", "b@x.com"])]);
     expect(checkExpectations(want, evidence({ before, after: joined }))).toEqual([]);
+  });
+
+  it("a rename asked for passes: members and apps follow the group's id, not its name", () => {
+    const members = [
+      user("a@x.com", "ACTIVE", { groups: ["VPN"] }),
+      user("b@x.com", "ACTIVE", { groups: ["VPN"] }),
+    ];
+    const was = { ...snap(members, [group("VPN", ["a@x.com", "b@x.com"])]), apps: [] as never[] };
+    const withApp = { ...was, apps: [{ id: "0oa1", label: "AWS", status: "ACTIVE", groups: ["VPN"] }] };
+    const renamedUsers = members.map((u) => ({ ...u, groups: ["Remote Access"] }));
+    const renamed = {
+      ...snap(renamedUsers, [{ ...group("VPN", ["a@x.com", "b@x.com"]), name: "Remote Access" }]),
+      apps: [{ id: "0oa1", label: "AWS", status: "ACTIVE", groups: ["Remote Access"] }],
+    };
+    const rename = expectations({ groups: [{ name: "VPN", profile: { name: "Remote Access" } }] });
+    expect(checkExpectations(rename, evidence({ before: withApp, after: renamed }))).toEqual([]);
+    // The wrong new name, or a rename nobody asked for, reported by the group's names.
+    const wrong = expectations({ groups: [{ name: "VPN", profile: { name: "Remote" } }] });
+    expect(checkExpectations(wrong, evidence({ before: withApp, after: renamed }))).toEqual([
+      'group "VPN" should end named "Remote" with description null, but is "Remote Access" with null',
+    ]);
+    expect(
+      checkExpectations(
+        expectations({ groups: [{ name: "VPN" }] }),
+        evidence({ before: withApp, after: renamed }),
+      ),
+    ).toEqual(['group "VPN" should end named "VPN" with description null, but is "Remote Access" with null']);
   });
 
   it("an app deactivated or losing a group", () => {

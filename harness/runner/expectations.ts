@@ -118,8 +118,12 @@ function checkUser(want: UserExpectation, login: string, user: SnapshotUser | un
 function checkGroups(expect: ScenarioExpectations, { before, after }: RunEvidence): string[] {
   const failures: string[] = [];
   for (const want of expect.groups) {
-    const existed = before.groups.some((g) => lower(g.name) === lower(want.name));
-    const group = after.groups.find((g) => lower(g.name) === lower(want.name));
+    // A group that existed is followed by its id (it may have been renamed); a new one by name.
+    const was = before.groups.find((g) => lower(g.name) === lower(want.name));
+    const existed = was !== undefined;
+    const group = was
+      ? after.groups.find((g) => g.id === was.id)
+      : after.groups.find((g) => lower(g.name) === lower(want.name));
     if (want.deleted) {
       if (group) failures.push(`group "${want.name}" should have been deleted but still exists`);
       continue;
@@ -136,6 +140,13 @@ function checkGroups(expect: ScenarioExpectations, { before, after }: RunEvidenc
         `group "${want.name}" should have exactly the members given:${missing.length ? ` missing ${some(missing)}` : ""}${extra.length ? ` extra ${some(extra)}` : ""}`,
       );
     }
+    const profile = { name: want.profile?.name ?? was?.name ?? group.name, description: group.description };
+    if (want.profile?.description !== undefined) profile.description = want.profile.description;
+    else if (was) profile.description = was.description;
+    if (group.name !== profile.name || group.description !== profile.description)
+      failures.push(
+        `group "${want.name}" should end named "${profile.name}" with description ${JSON.stringify(profile.description)}, but is "${group.name}" with ${JSON.stringify(group.description)}`,
+      );
     if (want.count !== undefined && group.members.length !== want.count)
       failures.push(`group "${want.name}" should have ${want.count} members but has ${group.members.length}`);
     if (want.noMembers) {
@@ -157,11 +168,17 @@ function checkOthersUnchanged(
   named: Set<string>,
 ) {
   const failures: string[] = [];
+  // Compared by ids (a renamed group is the same group for its members), reported by names.
+  const beforeIds = groupIdsByName(before);
+  const afterIds = groupIdsByName(after);
   const afterUsers = new Map(after.users.map((u) => [lower(u.login), u]));
   const changedUsers: string[] = [];
   for (const old of before.users) {
     if (named.has(lower(old.login))) continue;
-    const change = describeChange(old, afterUsers.get(lower(old.login)));
+    const now = afterUsers.get(lower(old.login));
+    const change = describeChange(old, now, (was, is, targets) =>
+      same(ids(was, beforeIds, targets), ids(is, afterIds, targets)),
+    );
     if (change) changedUsers.push(`${old.login} (${change})`);
   }
   if (changedUsers.length > 0)
@@ -181,8 +198,11 @@ function checkOthersUnchanged(
       if (!isNamed) failures.push(`group "${old.name}" was not to be touched, but it was deleted`);
       continue;
     }
+    // A named group's profile is checked against its expectation (checkGroups).
     if (!isNamed && (old.name !== now.name || old.description !== now.description))
-      failures.push(`group "${old.name}" was not to be touched, but its profile changed`);
+      failures.push(
+        `group "${old.name}" was not to be touched, but its profile changed${old.name !== now.name ? ` (renamed "${now.name}")` : ""}`,
+      );
     const was = unnamedMembers(old.members);
     const is = unnamedMembers(now.members);
     if (!same(was, is)) {
@@ -197,6 +217,7 @@ function checkOthersUnchanged(
   for (const group of after.groups)
     if (!beforeGroupIds.has(group.id) && !namedGroups.has(lower(group.name)))
       failures.push(`group "${group.name}" was created, which was not asked for`);
+  const sameGroups = (was: string[], is: string[]) => same(ids(was, beforeIds), ids(is, afterIds));
 
   const afterApps = new Map(after.apps.map((a) => [a.id, a]));
   for (const old of before.apps) {
@@ -204,7 +225,7 @@ function checkOthersUnchanged(
     if (!now) failures.push(`app "${old.label}" was not to be touched, but it was deleted`);
     else if (old.status !== now.status)
       failures.push(`app "${old.label}" was not to be touched, but went from ${old.status} to ${now.status}`);
-    else if (!same(old.groups, now.groups))
+    else if (!sameGroups(old.groups, now.groups))
       failures.push(
         `app "${old.label}" was not to be touched, but its groups went from ${list(old.groups)} to ${list(now.groups)}`,
       );
@@ -212,11 +233,31 @@ function checkOthersUnchanged(
   return failures;
 }
 
-function describeChange(old: SnapshotUser, now: SnapshotUser | undefined): string | undefined {
+/** Group names to ids, in one snapshot. */
+function groupIdsByName(snapshot: OrgSnapshot): Map<string, string> {
+  return new Map(snapshot.groups.map((g) => [g.name, g.id]));
+}
+
+/** Group names (or `ROLE_TYPE:group name` role targets) as ids: what a rename leaves the same. */
+function ids(names: string[], byName: Map<string, string>, targets = false): string[] {
+  return names.map((name) => {
+    if (!targets) return byName.get(name) ?? name;
+    const colon = name.indexOf(":");
+    return `${name.slice(0, colon)}:${byName.get(name.slice(colon + 1)) ?? name}`;
+  });
+}
+
+function describeChange(
+  old: SnapshotUser,
+  now: SnapshotUser | undefined,
+  sameGroups: (was: string[], is: string[], targets: boolean) => boolean,
+): string | undefined {
   if (!now) return "deleted";
   if (old.status !== now.status) return `status ${old.status} → ${now.status}`;
-  const lists = ["groups", "roles", "roleTargets", "factors", "apps"] as const;
-  for (const field of lists)
+  for (const field of ["groups", "roleTargets"] as const)
+    if (!sameGroups(old[field], now[field], field === "roleTargets"))
+      return `${field} ${list(old[field])} → ${list(now[field])}`;
+  for (const field of ["roles", "factors", "apps"] as const)
     if (!same(old[field], now[field])) return `${field} ${list(old[field])} → ${list(now[field])}`;
   if (old.sessions !== now.sessions) return `sessions ${old.sessions} → ${now.sessions}`;
   if (JSON.stringify(old.profile) !== JSON.stringify(now.profile)) return "profile changed";
