@@ -21,6 +21,8 @@ const UserExpectation = z
     notInGroups: z.array(z.string()).optional(),
     /** Exactly these admin role types. */
     roles: z.array(z.string()).optional(),
+    /** Exactly these role targets, each `ROLE_TYPE:group name` (`USER_ADMIN:Interns`). */
+    roleTargets: z.array(z.string().regex(/^[A-Z_]+:.+$/, "ROLE_TYPE:group name")).optional(),
     /** Exactly these apps (labels) reached, directly or through a group. */
     apps: z.array(z.string()).optional(),
     /** Exactly these factor types enrolled. */
@@ -67,6 +69,9 @@ const RequestPattern = z.strictObject({
   path: z.string().startsWith("/api/v1/"),
   /** Processed exactly this many times, or as many times as a query finds things (one call per user). */
   times: z.union([z.number().int().nonnegative(), OrgQuerySchema]).optional(),
+  /** Processed at least / at most this many times (e.g. "read the users at most 3 times"). */
+  atLeast: z.number().int().nonnegative().optional(),
+  atMost: z.number().int().nonnegative().optional(),
 });
 
 export const ExpectationsSchema = z.strictObject({

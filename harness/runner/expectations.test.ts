@@ -340,6 +340,59 @@ describe("requests Okta received", () => {
   });
 });
 
+describe("requests counted against bounds", () => {
+  const want = expectations({
+    requests: {
+      made: [
+        { method: "GET", path: "/api/v1/users", atMost: 2 },
+        { method: "GET", path: "/api/v1/groups", atLeast: 2 },
+      ],
+    },
+  });
+  const get = (path: string, n: number) => Array.from({ length: n }, () => journalEntry("GET", path));
+
+  it("atMost and atLeast: processed requests, bounded either way", () => {
+    expect(
+      checkExpectations(
+        want,
+        evidence({ journal: [...get("/api/v1/users", 2), ...get("/api/v1/groups", 2)] }),
+      ),
+    ).toEqual([]);
+    expect(
+      checkExpectations(
+        want,
+        evidence({ journal: [...get("/api/v1/users", 3), ...get("/api/v1/groups", 1)] }),
+      ),
+    ).toEqual([
+      "Okta should have processed GET /api/v1/users at most 2 time(s), but did 3",
+      "Okta should have processed GET /api/v1/groups at least 2 time(s), but did 1",
+    ]);
+  });
+
+  it("atMost alone allows none at all", () => {
+    const atMost = expectations({
+      requests: { made: [{ method: "GET", path: "/api/v1/users", atMost: 2 }] },
+    });
+    expect(checkExpectations(atMost, evidence({ journal: [] }))).toEqual([]);
+  });
+});
+
+describe("role targets", () => {
+  it("a user's role targets, exactly, as ROLE_TYPE:group name", () => {
+    const narrowed = user("help@x.com", "ACTIVE", {
+      roles: ["USER_ADMIN"],
+      roleTargets: ["USER_ADMIN:Intern Alumni"],
+    });
+    const org = snap([narrowed]);
+    const want = expectations({ users: [{ login: "help@x.com", roleTargets: ["USER_ADMIN:Interns"] }] });
+    expect(checkExpectations(want, evidence({ before: org, after: org }))).toEqual([
+      "help@x.com should have the role targets [USER_ADMIN:Interns] but has [USER_ADMIN:Intern Alumni]",
+    ]);
+    const right = snap([{ ...narrowed, roleTargets: ["USER_ADMIN:Interns"] }]);
+    expect(checkExpectations(want, evidence({ before: org, after: right }))).toEqual([]);
+  });
+});
+
 describe("calls and tool outputs", () => {
   it("include, order, exclude, max, per tool", () => {
     const steps = ["okta_users_deactivate", "okta_users_suspend", "okta_users_suspend"].map((tool) => ({

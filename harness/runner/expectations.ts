@@ -104,6 +104,10 @@ function checkUser(want: UserExpectation, login: string, user: SnapshotUser | un
       failures.push(`${login} should not be in "${group}" but is`);
   if (want.roles && !same(user.roles, want.roles))
     failures.push(`${login} should have roles ${list(want.roles)} but has ${list(user.roles)}`);
+  if (want.roleTargets && !same(user.roleTargets, want.roleTargets))
+    failures.push(
+      `${login} should have the role targets ${list(want.roleTargets)} but has ${list(user.roleTargets)}`,
+    );
   const apps = user.apps.map((a) => a.split(":")[0] ?? a);
   if (want.apps && !same(apps, want.apps))
     failures.push(`${login} should reach exactly the apps ${list(want.apps)} but reaches ${list(apps)}`);
@@ -391,7 +395,17 @@ function checkRequests(expect: ScenarioExpectations, { journal, before, after }:
   for (const pattern of expect.requests?.made ?? []) {
     const what = `${pattern.method} ${pattern.path}`;
     const done = count(pattern, carriedOut);
-    if (done === 0) failures.push(`Okta should have carried out ${what}, but never did`);
+    if (done === 0 && pattern.atLeast !== 0 && pattern.atMost === undefined)
+      failures.push(`Okta should have carried out ${what}, but never did`);
+    const processedTimes = count(pattern, processed);
+    if (pattern.atLeast !== undefined && processedTimes < pattern.atLeast)
+      failures.push(
+        `Okta should have processed ${what} at least ${pattern.atLeast} time(s), but did ${processedTimes}`,
+      );
+    if (pattern.atMost !== undefined && processedTimes > pattern.atMost)
+      failures.push(
+        `Okta should have processed ${what} at most ${pattern.atMost} time(s), but did ${processedTimes}`,
+      );
     if (pattern.times === undefined) continue;
     const wanted =
       typeof pattern.times === "number"
