@@ -8,6 +8,8 @@ ARG BASE_IMAGE=node:24-slim
 # Production dependencies only, from the lockfile, with no install scripts.
 FROM ${BASE_IMAGE} AS deps
 WORKDIR /app
+# paceline needs Node 22 or newer: a base with an older Node fails the build here, not at start.
+RUN ["node", "-e", "const m=+process.versions.node.split('.')[0]; if (m < 22) { console.error('paceline needs Node 22+, the base image has ' + process.version); process.exit(1); }"]
 COPY package.json package-lock.json ./
 RUN ["npm", "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"]
 
@@ -28,4 +30,4 @@ USER node
 EXPOSE 8080 8081
 HEALTHCHECK --interval=2s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PACELINE_PORT+'/__admin/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "/app/dist/cli/main.js", "serve"]
+ENTRYPOINT ["node", "/app/dist/cli/bin.js", "serve"]

@@ -1,4 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { liveSetupProblem, trialSummary } from "../cli/run.js";
 import type { ScenarioResult } from "../harness/index.js";
@@ -92,6 +94,23 @@ describe("the paceline command on an old Node", () => {
     expect(result.stderr).toMatch(
       /needs Node\.js 22 or newer, this is v\d+.*source scripts\/ensure-node\.sh/,
     );
+  });
+
+  // Every way in: `npm start`'s command and the image's entrypoint go through the same check.
+  const ROOT = new URL("..", import.meta.url).pathname;
+  const startScript = (
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }
+  ).scripts.start;
+  const entrypoint = JSON.parse(
+    /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(ROOT, "Dockerfile"), "utf8"))?.[1] ?? "[]",
+  ) as string[];
+  it.skipIf(!oldNode).each([
+    ["npm start", startScript.split(" ").slice(1)],
+    ["the image's entrypoint", entrypoint.slice(1).map((arg) => arg.replace(/^\/app\//, ROOT))],
+  ])("%s on an old Node names the Node it needs", (_name, args) => {
+    const result = spawnSync(oldNode ?? "", [...args, "--version"], { cwd: ROOT, encoding: "utf8" });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/needs Node\.js 22 or newer/);
   });
 
   it("on this Node it runs the CLI", () => {
