@@ -232,11 +232,20 @@ program
   .option("--trials <k>", "repeat live runs k times and report pass^k", integer("--trials", { min: 1 }), 1)
   .option("--junit <file>", "write JUnit XML (one testcase per scenario)")
   .option("--json <file>", "write the results as JSON")
+  .option("-v, --verbose", "print each scenario's tool calls: turn, tool, arguments, outcome", false)
+  .option("--grep <pattern>", "only scenarios whose name matches (regular expression, any case)")
+  .option("--tag <tags>", "only scenarios with one of these tags (comma-separated)", (value: string) =>
+    value
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+  )
   .addHelpText(
     "after",
     `
 Examples:
   $ paceline run                                   every bundled scenario, scripted model, no key
+  $ paceline run --tag offboarding --verbose       the offboarding ones, each tool call printed
   $ paceline run scenarios/offboarding.yaml --junit reports/junit.xml
   $ paceline run --mode replay                     play recordings back (scenarios/recordings/)
   $ OPENAI_API_KEY=... paceline run --mode live --trials 3`,

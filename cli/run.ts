@@ -20,6 +20,42 @@ export interface RunCommandOptions {
   junit?: string;
   json?: string;
   scripted?: boolean;
+  /** Print each scenario's tool calls: turn, tool, arguments, outcome. */
+  verbose?: boolean;
+  /** Only scenarios whose name matches (a regular expression, case-insensitive). */
+  grep?: string;
+  /** Only scenarios with one of these tags. */
+  tag?: string[];
+}
+
+/** The scenarios `--grep` and `--tag` keep; none kept is an error naming what was asked. */
+export function selectScenarios(scenarios: Scenario[], options: Pick<RunCommandOptions, "grep" | "tag">) {
+  let pattern: RegExp | undefined;
+  try {
+    pattern = options.grep === undefined ? undefined : new RegExp(options.grep, "i");
+  } catch (error) {
+    throw new Error(`--grep ${options.grep}: not a regular expression (${(error as Error).message})`);
+  }
+  const tags = options.tag ?? [];
+  const kept = scenarios.filter(
+    (s) => (!pattern || pattern.test(s.name)) && (tags.length === 0 || s.tags.some((t) => tags.includes(t))),
+  );
+  if (kept.length === 0) {
+    const known = [...new Set(scenarios.flatMap((s) => s.tags))].sort().join(", ");
+    throw new Error(
+      `no scenario matches${options.grep !== undefined ? ` --grep ${options.grep}` : ""}${tags.length ? ` --tag ${tags.join(",")}` : ""} (of ${scenarios.length}; tags: ${known || "none"})`,
+    );
+  }
+  return kept;
+}
+
+/** A run's tool calls, one line each: `turn 2  okta_users_suspend {"userId":"…"} → ok (120 ms turn)`. */
+export function trajectoryLines(result: ScenarioResult): string[] {
+  return result.trajectory.map((step) => {
+    const args = step.args.length > 120 ? `${step.args.slice(0, 117)}...` : step.args;
+    const detail = step.outcome === "ok" ? "" : `: ${step.output.replace(/\s+/g, " ").slice(0, 100)}`;
+    return `    turn ${step.turn}  ${step.tool} ${args} → ${step.outcome}${detail} (${step.turnMs} ms turn)`;
+  });
 }
 
 /** The scenarios bundled with the package. */
@@ -95,8 +131,9 @@ export async function runCommand(paths: string[], options: RunCommandOptions): P
   if (files.length === 0)
     throw new Error(`no scenario files found in ${paths.join(", ") || BUNDLED_SCENARIOS}`);
   // Validate every file first: a bad file stops the run before anything starts.
-  const scenarios: Scenario[] = [];
-  for (const file of files) scenarios.push(await loadScenario(file));
+  const loaded: Scenario[] = [];
+  for (const file of files) loaded.push(await loadScenario(file));
+  const scenarios = selectScenarios(loaded, options);
   // A scripted or replayed run is the same every time: repeating it would only look like evidence.
   if (options.trials > 1 && options.mode !== "live")
     throw new Error(
@@ -117,6 +154,12 @@ export async function runCommand(paths: string[], options: RunCommandOptions): P
       process.stderr.write(
         `[${index + 1}/${scenarios.length}${trials > 1 ? ` trial ${trial}/${trials}` : ""}] ${scenario.name}: ${verdict} (${result.toolCalls} tool calls, ${(result.durationMs / 1000).toFixed(1)}s)\n`,
       );
+      if (options.verbose) {
+        const lines = trajectoryLines(result);
+        for (const line of lines.length > 0 ? lines : ["    (no tool calls)"])
+          process.stderr.write(`${line}\n`);
+        for (const failure of result.failures) process.stderr.write(`    ✗ ${failure}\n`);
+      }
     }
   }
   process.stdout.write(`${resultTable(results)}\n`);

@@ -119,3 +119,32 @@ describe("the paceline command on an old Node", () => {
     );
   });
 });
+
+describe("paceline run: which scenarios, and what the agent did", () => {
+  const BIN = new URL("../dist/cli/bin.js", import.meta.url).pathname;
+  const ROOT = new URL("..", import.meta.url).pathname;
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, "run", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+
+  it("--verbose prints each tool call with its arguments and outcome, then each miss", () => {
+    const result = run("test/fixtures/scenarios/deletes-active-user.yaml", "--verbose");
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/turn 1 {2}delete_a_okta_user_by_id \{"id":"victim@company\.com"\} → ok/);
+    expect(result.stderr).toMatch(/turn 1 {2}okta_users_suspend \{"userId":"bystander@company\.com"\} → ok/);
+    expect(result.stderr).toMatch(/✗ .*delete_a_okta_user_by_id/);
+  });
+
+  it("--tag and --grep choose scenarios; choosing none names what was asked and the tags there are", () => {
+    const tagged = run("--tag", "pagination,paging");
+    expect(tagged.status).toBe(0);
+    const ran = tagged.stderr.split("\n").filter((line) => /^\[\d+\/\d+\]/.test(line));
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.every((line) => /^\[\d+\/(\d+)\]/.exec(line)?.[1] === String(ran.length))).toBe(true);
+    const grepped = run("--grep", "^offboard-jane");
+    expect(grepped.stderr).toMatch(/^\[1\/1\] offboard-jane-doe: pass/m);
+    const none = run("--tag", "no-such-tag");
+    expect(none.status).not.toBe(0);
+    expect(none.stderr).toMatch(/no scenario matches --tag no-such-tag \(of \d+; tags: .*offboarding/);
+    expect(run("--grep", "(").stderr).toMatch(/--grep \(: not a regular expression/);
+  });
+});

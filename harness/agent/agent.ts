@@ -33,6 +33,8 @@ export interface ToolCallRecord {
   output: string;
   /** Set when the output reports an error (from the adapter, not from its wording). */
   error?: ToolErrorKind;
+  /** How long its turn's calls took (the calls of one turn run together). */
+  turnMs: number;
 }
 
 export interface AgentRun {
@@ -129,12 +131,15 @@ async function loop<Call extends OpenAIToolCall>(
     if (calls.length === 0) return { answer: text, turns: turn, toolCalls, stop: "answer" };
     if (toolCalls.length + calls.length > maxToolCalls)
       return { answer: text, turns: turn, toolCalls, stop: "max_tool_calls" };
+    const started = performance.now();
     const results = await options.client.openai.runDetailed(calls);
+    const turnMs = performance.now() - started;
     conversation.add(calls, results);
     results.forEach(({ outcome }: { outcome: ToolOutcome }, i) => {
       const call = calls[i];
       if (!call) return;
-      toolCalls.push({ turn, ...conversation.describe(call), output: outcome.output, error: outcome.error });
+      const { output, error } = outcome;
+      toolCalls.push({ turn, ...conversation.describe(call), output, error, turnMs });
     });
   }
   return { answer: "", turns: maxTurns, toolCalls, stop: "max_turns" };

@@ -65,6 +65,20 @@ export interface ScenarioResult {
   /** Per Okta bucket, from the fake's journal, per 250 ms: answered calls, 429s, lowest remaining budget. */
   buckets: Record<string, BucketSeries>;
   answer: string;
+  /** The model's tool calls in order, with how each ended (`run --verbose` prints them). */
+  trajectory: TrajectoryLine[];
+}
+
+export interface TrajectoryLine {
+  turn: number;
+  tool: string;
+  /** The arguments as the model sent them (JSON text). */
+  args: string;
+  /** `ok`, or the error kind the adapter gave the output. */
+  outcome: string;
+  /** The start of the output (200 characters). */
+  output: string;
+  turnMs: number;
 }
 
 export function recordingFileFor(scenario: Scenario): string {
@@ -89,6 +103,7 @@ export function emptyResult(name: string, file: string): ScenarioResult {
     durationMs: 0,
     buckets: {},
     answer: "",
+    trajectory: [],
   };
 }
 
@@ -206,6 +221,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       })),
     );
     result.answer = run.answer;
+    result.trajectory = run.toolCalls.map((call) => ({
+      turn: call.turn,
+      tool: call.name,
+      args: call.arguments,
+      outcome: call.error ?? "ok",
+      output: call.output.slice(0, 200),
+      turnMs: Math.round(call.turnMs),
+    }));
     result.toolCalls = run.toolCalls.length;
     result.turns = run.turns;
     if (run.stop !== "answer")
