@@ -32,6 +32,9 @@ export interface LoadtestCommandOptions {
   json?: string;
   html?: string;
   mcpUrl?: string;
+  adminUrl?: string;
+  /** Which of these options the user gave (not their defaults). */
+  given?: { users: boolean; limits: boolean };
   harnessProcess?: boolean;
   sharedLimiter?: string;
   pageSize: number;
@@ -54,8 +57,29 @@ function withWindow(limits: RateLimitConfig, windowMs: number | undefined): Rate
   return { ...limits, windowMs, buckets: limits.buckets.map(({ windowMs: _, ...rule }) => rule) };
 }
 
+/**
+ * Against a gateway it did not start, the load test must know the limits T* is computed from and
+ * the org it audits: from that harness's admin API, or stated; anything else is refused up front.
+ */
+export function externalHarnessProblem(options: LoadtestCommandOptions): string | undefined {
+  if (options.adminUrl && !options.mcpUrl)
+    return "--admin-url names the fake Okta behind --mcp-url; give --mcp-url too";
+  if (!options.mcpUrl) return undefined;
+  if (options.adminUrl)
+    return options.given?.limits
+      ? "--limits with --admin-url: the limits are read from the server; drop --limits"
+      : undefined;
+  if (options.given?.users)
+    return `--users ${options.users}: a gateway given by --mcp-url is audited as it is; add --admin-url (paceline serve --json prints it) to seed ${options.users} users, or drop --users`;
+  if (!options.given?.limits)
+    return "--mcp-url: T* needs the server's limits; add --admin-url (paceline serve --json prints it) to read them, or --limits with exactly what the server runs";
+  return undefined;
+}
+
 export async function loadtestCommand(options: LoadtestCommandOptions): Promise<number> {
   if (options.worker) return workerMode(options);
+  const problem = externalHarnessProblem(options);
+  if (problem) throw new Error(problem);
   const strategies = strategiesOf(options.strategy);
   const limits = withWindow(await resolveLimits(options.limits, options.resetRounding), options.windowMs);
   // Output folders exist before a long run, not after it, and an output that is a folder is refused now.
@@ -105,6 +129,7 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
       limits,
       faults: options.faults ? await readYamlAs(FaultScheduleSchema, options.faults) : undefined,
       mcpUrl: options.mcpUrl,
+      adminUrl: options.adminUrl,
       redisUrl,
       seed: options.seed,
       spawnWorker: nodeWorker(fileURLToPath(new URL("./main.js", import.meta.url))),
@@ -136,7 +161,7 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
     if (options.html) await writeFile(options.html, reportHtml(reports));
     process.stdout.write(`${reportTable(reports)}\n`);
     const listed = reports[0]?.users ?? options.users;
-    if (!options.mcpUrl && listed < options.users)
+    if ((!options.mcpUrl || options.adminUrl) && listed < options.users)
       process.stdout.write(
         `note: ${options.users} users seeded, ${listed} listed: Okta's default user list leaves out DEPROVISIONED users (${options.users - listed} here), so the audit covers ${listed}.\n`,
       );

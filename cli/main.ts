@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { loadtestCommand } from "./loadtest.js";
+import { externalHarnessProblem, loadtestCommand } from "./loadtest.js";
 import { mutateCommand } from "./mutate.js";
 import { runCommand } from "./run.js";
 import { serve } from "./serve.js";
@@ -329,6 +329,11 @@ program
   .option("--html <file>", "write a self-contained page with a timeline")
   .option("--mcp-url <url>", "use a running gateway instead of the in-process harness", httpUrl("--mcp-url"))
   .option(
+    "--admin-url <url>",
+    "with --mcp-url: that harness's fake Okta admin API (serve --json prints adminUrl): its limits give T*, and --users re-seeds it",
+    httpUrl("--admin-url"),
+  )
+  .option(
     "--harness-process",
     "run the harness in a child process, so client and harness do not share a core (default on machines with more than one)",
     availableParallelism() > 1,
@@ -350,8 +355,13 @@ Examples:
   $ paceline loadtest --limits okta --window-ms 10000 --concurrency 32
   $ paceline loadtest --workers 3 --shared-limiter auto`,
   )
-  .action(async (options) => {
-    process.exitCode = await loadtestCommand(options);
+  .action(async (options, command: Command) => {
+    const given = (name: string) => command.getOptionValueSource(name) !== "default";
+    const chosen = { ...options, given: { users: given("users"), limits: given("limits") } };
+    // Options that cannot go together are a usage error, with the command's pointer.
+    const problem = externalHarnessProblem(chosen);
+    if (problem) command.error(`error: ${problem}`);
+    process.exitCode = await loadtestCommand(chosen);
   });
 
 program

@@ -99,7 +99,18 @@ describe("paceline loadtest when the gateway dies", () => {
     });
     const running = run(
       process.execPath,
-      [CLI, "loadtest", "--mcp-url", harness.gateway.mcpUrl, "--strategy", "paced", "--users", "400"],
+      [
+        CLI,
+        "loadtest",
+        "--mcp-url",
+        harness.gateway.mcpUrl,
+        "--admin-url",
+        harness.okta.adminUrl,
+        "--strategy",
+        "paced",
+        "--users",
+        "400",
+      ],
       { timeout: 50_000 },
     );
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -17,6 +17,24 @@ describe("bad input gets paceline's own message, then one line pointing at --hel
   it.each([
     [["serve", "--port", "99999"], /--port must be an integer from 0 to 65535, got '99999'/],
     [["loadtest", "--users", "0"], /--users must be an integer of at least 1, got '0'/],
+    [
+      ["loadtest", "--mcp-url", "http://127.0.0.1:9/mcp/x", "--users", "5"],
+      /--users 5: a gateway given by --mcp-url is audited as it is; add --admin-url/,
+    ],
+    [["loadtest", "--mcp-url", "http://127.0.0.1:9/mcp/x"], /T\* needs the server's limits; add --admin-url/],
+    [["loadtest", "--admin-url", "http://127.0.0.1:9/__admin"], /give --mcp-url too/],
+    [
+      [
+        "loadtest",
+        "--mcp-url",
+        "http://127.0.0.1:9/mcp/x",
+        "--admin-url",
+        "http://127.0.0.1:9/__admin",
+        "--limits",
+        "okta",
+      ],
+      /the limits are read from the server; drop --limits/,
+    ],
     [["loadtest", "--workers", "0"], /--workers must be an integer from 1 to 64, got '0'/],
     [["loadtest", "--concurrency", "0"], /--concurrency must be an integer from 1 to 10000, got '0'/],
     [["run", "--trials", "0"], /--trials must be an integer of at least 1, got '0'/],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { LIMIT_PRESETS } from "../fake-okta/rate-limits.js";
+import { startHarness } from "../start.js";
 import { reportHtml, reportTable } from "./report.js";
-import { nodeHarness, runLoadtest } from "./run-loadtest.js";
+import { boundFor, nodeHarness, runLoadtest } from "./run-loadtest.js";
 
 describe("the load test against the in-process harness", () => {
   it("reports every strategy with counts that agree with the fake Okta's journal", {
@@ -166,4 +167,46 @@ describe("the harness in a process of its own", () => {
     expect(paced?.host.harnessEventLoopUtilization).toBeGreaterThan(0);
     expect(paced?.host.harnessEventLoopUtilization).toBeLessThanOrEqual(1);
   }, 60_000);
+});
+
+describe("the load test against a harness it did not start (--mcp-url with --admin-url)", () => {
+  it("reads T* from that server's limits, seeds the users asked for, and resets between strategies", {
+    timeout: 90_000,
+  }, async () => {
+    // The server runs okta's limits at 2 s windows; the options say tight, which must be ignored.
+    const serverLimits = { ...LIMIT_PRESETS.okta, windowMs: 2_000 };
+    const harness = await startHarness({
+      fixture: { seed: 1, generate: { users: 7 } },
+      limits: serverLimits,
+    });
+    try {
+      const reports = await runLoadtest({
+        users: 60,
+        strategies: ["paced", "retry-only"],
+        concurrency: 8,
+        workers: 1,
+        pageSize: 50,
+        limits: LIMIT_PRESETS.tight,
+        seed: 5,
+        mcpUrl: harness.gateway.mcpUrl,
+        adminUrl: harness.okta.adminUrl,
+      });
+      const listed = harness.okta.state.org.users.filter((u) => u.status !== "DEPROVISIONED").length;
+      expect(harness.okta.state.org.users).toHaveLength(60);
+      for (const report of reports) {
+        // Each strategy audited the re-seeded org, all of it, once.
+        expect(report).toMatchObject({ users: listed, usersAudited: listed, complete: true });
+        // T* at the latency the run measured (its path term is (pages + 1) round trips).
+        const latencyMs = report.bound.pathMs / (report.bound.pages + 1);
+        const bound = (limits: typeof serverLimits) =>
+          Math.round(boundFor({ limits, pageSize: 50, concurrency: 8 }, listed, latencyMs).lowerBoundMs);
+        expect(report.lowerBoundMs).toBe(bound(serverLimits));
+        expect(report.lowerBoundMs).not.toBe(bound(LIMIT_PRESETS.tight));
+      }
+      // Reset between strategies: the journal each report counts holds its own strategy's calls only.
+      expect(reports[1]?.attempts).toBeLessThan(2 * (reports[0]?.attempts ?? 0));
+    } finally {
+      await harness.close();
+    }
+  });
 });

@@ -22,6 +22,11 @@ export interface LoadtestOptions {
   faults?: unknown;
   /** A running gateway instead of the in-process harness (its 429s are then the client's count). */
   mcpUrl?: string;
+  /**
+   * With `mcpUrl`: that harness's fake Okta admin API. Its limits give T* (the `limits` option is
+   * ignored), and its org is re-seeded with `users` before each strategy.
+   */
+  adminUrl?: string;
   redisUrl?: string;
   seed: number;
   /** Runs a worker process: gets the arguments, resolves with its JSON result. */
@@ -94,7 +99,9 @@ export interface HarnessProcess {
 async function openHarness(
   options: LoadtestOptions,
   fixture: object,
-): Promise<(HarnessProcess & { where: "in-process" | "child-process" }) | undefined> {
+): Promise<(HarnessProcess & { where: "in-process" | "child-process" | "external" }) | undefined> {
+  if (options.mcpUrl && options.adminUrl)
+    return { adminUrl: options.adminUrl, mcpUrl: options.mcpUrl, stop: async () => {}, where: "external" };
   if (options.mcpUrl) return undefined;
   if (options.spawnHarness) return { ...(await options.spawnHarness()), where: "child-process" };
   const harness: Harness = await startHarness({ fixture, limits: options.limits });
@@ -122,9 +129,14 @@ async function harnessLoad(
   }
 }
 
-export async function runLoadtest(options: LoadtestOptions): Promise<StrategyReport[]> {
-  const fixture = { seed: options.seed, generate: { users: options.users, logs: 0 } };
-  const harness = await openHarness(options, fixture);
+export async function runLoadtest(given: LoadtestOptions): Promise<StrategyReport[]> {
+  const fixture = { seed: given.seed, generate: { users: given.users, logs: 0 } };
+  const harness = await openHarness(given, fixture);
+  // A harness we did not start is measured against its own limits, as its admin API reports them.
+  const options =
+    harness?.where === "external"
+      ? { ...given, limits: await adminRequest<RateLimitConfig>(`${harness.adminUrl}/limits`, "GET") }
+      : given;
   const reports: StrategyReport[] = [];
   try {
     for (const strategy of options.strategies) {
