@@ -24,6 +24,13 @@ export interface LoopOptions {
 export interface LoopResult {
   strategy: Strategy;
   timeMs: number;
+  /**
+   * When the audit began (connected, ready) and ended, in epoch ms to the sub-millisecond: the
+   * load test's time runs from the first worker's start to the last one's end, process start-up
+   * left out.
+   */
+  startedAt: number;
+  endedAt: number;
   usersListed: number;
   usersAudited: number;
   /** Users audited more than once (a tool succeeded twice for them). */
@@ -145,9 +152,12 @@ export async function runAuditLoop(options: LoopOptions): Promise<LoopResult> {
     if (count === 2) usersAudited++;
     else if (count > 2) duplicates++;
   }
+  const ended = performance.now();
   return {
     strategy: options.strategy,
-    timeMs: Math.round(performance.now() - started),
+    timeMs: Math.round(ended - started),
+    startedAt: performance.timeOrigin + started,
+    endedAt: performance.timeOrigin + ended,
     usersListed,
     usersAudited,
     duplicates,

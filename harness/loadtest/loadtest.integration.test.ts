@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LIMIT_PRESETS } from "../fake-okta/rate-limits.js";
 import { startHarness } from "../start.js";
+import type { LoopResult } from "./audit-loop.js";
 import { reportHtml, reportTable } from "./report.js";
 import { boundFor, nodeHarness, runLoadtest } from "./run-loadtest.js";
 
@@ -208,5 +209,50 @@ describe("the load test against a harness it did not start (--mcp-url with --adm
     } finally {
       await harness.close();
     }
+  });
+});
+
+describe("the load test's clock with worker processes", () => {
+  it("runs from the first worker ready to the last one done: spawning and connecting are left out", {
+    timeout: 60_000,
+  }, async () => {
+    // Workers that take 400 ms to start, then audit for 50 ms (the first) and 80 ms (the second).
+    const start = Date.now() + 1_000_000;
+    const worker = (index: number): LoopResult => ({
+      strategy: "paced",
+      timeMs: 50 + 30 * index,
+      startedAt: start + 10 * index,
+      endedAt: start + 10 * index + 50 + 30 * index,
+      usersListed: 5,
+      usersAudited: 5,
+      duplicates: 0,
+      calls: 11,
+      attempts: 11,
+      rateLimited: 0,
+      retries: 0,
+      failed: 0,
+      pages: 1,
+      minCallMs: 1,
+      peakInFlight: 1,
+      latency: { p50: 1, p95: 1, p99: 1, max: 1 },
+      timeline: { ok: [11], limited: [0] },
+    });
+    let spawned = 0;
+    const [report] = await runLoadtest({
+      users: 10,
+      strategies: ["paced"],
+      concurrency: 2,
+      workers: 2,
+      pageSize: 50,
+      limits: LIMIT_PRESETS.none,
+      seed: 1,
+      spawnWorker: async () => {
+        const index = spawned++;
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return worker(index);
+      },
+    });
+    // From the first start (start) to the last end (start + 10 + 80).
+    expect(report?.timeMs).toBe(90);
   });
 });

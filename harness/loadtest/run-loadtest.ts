@@ -179,10 +179,14 @@ export async function runLoadtest(given: LoadtestOptions): Promise<StrategyRepor
                 onProgress: (done, total) => options.onProgress?.(strategy, done, total),
               }),
             ];
-      const timeMs = Math.round(performance.now() - started);
+      // From the first worker ready to the last one done: spawning and connecting are not the audit.
+      const timeMs = Math.round(
+        Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt)),
+      );
+      const wallMs = performance.now() - started;
       const elu = performance.eventLoopUtilization(eluBefore).utilization;
       const cpuUsed = process.cpuUsage(cpuBefore);
-      const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / Math.max(1, timeMs);
+      const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / Math.max(1, wallMs);
       const harnessAfter = harnessBefore && harness ? await harnessLoad(harness.adminUrl) : undefined;
       const harnessElu =
         harnessBefore && harnessAfter
