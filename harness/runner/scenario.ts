@@ -41,6 +41,8 @@ export interface ScriptTurn {
   repeat?: ScriptTurn[];
   while?: string;
   max?: number;
+  /** With repeat: `{{ label.passes }}` and `{{ label.capped }}` (it stopped at `max`) after the loop. */
+  as?: string;
 }
 
 const TURN_KINDS = ["tools", "say", "repeat"] as const;
@@ -53,8 +55,10 @@ const Turn: z.ZodType<ScriptTurn, unknown> = z.lazy(() =>
       repeat: z.array(Turn).min(1).optional(),
       /** With repeat: the loop runs while this reference is truthy (checked before each pass). */
       while: z.string().optional(),
-      /** With repeat: passes at most (a script bug must not loop forever). */
+      /** With repeat: passes at most; the loop then ends (its `as` label says it was capped). */
       max: z.number().int().positive().default(100),
+      /** With repeat: a label for `{{ label.passes }}` and `{{ label.capped }}` after the loop. */
+      as: z.string().min(1).optional(),
     })
     .superRefine((turn, context) => {
       const kinds = TURN_KINDS.filter((kind) => turn[kind] !== undefined);
@@ -65,6 +69,8 @@ const Turn: z.ZodType<ScriptTurn, unknown> = z.lazy(() =>
         });
       if ((turn.repeat === undefined) !== (turn.while === undefined))
         context.addIssue({ code: "custom", message: "repeat and while go together", path: ["while"] });
+      if (turn.as !== undefined && turn.repeat === undefined)
+        context.addIssue({ code: "custom", message: "as labels a repeat loop", path: ["as"] });
     }),
 );
 

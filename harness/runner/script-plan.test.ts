@@ -122,13 +122,27 @@ describe("the scripted model's plan", () => {
     expect(turns.at(-1)).toEqual({ say: "SUPER_ADMIN (2): u0, u2" });
   });
 
-  it("a loop that never ends and a script that runs out are named errors", () => {
+  it("a loop that reaches its max ends, as an agent gives up, and its label says it was capped", () => {
     const endless = [
       { tools: [{ call: "page", args: {}, as: "p" }] },
-      { repeat: [{ tools: [{ call: "page", args: {}, as: "p" }] }], while: "{{ p.next_cursor }}", max: 3 },
-      { say: "x" },
+      {
+        repeat: [{ tools: [{ call: "page", args: {}, as: "p" }] }],
+        while: "{{ p.next_cursor }}",
+        max: 3,
+        as: "paging",
+      },
+      { say: "capped: {{ paging.capped }} after {{ paging.passes }} passes" },
     ];
-    expect(() => play(endless, () => ({ next_cursor: "same" }))).toThrow(/repeat ran 3 times/);
+    const played = play(endless, () => ({ next_cursor: "same" }));
+    // The first page, three passes of the loop, then the answer.
+    expect(played).toHaveLength(5);
+    expect(played.at(-1)).toEqual({ say: "capped: true after 3 passes" });
+    const ending = play(endless, () => ({ next_cursor: null }));
+    expect(ending.at(-1)).toEqual({ say: "capped: false after 0 passes" });
+  });
+
+  it("a script that runs out is a named error; as labels only a loop", () => {
+    expect(() => script([{ say: "x", as: "y" }])).toThrow(/as labels a repeat loop/);
     const parsed = script([{ tools: [{ call: "x", args: {} }] }, { say: "y" }]);
     expect(() => nextTurn(parsed, [new Map(), new Map()], 10)).toThrow(
       /was the final answer, yet the agent went on/,

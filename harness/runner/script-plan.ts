@@ -80,12 +80,15 @@ export function* planTurns(
       return;
     }
     if (turn.repeat) {
+      // At `max` passes the loop ends, as an agent gives up; `as` tells the script it was capped.
       const max = turn.max ?? 100;
-      for (let pass = 0; truthy(resolveLoose(turn.while ?? "", results)); pass++) {
-        if (pass >= max)
-          throw new ScriptReferenceError(`repeat ran ${max} times and ${turn.while} still holds`);
+      let passes = 0;
+      while (passes < max && truthy(resolveLoose(turn.while ?? "", results))) {
         for (const inner of turn.repeat) yield* expand(inner);
+        passes++;
       }
+      const capped = passes >= max && truthy(resolveLoose(turn.while ?? "", results));
+      if (turn.as) results.add(turn.as, JSON.stringify({ passes, capped }));
       return;
     }
     const scope = results.scope();
