@@ -44,6 +44,8 @@ export interface RunOptions {
   scriptedStandIn?: boolean;
   /** Run against a running harness (`paceline serve`, the container) instead of starting one. */
   remote?: RemoteHarness;
+  /** Scripted mode: a reference to a result the script never got resolves to null (mutants). */
+  lenientScript?: boolean;
 }
 
 const STAND_IN_BASE_URL = "https://scripted-stand-in.paceline.invalid/v1";
@@ -146,7 +148,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     let modelFetch: typeof fetch = fetch;
     if (mode === "scripted") {
       baseURL = SCRIPTED_BASE_URL;
-      const scripted = serveScript(scenario.script, baseURL, scenario.budget.callsPerTurn);
+      const scripted = serveScript(
+        scenario.script,
+        baseURL,
+        scenario.budget.callsPerTurn,
+        options.lenientScript,
+      );
       modelFetch = scripted.fetch;
       stops.push(scripted.stop);
       stops.push(() => {

@@ -141,6 +141,20 @@ describe("the scripted model's plan", () => {
     expect(ending.at(-1)).toEqual({ say: "capped: false after 0 passes" });
   });
 
+  it("lenient (mutants): a reference to a result never read is null, a forEach over it calls nothing", () => {
+    const skippedRead = script([
+      { tools: [{ call: "suspend", args: { userId: "{{ user.result.id }}" } }] },
+      { tools: [{ call: "remove", forEach: "{{ groups.result }}", args: { groupId: "{{ item.id }}" } }] },
+      { say: "{{ user.result.profile.login }} is done" },
+    ]);
+    expect(() => nextTurn(skippedRead, [], 10)).toThrow(/no earlier result labelled 'user'/);
+    const first = nextTurn(skippedRead, [], 10, true);
+    expect(first).toMatchObject({ calls: [{ name: "suspend", arguments: '{"userId":null}' }] });
+    // The forEach over nothing is no turn at all: the answer comes next.
+    const answered = nextTurn(skippedRead, [new Map([["call_0_0", "{}"]])], 10, true);
+    expect(answered).toEqual({ say: "null is done" });
+  });
+
   it("a script that runs out is a named error; as labels only a loop", () => {
     expect(() => script([{ say: "x", as: "y" }])).toThrow(/as labels a repeat loop/);
     const parsed = script([{ tools: [{ call: "x", args: {} }] }, { say: "y" }]);

@@ -72,11 +72,14 @@ export function* planTurns(
   script: readonly ScriptTurn[],
   results: ScriptResults,
   callsPerTurn: number,
+  /** References to nothing resolve to null and a forEach over nothing to no calls (mutants). */
+  lenient = false,
 ): Generator<PlannedTurn, void, void> {
   let turnNumber = 0;
+  const resolve = (value: unknown, scope: Map<string, unknown>) => resolveReferences(value, scope, lenient);
   function* expand(turn: ScriptTurn): Generator<PlannedTurn, void, void> {
     if (turn.say !== undefined) {
-      yield { say: String(resolveReferences(turn.say, results.scope())) };
+      yield { say: String(resolve(turn.say, results.scope())) };
       return;
     }
     if (turn.repeat) {
@@ -93,13 +96,13 @@ export function* planTurns(
     }
     const scope = results.scope();
     const calls = (turn.tools ?? []).flatMap((step) => {
-      if (!step.forEach)
-        return [{ step, args: resolveReferences(step.args, scope), item: undefined as unknown }];
-      const items = resolveReferences(step.forEach, scope);
+      if (!step.forEach) return [{ step, args: resolve(step.args, scope), item: undefined as unknown }];
+      const resolved = resolve(step.forEach, scope);
+      const items = lenient && !Array.isArray(resolved) ? [] : resolved;
       if (!Array.isArray(items)) throw new ScriptReferenceError(`forEach ${step.forEach} is not a list`);
       return items
         .filter((item) => !step.where || matchesWhere(item, step.where))
-        .map((item) => ({ step, args: resolveReferences(step.args, results.scope([["item", item]])), item }));
+        .map((item) => ({ step, args: resolve(step.args, results.scope([["item", item]])), item }));
     });
     for (let start = 0; start < calls.length; start += callsPerTurn) {
       const turnIndex = turnNumber++;
@@ -135,9 +138,10 @@ export function nextTurn(
   script: readonly ScriptTurn[],
   pastTurns: readonly ReadonlyMap<string, string>[],
   callsPerTurn: number,
+  lenient = false,
 ): PlannedTurn {
   const results = new ScriptResults();
-  const plan = planTurns(script, results, callsPerTurn);
+  const plan = planTurns(script, results, callsPerTurn, lenient);
   for (let index = 0; ; index++) {
     const next = plan.next();
     if (next.done)

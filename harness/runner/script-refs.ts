@@ -15,18 +15,33 @@ export class ScriptReferenceError extends Error {
 
 const TEMPLATE = /\{\{\s*([^}]+?)\s*\}\}/g;
 
-export function resolveReferences(value: unknown, results: ReadonlyMap<string, unknown>): unknown {
+export function resolveReferences(
+  value: unknown,
+  results: ReadonlyMap<string, unknown>,
+  /** A reference to nothing resolves to null instead of failing (mutants: an agent that skipped a read). */
+  lenient = false,
+): unknown {
+  const find = (expression: string) => {
+    try {
+      return lookup(expression, results);
+    } catch (error) {
+      if (lenient && error instanceof ScriptReferenceError) return null;
+      throw error;
+    }
+  };
   if (typeof value === "string") {
     const whole = /^\{\{\s*([^}]+?)\s*\}\}$/.exec(value);
-    if (whole?.[1]) return lookup(whole[1], results);
+    if (whole?.[1]) return find(whole[1]);
     return value.replace(TEMPLATE, (_, expression: string) => {
-      const found = lookup(expression, results);
+      const found = find(expression);
       return Array.isArray(found) ? found.map(String).join(", ") : String(found);
     });
   }
-  if (Array.isArray(value)) return value.map((item) => resolveReferences(item, results));
+  if (Array.isArray(value)) return value.map((item) => resolveReferences(item, results, lenient));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, results)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveReferences(v, results, lenient)]),
+    );
   }
   return value;
 }

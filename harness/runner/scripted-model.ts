@@ -26,6 +26,8 @@ export function serveScript(
   script: ScriptTurn[],
   baseUrl: string = SCRIPTED_BASE_URL,
   callsPerTurn: number = DEFAULT_CALLS_PER_TURN,
+  /** References to nothing resolve to null (a mutant that skipped a read goes on, as an agent would). */
+  lenient = false,
 ): ScriptedModel {
   const errors: string[] = [];
   const requests: ScriptedModel["requests"] = [];
@@ -46,7 +48,7 @@ export function serveScript(
       try {
         return [
           200,
-          answer(nextTurn(script, past, callsPerTurn), turn, body),
+          answer(nextTurn(script, past, callsPerTurn, lenient), turn, body),
           { "content-type": "application/json" },
         ];
       } catch (error) {
