@@ -142,6 +142,59 @@ describe("the fake Okta's routes", () => {
     );
   });
 
+  it("any spelling of a path (escaped letters, either hex case, doubled slashes): 401 without the token; with it, the answer and bucket of the path it spells", async () => {
+    // RFC 3986 §6.2.2: an escaped unreserved character is that character. Each path is spelled
+    // with some of its letters escaped; the fake Okta must read it as the path it spells.
+    const paths = [
+      "/api/v1/users",
+      "/api/v1/groups",
+      "/api/v1/logs",
+      "/api/v1/apps",
+      "/api/v1/users/ada@company.com",
+    ];
+    const spelled = fc
+      .tuple(
+        fc.constantFrom(...paths),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        fc.boolean(),
+        fc.boolean(),
+      )
+      .map(([path, escape, upper, doubled]) => {
+        const text = [...path]
+          .map((ch, i) =>
+            /[a-z0-9]/i.test(ch) && escape[i % escape.length]
+              ? `%${ch.charCodeAt(0).toString(16)[upper ? "toUpperCase" : "toLowerCase"]()}`
+              : ch,
+          )
+          .join("");
+        return { path, text: doubled ? text.replace("/v1/", "//v1/") : text };
+      });
+    const bucketOf = async (url: string, token: boolean) => {
+      const before = harness.okta.state.journal.list().length;
+      const response = await fetch(`${harness.okta.url}${url}`, {
+        headers: token ? { authorization: `SSWS ${harness.okta.token}` } : {},
+      });
+      await response.arrayBuffer();
+      const entries = harness.okta.state.journal.list().slice(before);
+      return { status: response.status, bucket: entries.at(-1)?.bucket };
+    };
+    await fc.assert(
+      fc.asyncProperty(spelled, async ({ path, text }) => {
+        counts.cases++;
+        const before = snapshot(harness.okta.state.org);
+        const anonymous = await bucketOf(text, false);
+        expectNoServerError(anonymous.status, text);
+        expect(anonymous.status, text).toBe(401);
+        const canonical = await bucketOf(path, true);
+        const escaped = await bucketOf(text, true);
+        expect({ status: escaped.status, bucket: escaped.bucket }, text).toEqual(canonical);
+        expect(snapshot(harness.okta.state.org)).toEqual(before);
+        counts.refused++;
+      }),
+      { numRuns: 150, seed: 29 },
+    );
+  });
+
   it("any JSON body to the user update and create routes: a 4xx with Okta's error shape changes nothing", async () => {
     const ada = harness.okta.state.org.getUser("ada@company.com");
     await fc.assert(
