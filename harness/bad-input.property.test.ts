@@ -159,10 +159,10 @@ describe("the fake Okta's routes", () => {
         fc.boolean(),
         fc.boolean(),
       )
-      .map(([path, escape, upper, doubled]) => {
+      .map(([path, escaped, upper, doubled]) => {
         const text = [...path]
           .map((ch, i) =>
-            /[a-z0-9]/i.test(ch) && escape[i % escape.length]
+            /[a-z0-9]/i.test(ch) && escaped[i % escaped.length]
               ? `%${ch.charCodeAt(0).toString(16)[upper ? "toUpperCase" : "toLowerCase"]()}`
               : ch,
           )
