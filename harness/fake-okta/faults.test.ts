@@ -5,6 +5,27 @@ import { type FakeOkta, startFakeOkta } from "./server.js";
 import { JANE, testApp } from "./test-helpers.js";
 
 describe("fault schedule (pure)", () => {
+  it("latency with jitter: each delay is ms × (1 ± jitter), uniform, the same for the same seed", () => {
+    const delays = (seed: number) => {
+      const faults = new FaultInjector(new ManualClock(0));
+      faults.install({ seed, rules: [{ action: { type: "latency", ms: 100, jitter: 0.5 } }] });
+      return Array.from({ length: 400 }, () => faults.plan("GET", "/api/v1/users")?.latencyMs ?? -1);
+    };
+    const spread = delays(3);
+    expect(Math.min(...spread)).toBeGreaterThanOrEqual(50);
+    expect(Math.max(...spread)).toBeLessThanOrEqual(150);
+    // Uniform: about a quarter in each quarter of the range (400 draws; bounds at ±50% of 100).
+    const quarters = [0, 1, 2, 3].map(
+      (q) => spread.filter((d) => d >= 50 + 25 * q && d < 75 + 25 * q).length,
+    );
+    for (const count of quarters) expect(count).toBeGreaterThan(50);
+    expect(delays(3)).toEqual(spread);
+    // Without jitter, the delay is exactly the one stated.
+    const fixed = new FaultInjector(new ManualClock(0));
+    fixed.install({ rules: [{ action: { type: "latency", ms: 100 } }] });
+    expect(fixed.plan("GET", "/x")?.latencyMs).toBe(100);
+  });
+
   it("everyNth fires on every Nth matching request only", () => {
     const faults = new FaultInjector(new ManualClock(0));
     faults.install({

@@ -13,7 +13,12 @@ export const FaultActionSchema = z.discriminatedUnion("type", [
     /** For 429: when the injected limit resets (X-Rate-Limit-Reset = now + resetMs). */
     resetMs: z.number().int().nonnegative().default(1000),
   }),
-  z.strictObject({ type: z.literal("latency"), ms: z.number().int().nonnegative() }),
+  z.strictObject({
+    type: z.literal("latency"),
+    ms: z.number().int().nonnegative(),
+    /** Spread: each delay is `ms × (1 ± jitter)`, uniform, from the schedule's seed (the simulator's twin). */
+    jitter: z.number().min(0).max(1).default(0),
+  }),
   z.strictObject({ type: z.literal("reset") }),
   z.strictObject({ type: z.literal("malformed") }),
 ]);
@@ -104,7 +109,8 @@ export class FaultInjector {
       if (rule.probability !== undefined && !this.rng.chance(rule.probability)) continue;
       state.fired++;
       plan.fired.push(state.label);
-      if (rule.action.type === "latency") plan.latencyMs += rule.action.ms;
+      if (rule.action.type === "latency")
+        plan.latencyMs += rule.action.ms * (1 + rule.action.jitter * (2 * this.rng.next() - 1));
       else plan.action = rule.action;
     }
     return plan.fired.length > 0 ? plan : undefined;
