@@ -15,8 +15,10 @@ import {
   runLoadtest,
   STRATEGIES,
   type Strategy,
+  type StrategyReport,
 } from "../harness/index.js";
 import { pingRedis, startRedis } from "../harness/redis-server.js";
+import { stopChildren } from "../harness/shared/children.js";
 import { readYamlAs } from "../harness/shared/yaml-file.js";
 import { resolveLimits } from "./serve.js";
 
@@ -119,8 +121,35 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
     cliProgress.Presets.shades_classic,
   );
   let current: Strategy | undefined;
+  // A signal to this process alone still stops its workers, harness and Redis, and keeps the
+  // strategies that finished, marked incomplete.
+  const finished: StrategyReport[] = [];
+  let interrupted: Promise<never> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (current) bar.stop();
+    process.stderr.write(`paceline: ${signal}: stopping the workers, the harness and Redis\n`);
+    interrupted = (async () => {
+      await stopChildren();
+      await stopRedis?.();
+      if (options.json)
+        await writeFile(
+          options.json,
+          `${JSON.stringify({ incomplete: true, signal, reports: finished }, null, 2)}\n`,
+        ).catch(() => {});
+      if (finished.length > 0) process.stdout.write(`${reportTable(finished)}\n(incomplete: ${signal})\n`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    })();
+  };
+  // The run fails as its children are stopped: the signal's own ending, not that error, ends it.
+  const whenInterrupted = async (error: unknown): Promise<never> => {
+    if (interrupted) await interrupted;
+    throw error;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const reports = await runLoadtest({
+      onReport: (report) => finished.push(report),
       users: options.users,
       strategies,
       concurrency: options.concurrency,
@@ -146,7 +175,7 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
         if (total > 0) bar.setTotal(total);
         bar.update(Math.floor(done), { strategy });
       },
-    });
+    }).catch(whenInterrupted);
     if (current) bar.stop();
     // The results first: nothing after this may lose a finished run.
     if (options.json)
@@ -173,6 +202,8 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
       );
     return incomplete.length > 0 ? 1 : 0;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await stopRedis?.();
   }
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { Redis } from "ioredis";
+import { track } from "./shared/children.js";
 
 /**
  * A throwaway `redis-server` on 127.0.0.1 (Debian's package; `.ci/run` installs it), for tests and
@@ -63,12 +64,10 @@ export async function startRedis(): Promise<RedisHandle | undefined> {
   const binary = redisBinary();
   if (!binary) return undefined;
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    binary,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
+  const child: ChildProcess = track(
+    spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
       stdio: "ignore",
-    },
+    }),
   );
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt++) {

@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import type { JournalEntry } from "../fake-okta/journal.js";
 import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
 import { adminRequest, readJournal, resetFake } from "../shared/admin-client.js";
+import { track } from "../shared/children.js";
 import { type Harness, startHarness } from "../start.js";
 import { type LoopResult, runAuditLoop, type Strategy } from "./audit-loop.js";
 import { type Bound, lowerBound } from "./lower-bound.js";
@@ -34,6 +35,8 @@ export interface LoadtestOptions {
   /** Starts the harness in a process of its own (so client and harness do not share a core). */
   spawnHarness?: () => Promise<HarnessProcess>;
   onProgress?: (strategy: Strategy, done: number, total: number) => void;
+  /** Each strategy's report as soon as it is done (an interrupted run keeps these). */
+  onReport?: (report: StrategyReport) => void;
 }
 
 export interface WindowUse {
@@ -206,7 +209,9 @@ export async function runLoadtest(given: LoadtestOptions): Promise<StrategyRepor
         saturated: elu > 0.9 || cpu > 0.9 || (harnessElu ?? 0) > 0.9,
       };
       const journal = harness ? await readJournal(harness.adminUrl) : undefined;
-      reports.push({ ...summarise(strategy, results, timeMs, options, journal), host });
+      const report = { ...summarise(strategy, results, timeMs, options, journal), host };
+      reports.push(report);
+      options.onReport?.(report);
     }
   } finally {
     await harness?.stop();
@@ -374,10 +379,12 @@ const run = promisify(execFile);
 /** Spawns `node <cli> loadtest …args` and reads its one-line JSON result. */
 export function nodeWorker(cliPath: string): (args: string[]) => Promise<LoopResult> {
   return async (args) => {
-    const { stdout } = await run(process.execPath, [cliPath, "loadtest", ...args], {
+    const running = run(process.execPath, [cliPath, "loadtest", ...args], {
       maxBuffer: 64 * 1024 * 1024,
       timeout: 30 * 60_000,
     });
+    track(running.child);
+    const { stdout } = await running;
     return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as LoopResult;
   };
 }
@@ -385,9 +392,11 @@ export function nodeWorker(cliPath: string): (args: string[]) => Promise<LoopRes
 /** Starts `paceline serve` (the CLI at `cliPath`) in a child process for the load test's harness. */
 export function nodeHarness(cliPath: string): () => Promise<HarnessProcess> {
   return async () => {
-    const child = spawn(process.execPath, [cliPath, "serve", "--json", "--users", "0", "--limits", "none"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = track(
+      spawn(process.execPath, [cliPath, "serve", "--json", "--users", "0", "--limits", "none"], {
+        stdio: ["ignore", "pipe", "inherit"],
+      }),
+    );
     const line = await new Promise<string>((resolve, reject) => {
       let buffered = "";
       child.stdout?.on("data", (chunk: Buffer) => {
