@@ -6,7 +6,8 @@
  *
  * - **Start** at `START` (or the configured maximum, if lower): below both documented limits.
  * - **Slow start**, until the first refusal: ×1.5 per round of successes up to `STEP_FROM`, then +4
- *   per round, so the round that crosses the org's limit overshoots it by at most four calls. A
+ *   per round, so from there the round that crosses the org's limit overshoots it by at most four
+ *   calls (below it, a burst at a window's start may overshoot by up to half the cap). A
  *   cap grows only once our calls in flight have reached it: a cap never used is no evidence, and
  *   a paced bucket's burst at the next window would spend it all at once.
  * - **Each refusal takes one slot off**: a burst that met the limit lowers the cap by what it
