@@ -64,6 +64,8 @@ function withWindow(limits: RateLimitConfig, windowMs: number | undefined): Rate
  * the org it audits: from that harness's admin API, or stated; anything else is refused up front.
  */
 export function externalHarnessProblem(options: LoadtestCommandOptions): string | undefined {
+  // A worker is the load test's own child: its parent chose the harness and computes T*.
+  if (options.worker) return undefined;
   if (options.adminUrl && !options.mcpUrl)
     return "--admin-url names the fake Okta behind --mcp-url; give --mcp-url too";
   if (!options.mcpUrl) return undefined;

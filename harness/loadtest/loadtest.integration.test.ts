@@ -3,7 +3,7 @@ import { LIMIT_PRESETS } from "../fake-okta/rate-limits.js";
 import { startHarness } from "../start.js";
 import type { LoopResult } from "./audit-loop.js";
 import { reportHtml, reportTable } from "./report.js";
-import { boundFor, nodeHarness, runLoadtest } from "./run-loadtest.js";
+import { boundFor, nodeHarness, nodeWorker, runLoadtest } from "./run-loadtest.js";
 
 describe("the load test against the in-process harness", () => {
   it("reports every strategy with counts that agree with the fake Okta's journal", {
@@ -254,5 +254,30 @@ describe("the load test's clock with worker processes", () => {
     });
     // From the first start (start) to the last end (start + 10 + 80).
     expect(report?.timeMs).toBe(90);
+  });
+});
+
+describe("a worker process (paceline loadtest --worker i/N)", () => {
+  it("audits its share of a running harness and prints its result, with no --limits of its own", {
+    timeout: 60_000,
+  }, async () => {
+    const harness = await startHarness({ fixture: { seed: 2, generate: { users: 40 } }, limits: "none" });
+    try {
+      const worker = nodeWorker(new URL("../../dist/cli/main.js", import.meta.url).pathname);
+      const result = await worker([
+        "--worker",
+        "0/2",
+        "--mcp-url",
+        harness.gateway.mcpUrl,
+        "--strategy",
+        "paced",
+      ]);
+      const listed = harness.okta.state.org.users.filter((u) => u.status !== "DEPROVISIONED").length;
+      // Its share: every other user of the listing, each audited once.
+      expect(result.usersListed).toBe(Math.ceil(listed / 2));
+      expect(result).toMatchObject({ usersAudited: result.usersListed, failed: 0, duplicates: 0 });
+    } finally {
+      await harness.close();
+    }
   });
 });
