@@ -91,6 +91,20 @@ describe("the load test against the in-process harness", () => {
       expect(Object.keys(r.timeline.buckets)).toContain("other");
     }
     expect(html).toContain("<h3>other</h3>");
+    // The run's settings, in the JSON whole and on the page in a line.
+    expect(paced.settings).toMatchObject({
+      paceline: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      users: 150,
+      concurrency: 16,
+      workers: 1,
+      pageSize: 50,
+      seed: 3,
+      limits: LIMIT_PRESETS.tight,
+      faults: false,
+      sharedLimiter: false,
+    });
+    expect(Date.parse(paced.settings.startedAt)).not.toBeNaN();
+    expect(html).toContain("150 users, 16 in flight, 1 worker(s), pages of 50, seed 3");
     // Self-contained: nothing to fetch.
     expect(html).not.toMatch(/<script|src=|href=|https?:\/\//);
   });

@@ -107,6 +107,17 @@ ${bars.join("")}${errors.join("")}
 }
 
 /** One section per strategy: the whole run, then each Okta bucket. No scripts, no network. */
+/** The run's settings in one line, for the page (the JSON has them whole). */
+export function settingsLine(settings: StrategyReport["settings"]): string {
+  const { limits } = settings;
+  return [
+    `paceline ${settings.paceline}, Node ${settings.node}, started ${settings.startedAt}`,
+    `${settings.users} users, ${settings.concurrency} in flight, ${settings.workers} worker(s), pages of ${settings.pageSize}, seed ${settings.seed}`,
+    `limits: ${limits.windowMs} ms windows, concurrency ${limits.concurrency || "unlimited"}, ${limits.buckets.length} buckets`,
+    `faults ${settings.faults ? "on" : "off"}, shared limiter ${settings.sharedLimiter ? "on" : "off"}`,
+  ].join(" · ");
+}
+
 export function reportHtml(reports: StrategyReport[], title = "paceline load test"): string {
   const charts = reports.map((r) => {
     const { slotMs } = r.timeline;
@@ -122,6 +133,7 @@ ${buckets.join("\n")}
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:960px}pre{background:#f6f6f6;padding:1em;overflow:auto}h2{font-size:1em}</style></head>
 <body><h1>${escapeHtml(title)}</h1>
+${reports[0] ? `<p class="settings">${escapeHtml(settingsLine(reports[0].settings))}</p>` : ""}
 <p>Blue: calls completed per second. Red: 429s per second. Green: lowest remaining budget the fake Okta reported. Below each run, the same per Okta bucket (from the fake's journal).</p>
 <pre>${escapeHtml(reportTable(reports))}</pre>
 ${charts.join("\n")}

@@ -4,6 +4,7 @@ import type { JournalEntry } from "../fake-okta/journal.js";
 import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
 import { adminRequest, readJournal, resetFake } from "../shared/admin-client.js";
 import { track } from "../shared/children.js";
+import { pacelineVersion } from "../shared/version.js";
 import { type Harness, startHarness } from "../start.js";
 import { type LoopResult, runAuditLoop, type Strategy } from "./audit-loop.js";
 import { type Bound, lowerBound } from "./lower-bound.js";
@@ -47,6 +48,22 @@ export interface WindowUse {
   peakUse: number;
 }
 
+export interface RunSettings {
+  paceline: string;
+  /** When the run started (ISO 8601). */
+  startedAt: string;
+  node: string;
+  users: number;
+  concurrency: number;
+  workers: number;
+  pageSize: number;
+  seed: number;
+  /** The limits T* was computed from (the server's own, for a harness given by URL). */
+  limits: RateLimitConfig;
+  faults: boolean;
+  sharedLimiter: boolean;
+}
+
 export interface StrategyReport {
   strategy: Strategy;
   users: number;
@@ -81,6 +98,8 @@ export interface StrategyReport {
     harnessEventLoopUtilization?: number;
     saturated: boolean;
   };
+  /** What was run: enough to repeat it, or to tell two reports apart. */
+  settings: RunSettings;
   timeline: {
     slotMs: number;
     ok: number[];
@@ -209,7 +228,20 @@ export async function runLoadtest(given: LoadtestOptions): Promise<StrategyRepor
         saturated: elu > 0.9 || cpu > 0.9 || (harnessElu ?? 0) > 0.9,
       };
       const journal = harness ? await readJournal(harness.adminUrl) : undefined;
-      const report = { ...summarise(strategy, results, timeMs, options, journal), host };
+      const settings: RunSettings = {
+        paceline: pacelineVersion(),
+        startedAt: new Date(performance.timeOrigin + started).toISOString(),
+        node: process.version,
+        users: options.users,
+        concurrency: options.concurrency,
+        workers: options.workers,
+        pageSize: options.pageSize,
+        seed: options.seed,
+        limits: options.limits,
+        faults: options.faults !== undefined,
+        sharedLimiter: options.redisUrl !== undefined,
+      };
+      const report = { ...summarise(strategy, results, timeMs, options, journal), host, settings };
       reports.push(report);
       options.onReport?.(report);
     }
@@ -225,7 +257,7 @@ function summarise(
   timeMs: number,
   options: LoadtestOptions,
   served?: JournalEntry[],
-): Omit<StrategyReport, "host"> {
+): Omit<StrategyReport, "host" | "settings"> {
   const sum = (pick: (r: LoopResult) => number) => results.reduce((total, r) => total + pick(r), 0);
   const users = sum((r) => r.usersListed);
   const journal = served ?? [];
