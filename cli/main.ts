@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { pacelineVersion } from "../harness/shared/version.js";
 import { externalHarnessProblem, loadtestCommand } from "./loadtest.js";
 import { mutateCommand } from "./mutate.js";
 import { runCommand } from "./run.js";
@@ -61,7 +61,7 @@ const list = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-const PACKAGE_VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+const PACKAGE_VERSION = pacelineVersion();
 
 const program = new Command()
   .name("paceline")

@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RateLimitConfig } from "../harness/fake-okta/rate-limits.js";
-import { type Harness, startHarness } from "../harness/start.js";
-import { connect, type PacedClient, ToolResultError } from "./index.js";
+import { startHarness } from "../harness/start.js";
+import { connect, ToolResultError } from "./index.js";
 
 /**
  * Whether a Truto-style gateway's cursors expire is unknown, so the harness makes it a setting
  * (`cursorTtlMs`) and the client's cursor loop is tried under the values that help it least: a
  * cursor that dies while the loop waits for the list bucket to refill.
  */
-let harness: Harness | undefined;
-let client: PacedClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await harness?.close();
-  client = undefined;
-  harness = undefined;
-});
-
 // The list bucket allows two pages a second: the third page waits for the next window.
 const LIST_TWO_PER_SECOND: RateLimitConfig = {
   windowMs: 1_000,
@@ -25,13 +16,21 @@ const LIST_TWO_PER_SECOND: RateLimitConfig = {
 };
 
 async function drainAll(cursorTtlMs: number) {
-  harness = await startHarness({
+  const harness = await startHarness({
     fixture: { seed: 4, generate: { users: 50, logs: 0 } },
     limits: LIST_TWO_PER_SECOND,
     cursorTtlMs,
   });
-  client = await connect(harness.gateway.mcpUrl);
-  return client.drain<{ id: string }>("list_all_okta_users", { limit: 10 });
+  try {
+    const client = await connect(harness.gateway.mcpUrl);
+    try {
+      return await client.drain<{ id: string }>("list_all_okta_users", { limit: 10 });
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await harness.close();
+  }
 }
 
 describe("the cursor loop when the gateway's cursors expire", () => {

@@ -16,12 +16,14 @@ export interface Upstream {
   baseUrl: string;
   token: string;
   timeoutMs?: number;
-  /**
-   * The connections to Okta: one per gateway (see `upstreamAgent`), closed with it. A process-wide
-   * agent would keep a pool, its sockets and their last buffers, for every harness ever started.
-   */
-  dispatcher?: Dispatcher;
 }
+
+/**
+ * An upstream with its connections: one agent per gateway (`upstreamAgent`), closed with it. A
+ * process-wide agent would keep a pool, its sockets and their last buffers, for every harness ever
+ * started.
+ */
+export type ConnectedUpstream = Upstream & { dispatcher: Dispatcher };
 
 export interface ErrorEnvelope {
   statusCode: number;
@@ -71,7 +73,6 @@ export interface CursorScope {
  * Node's default 16 KiB limit would turn a 200 into a failed call. Read what Okta can send.
  */
 export const upstreamAgent = (): Agent => new Agent({ maxHeaderSize: 256 * 1024 });
-const sharedAgent = upstreamAgent();
 const NULL_BYTES = Buffer.from("null");
 /** How much of a non-JSON error page `raw_response` keeps. */
 const RAW_TEXT_LIMIT = 2048;
@@ -79,7 +80,7 @@ const RAW_TEXT_LIMIT = 2048;
 export async function callUpstream(
   tool: GatewayTool,
   args: Record<string, unknown>,
-  upstream: Upstream,
+  upstream: ConnectedUpstream,
   cursors: CursorScope,
 ): Promise<CallOutcome> {
   const binding = cursorBinding(cursors.serverId, tool.name, args);
@@ -98,7 +99,7 @@ export async function callUpstream(
   try {
     // undici's request(), not fetch(): the same client without WHATWG streams and objects per call.
     const response = await undiciRequest(url, {
-      dispatcher: upstream.dispatcher ?? sharedAgent,
+      dispatcher: upstream.dispatcher,
       method: request.method as "GET",
       headers: {
         authorization: `SSWS ${upstream.token}`,

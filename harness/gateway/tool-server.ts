@@ -6,7 +6,7 @@ import {
   type Tool,
 } from "@modelcontextprotocol/server";
 import type { CursorCodec } from "./cursor.js";
-import { type CallOutcome, callUpstream, type Upstream } from "./proxy.js";
+import { type CallOutcome, type ConnectedUpstream, callUpstream } from "./proxy.js";
 import { type RateLimitInfo, rateLimitHeaders, tightest } from "./rate-limit.js";
 import type { GatewayTool } from "./tools.js";
 
@@ -52,7 +52,7 @@ export interface GatewayContext {
   /** The MCP server these tools belong to (cursors are bound to it). */
   serverId: string;
   tools: GatewayTool[];
-  upstream: Upstream;
+  upstream: ConnectedUpstream;
   cursors: CursorCodec;
   /** `both`: structuredContent and its JSON as text; `text`: the text block only. */
   resultContent?: "both" | "text";

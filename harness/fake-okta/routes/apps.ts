@@ -88,14 +88,19 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     appJson(apps().get(request.params.id), originOf(request)),
   );
 
+  /** Okta's E0000040: app labels are unique (but an app may keep its own). */
+  const refuseTakenLabel = (label: string, except?: AppRecord) => {
+    if (apps().apps.some((a) => a !== except && a.label.toLowerCase() === label.toLowerCase()))
+      throw new OktaError("E0000040", undefined, [`label: '${label}' is taken`]);
+  };
+
   /** A custom app (see custom-apps.ts); active unless `activate=false`; labels are unique. */
   app.post("/api/v1/apps", async (request) => {
     const custom = parseCustomApp(request.body ?? {});
     const activate = queryOf(request).activate;
     if (activate !== undefined && activate !== "true" && activate !== "false")
       throw validationFailed("activate", [`activate: '${activate}' is not true or false`]);
-    if (apps().apps.some((a) => a.label.toLowerCase() === custom.label.toLowerCase()))
-      throw new OktaError("E0000040", undefined, [`label: '${custom.label}' is taken`]);
+    refuseTakenLabel(custom.label);
     const created = apps().add(
       { ...custom, status: activate === "false" ? "INACTIVE" : "ACTIVE" },
       state.clock.now(),
@@ -111,10 +116,7 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
       throw validationFailed("signOnMode", [
         `name and signOnMode cannot change: the app is ${application.name} (${application.signOnMode})`,
       ]);
-    const taken = apps().apps.some(
-      (a) => a !== application && a.label.toLowerCase() === custom.label.toLowerCase(),
-    );
-    if (taken) throw new OktaError("E0000040", undefined, [`label: '${custom.label}' is taken`]);
+    refuseTakenLabel(custom.label, application);
     Object.assign(application, {
       label: custom.label,
       settings: custom.settings,
