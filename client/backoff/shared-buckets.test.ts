@@ -13,7 +13,13 @@ interface Call {
   receivedAt: number;
 }
 
-function replay(learner: SharedBuckets, calls: Call[], budgetOf: (tool: string) => string, limit = 600) {
+function replay(
+  learner: SharedBuckets,
+  calls: Call[],
+  budgetOf: (tool: string) => string,
+  limit = 600,
+  resetMs = 30_000,
+) {
   const remaining = new Map<string, number>();
   const reported = new Map<Call, number>();
   for (const call of [...calls].sort((a, b) => a.countedAt - b.countedAt)) {
@@ -35,7 +41,7 @@ function replay(learner: SharedBuckets, calls: Call[], budgetOf: (tool: string) 
     }
     const record = records.get(call) as CallRecord;
     learner.settled(record, at, true);
-    learner.observe(call.tool, { limit, remaining: reported.get(call) ?? 0, resetMs: 30_000 }, record);
+    learner.observe(call.tool, { limit, remaining: reported.get(call) ?? 0, resetMs }, record);
   }
 }
 
@@ -98,6 +104,25 @@ describe("which tools share a budget, from the count alone", () => {
     for (let i = 0; i < 100; i++)
       calls.push({ tool: "roles", sentAt: 20 + i * 5, countedAt: 22 + i * 5, receivedAt: 24 + i * 5 });
     replay(learner, calls, () => "other");
+    expect(learner.resolve("roles")).toBe("roles");
+    expect(learner.resolve("list")).toBe("list");
+  });
+
+  it("a long busy window never merges a bucket with another for want of its own older calls", () => {
+    // Okta's 10 s windows at 200 ms: 16 calls of one tool in flight (a new one each 12.5 ms, round
+    // trips 150–250 ms) on one budget; pages of another tool on its own, more than a window apart.
+    // Over 513 calls the busy tool's count falls by more than the call records a learner keeps:
+    // the calls it no longer holds must not read as the other tool's spend (this merged the
+    // audit's tools into the user list and left them unpaced).
+    const calls: Call[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t = 1000 + i * 12.5;
+      calls.push({ tool: "roles", sentAt: t, countedAt: t + 1, receivedAt: t + 150 + ((i * 37) % 100) });
+    }
+    for (const t of [-12_000, 3003, 15_503])
+      calls.push({ tool: "list", sentAt: t, countedAt: t + 1, receivedAt: t + 200 });
+    const learner = new SharedBuckets();
+    replay(learner, calls, (tool) => tool, 3000, 10_000);
     expect(learner.resolve("roles")).toBe("roles");
     expect(learner.resolve("list")).toBe("list");
   });

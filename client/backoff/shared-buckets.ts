@@ -16,6 +16,8 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  * Two budgets falling in step (equal traffic on each) never fall faster than their own calls, so
  * they are never merged. Each piece of evidence is taken over an interval disjoint from the last;
  * `evidence` pieces with no break merge a pair of equal limits, and three breaks part them for good.
+ * Only the last calls are kept: evidence is taken over an interval that starts after every call
+ * the learner let go of was answered, so a call it no longer holds is never read as Y's spend.
  * A client that is not alone on the budget (other processes) sees falls its tools do not explain:
  * those prove nothing, so such a client learns less; a budget shared by processes wants the shared
  * (Redis) limiter.
@@ -50,6 +52,8 @@ export class SharedBuckets {
   private readonly since = new Map<string, number>();
   /** When each bucket was first seen. */
   private readonly order = new Map<string, number>();
+  /** Per bucket: when the last call record it let go of was answered. */
+  private readonly forgotten = new Map<string, number>();
 
   constructor(private readonly evidence = 2) {}
 
@@ -67,8 +71,7 @@ export class SharedBuckets {
     const record = { sentAt, receivedAt: Number.POSITIVE_INFINITY, counted: false };
     const list = this.calls.get(self) ?? [];
     list.push(record);
-    if (list.length > KEEP) list.shift();
-    this.calls.set(self, list);
+    this.calls.set(self, this.trim(self, list));
     if (!this.order.has(self)) this.order.set(self, this.order.size);
     return record;
   }
@@ -123,9 +126,14 @@ export class SharedBuckets {
     if (this.answers.get(y)?.at(-1)?.limit !== answer.limit) return undefined;
     const key = `${x}\u0000${y}`;
     const since = this.since.get(key) ?? Number.NEGATIVE_INFINITY;
+    // Every call either bucket has let go of was answered before the interval starts.
+    const complete = Math.max(this.forgottenAt(x), this.forgottenAt(y));
     const first = own.find(
       (a) =>
-        a.call.receivedAt >= since && a.call.receivedAt <= answer.call.sentAt && a.limit === answer.limit,
+        a.call.receivedAt >= since &&
+        a.call.sentAt >= complete &&
+        a.call.receivedAt <= answer.call.sentAt &&
+        a.limit === answer.limit,
     );
     // Spent counts say nothing of order; a window that may have turned unseen says nothing either.
     if (!first || first.remaining === 0 || answer.remaining === 0 || answer.call.sentAt > first.until)
@@ -148,16 +156,38 @@ export class SharedBuckets {
     // The older bucket (first seen) keeps its name, so its queue and state carry on.
     const [into, from] = (this.order.get(y) ?? 0) <= (this.order.get(x) ?? 0) ? [y, x] : [x, y];
     this.alias.set(from, into);
+    this.forgotten.set(into, Math.max(this.forgottenAt(into), this.forgottenAt(from)));
     this.calls.set(
       into,
-      [...(this.calls.get(into) ?? []), ...(this.calls.get(from) ?? [])]
-        .sort((a, b) => a.sentAt - b.sentAt)
-        .slice(-KEEP),
+      this.trim(
+        into,
+        [...(this.calls.get(into) ?? []), ...(this.calls.get(from) ?? [])].sort(
+          (a, b) => a.sentAt - b.sentAt,
+        ),
+      ),
     );
     this.calls.delete(from);
     this.answers.delete(from);
     this.answers.delete(into);
     return { merged: from, into };
+  }
+
+  private forgottenAt(bucket: string): number {
+    return this.forgotten.get(bucket) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Keeps a bucket's last `KEEP` call records, letting go of the oldest answered ones (a call still
+   * out may overlap any later interval) and remembering when the last of them was answered.
+   */
+  private trim(bucket: string, list: CallRecord[]): CallRecord[] {
+    while (list.length > KEEP) {
+      const index = list.findIndex((call) => call.receivedAt !== Number.POSITIVE_INFINITY);
+      if (index < 0) break;
+      const [dropped] = list.splice(index, 1);
+      if (dropped) this.forgotten.set(bucket, Math.max(this.forgottenAt(bucket), dropped.receivedAt));
+    }
+    return list;
   }
 
   /**
