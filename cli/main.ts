@@ -19,6 +19,15 @@ const integer =
       );
     return n;
   };
+/** A decimal option within bounds, named in the message when it is not one. */
+const decimal =
+  (name: string, { min = 0, max = Number.MAX_VALUE }: { min?: number; max?: number } = {}) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value.trim()) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}, got '${value}'`);
+    return n;
+  };
 const port = (name: string) => integer(name, { min: 0, max: 65_535 });
 
 /** A `serve` option that may also come from a PACELINE_* environment variable (for containers). */
@@ -393,6 +402,12 @@ program
     "each round trip varies uniformly by ± this share of it",
     integer("--jitter", { min: 0, max: 99 }),
     50,
+  )
+  .option(
+    "--cpu-ms <ms>",
+    "CPU each call costs the client's event loop, which serves calls one at a time (loadtest --json: host.cpu × time / attempts)",
+    decimal("--cpu-ms", { min: 0, max: 1000 }),
+    0,
   )
   .option(
     "--concurrency <c>",

@@ -16,6 +16,8 @@ export interface SimulateCommandOptions {
   windowModel: "first-request" | "periodic";
   latencyMs: number;
   jitter: number;
+  /** CPU per call on the client's event loop (ms), served one call at a time. */
+  cpuMs: number;
   concurrency: number;
   workers: number;
   sharedLimiter: boolean;
@@ -41,6 +43,7 @@ export async function simulateCommand(options: SimulateCommandOptions): Promise<
     limits,
     latencyMs: options.latencyMs,
     jitter: options.jitter,
+    serviceMs: options.cpuMs,
     concurrency: Math.max(1, Math.floor(options.concurrency / options.workers)),
     workers: options.workers,
     sharedLimiter: options.sharedLimiter,
@@ -92,7 +95,7 @@ function printReport(report: ReturnType<typeof reportOf>): void {
   const s = report.settings;
   console.log(
     `${s.users} users, ${s.limits}${s.windowMs ? ` with ${s.windowMs} ms windows` : ""} (${s.windowModel}), ` +
-      `${s.latencyMs} ms ±${Math.round(s.jitter * 100)}% per call, ${s.concurrency} in flight` +
+      `${s.latencyMs} ms ±${Math.round(s.jitter * 100)}% per call${s.cpuMs ? ` (+${s.cpuMs} ms CPU)` : ""}, ${s.concurrency} in flight` +
       `${s.workers > 1 ? ` over ${s.workers} workers${s.sharedLimiter ? " on one Redis budget" : ", independent"}` : ""}, ` +
       `gateway reporting ${s.reporting}, ${s.rateLimitMode}, ${s.strategy}:`,
   );

@@ -35,9 +35,22 @@ describe("paceline simulate", () => {
     expect(run("retry-only").share429.worst).toBeGreaterThan(run("paced").share429.worst);
   });
 
+  it("a client event loop busy 25 ms a call caps it at 40 calls a second, below the budget", () => {
+    const report = JSON.parse(
+      simulate([...TIGHT_500, "--seeds", "1", "--cpu-ms", "25", "--json", "-"]).stdout,
+    ) as { predictedS: { median: number }; lowerBoundS: number };
+    // By hand: about 1,003 calls (3 pages, 1,000 role and group calls) served one at a time,
+    // 25 ms each, take at least 25 s, whatever the budget's 16 s bound allows.
+    expect(report.lowerBoundS).toBe(16);
+    expect(report.predictedS.median).toBeGreaterThanOrEqual(25);
+  });
+
   it("bad settings are named", () => {
     const result = simulate(["--reporting", "sometimes"]);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/--reporting.*sometimes/);
+    const cpu = simulate(["--cpu-ms", "fast"]);
+    expect(cpu.status).not.toBe(0);
+    expect(cpu.stderr).toMatch(/--cpu-ms.*fast/);
   });
 });

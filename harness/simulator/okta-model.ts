@@ -21,6 +21,12 @@ export interface ModelOptions {
    * the fake Okta, after its count: there the share is the fault's part of the round trip.
    */
   serverShare?: number;
+  /**
+   * CPU each call costs on one event loop, in ms: calls are served one at a time on their way in,
+   * so a burst queues. The harness runs client, gateway and fake Okta on one loop (about 2.5 ms a
+   * call, `bench:calibrate` measures it); a real client's own loop costs it too, less. Default 0.
+   */
+  serviceMs?: number;
   /** Each round trip is `latencyMs × (1 ± jitter)`, uniform (0 = constant). */
   jitter?: number;
   /** This share of round trips takes `tailFactor` times as long (a long tail). */
@@ -60,6 +66,9 @@ export class OktaModel {
     peakInFlight: 0,
   };
 
+  /** When the event loop is next free (`serviceMs`). */
+  private busyUntil = 0;
+
   constructor(
     private readonly loop: EventLoop,
     private readonly options: ModelOptions,
@@ -80,16 +89,31 @@ export class OktaModel {
     const latency = this.latency();
     const atServer = latency * (this.options.serverShare ?? 0.5);
     const leg = (latency - atServer) / 2;
+    const arrive = () => this.arrive(method, path, leg, atServer, answer);
     this.loop.after(leg, () => {
-      this.counts.requests++;
-      const result = this.decide(method, path);
-      const back = () => this.loop.after(leg, () => answer(this.asReported(result)));
-      if (result.kind === "concurrency") return back();
-      this.counts.peakInFlight = Math.max(this.counts.peakInFlight, this.limiter.concurrentRequests);
-      this.loop.after(atServer, () => {
-        this.limiter.leave();
-        back();
-      });
+      const serviceMs = this.options.serviceMs ?? 0;
+      if (serviceMs <= 0) return arrive();
+      // The loop serves one call at a time: this one waits for those before it.
+      this.busyUntil = Math.max(this.busyUntil, this.loop.now) + serviceMs;
+      this.loop.at(this.busyUntil, arrive);
+    });
+  }
+
+  private arrive(
+    method: string,
+    path: string,
+    leg: number,
+    atServer: number,
+    answer: (result: ModelAnswer) => void,
+  ): void {
+    this.counts.requests++;
+    const result = this.decide(method, path);
+    const back = () => this.loop.after(leg, () => answer(this.asReported(result)));
+    if (result.kind === "concurrency") return back();
+    this.counts.peakInFlight = Math.max(this.counts.peakInFlight, this.limiter.concurrentRequests);
+    this.loop.after(atServer, () => {
+      this.limiter.leave();
+      back();
     });
   }
 

@@ -26,6 +26,8 @@ export interface AuditCell {
   tailShare?: number;
   /** The share of each round trip spent at Okta holding a concurrency slot (default 0.5). */
   serverShare?: number;
+  /** CPU per call on one event loop, served one at a time (see `ModelOptions.serviceMs`). */
+  serviceMs?: number;
   /** Calls in flight per worker (the client's cap and the loop's). */
   concurrency: number;
   workers?: number;
@@ -144,6 +146,7 @@ export async function simulateAudit(cell: AuditCell): Promise<AuditOutcome> {
       jitter: cell.jitter,
       tailShare: cell.tailShare,
       serverShare: cell.serverShare,
+      serviceMs: cell.serviceMs,
       stormShare: cell.stormShare,
       reporting: cell.reporting,
       rateLimitMode: cell.rateLimitMode,
