@@ -109,7 +109,10 @@ export class OktaModel {
     this.counts.requests++;
     const result = this.decide(method, path);
     const back = () => this.loop.after(leg, () => answer(this.asReported(result)));
-    if (result.kind === "concurrency") return back();
+    if (result.kind === "concurrency") {
+      back();
+      return;
+    }
     this.counts.peakInFlight = Math.max(this.counts.peakInFlight, this.limiter.concurrentRequests);
     this.loop.after(atServer, () => {
       this.limiter.leave();
