@@ -11,7 +11,11 @@ WORKDIR /app
 # paceline needs Node 22 or newer: a base with an older Node fails the build here, not at start.
 RUN ["node", "-e", "const m=+process.versions.node.split('.')[0]; if (m < 22) { console.error('paceline needs Node 22+, the base image has ' + process.version); process.exit(1); }"]
 COPY package.json package-lock.json ./
-RUN ["npm", "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"]
+# The lockfile names the client workspace: npm ci wants its manifest (its code is in dist/client).
+# Its optional peers (agent SDKs, OpenTelemetry) are dev dependencies here: --omit=optional keeps
+# them out, as before the workspace (the harness has no optional dependencies of its own).
+COPY client/package.json ./client/
+RUN ["npm", "ci", "--omit=dev", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"]
 
 FROM ${BASE_IMAGE}
 WORKDIR /app

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { PolicyEvent } from "../backoff/pacing-core.js";
 import { SharedLimiterError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
@@ -9,6 +9,7 @@ import type { Claim, SharedBudget } from "./call-engine.js";
  * claims made since; it expires when the server's window does, so a new window starts unknown
  * (free) until the first answer tells it. A 429 sets it to 0 until the 429's reset: every
  * process holds. Redis is never waited on: a lost server fails the claim at once, naming it.
+ * ioredis is an optional peer dependency, loaded when a shared budget is first claimed.
  */
 export interface RedisBudgetOptions {
   url: string;
@@ -75,7 +76,8 @@ export function sharedUpdate(
 }
 
 export class RedisBudget implements SharedBudget {
-  private readonly client: Redis;
+  private client?: Redis;
+  private loading?: Promise<Redis>;
   private readonly address: string;
   private readonly timeoutMs: number;
   private connecting?: Promise<void>;
@@ -83,49 +85,69 @@ export class RedisBudget implements SharedBudget {
   constructor(private readonly options: RedisBudgetOptions) {
     this.address = redisAddress(options.url);
     this.timeoutMs = options.timeoutMs ?? 2000;
-    this.client = new Redis(options.url, {
-      lazyConnect: true,
-      // Nothing queued while Redis is away: a claim fails at once instead of hanging.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: this.timeoutMs,
-      commandTimeout: this.timeoutMs,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    });
-    // Connection trouble surfaces as failed claims; an unhandled error event would crash the host.
-    this.client.on("error", () => {});
   }
 
   private key(bucket: string): string {
     return `${this.options.keyPrefix ?? "paceline"}:budget:${bucket}`;
   }
 
-  private ready(): Promise<void> {
-    if (this.client.status === "ready") return Promise.resolve();
+  /** The connection, made on first use: without ioredis installed, the claim says so. */
+  private load(): Promise<Redis> {
+    this.loading ??= import("ioredis").then(
+      ({ Redis }) => {
+        const client = new Redis(this.options.url, {
+          lazyConnect: true,
+          // Nothing queued while Redis is away: a claim fails at once instead of hanging.
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          connectTimeout: this.timeoutMs,
+          commandTimeout: this.timeoutMs,
+          retryStrategy: (times) => Math.min(times * 200, 2000),
+        });
+        // Connection trouble surfaces as failed claims; an unhandled error event would crash the host.
+        client.on("error", () => {});
+        this.client = client;
+        return client;
+      },
+      (error: unknown) => {
+        throw new SharedLimiterError(
+          this.address,
+          "the shared limiter needs the ioredis package (npm install ioredis)",
+          { cause: error },
+        );
+      },
+    );
+    return this.loading;
+  }
+
+  private async ready(): Promise<Redis> {
+    const client = await this.load();
+    if (client.status === "ready") return client;
     this.connecting ??= new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`no answer in ${this.timeoutMs} ms`)), this.timeoutMs);
       const done = (error?: Error) => {
         clearTimeout(timer);
-        this.client.off("ready", onReady);
-        this.client.off("error", onError);
+        client.off("ready", onReady);
+        client.off("error", onError);
         this.connecting = undefined;
         if (error) reject(new SharedLimiterError(this.address, error.message, { cause: error }));
         else resolve();
       };
       const onReady = () => done();
       const onError = (error: Error) => done(error);
-      this.client.once("ready", onReady);
-      this.client.once("error", onError);
-      if (this.client.status === "wait") this.client.connect().catch(() => {});
+      client.once("ready", onReady);
+      client.once("error", onError);
+      if (client.status === "wait") client.connect().catch(() => {});
     });
-    return this.connecting;
+    await this.connecting;
+    return client;
   }
 
   async claim(bucket: string): Promise<Claim> {
-    await this.ready();
+    const client = await this.ready();
     let reply: [number, number];
     try {
-      reply = (await this.client.eval(CLAIM, 1, this.key(bucket))) as [number, number];
+      reply = (await client.eval(CLAIM, 1, this.key(bucket))) as [number, number];
     } catch (error) {
       throw new SharedLimiterError(this.address, (error as Error).message, { cause: error });
     }
@@ -133,19 +155,22 @@ export class RedisBudget implements SharedBudget {
   }
 
   giveBack(bucket: string): void {
-    this.client.eval(GIVE_BACK, 1, this.key(bucket)).catch(() => {});
+    this.client?.eval(GIVE_BACK, 1, this.key(bucket)).catch(() => {});
   }
 
   tell(event: PolicyEvent): void {
     const update = sharedUpdate(event, this.options.keyTtlMs);
-    if (!update || this.client.status !== "ready") return;
+    const client = this.client;
+    if (!update || client?.status !== "ready") return;
     // Best effort: a lost report is corrected by the next answer, and 429s still pace.
-    this.client
+    client
       .eval(REPORT, 1, this.key(event.bucket), update.value, update.ttlMs, update.hold ? "hold" : "answer")
       .catch(() => {});
   }
 
   async close(): Promise<void> {
-    this.client.disconnect();
+    // A connection still being made is closed once it exists.
+    const client = await this.loading?.catch(() => undefined);
+    client?.disconnect();
   }
 }
