@@ -29,7 +29,8 @@ describe("a limiter shared through Redis", () => {
     const budget = new RedisBudget({ url: redis.url, keyPrefix: "claim-test" });
     const store = new Redis(redis.url);
     try {
-      // Unknown (no key): granted. Two units left: two grants, then spent with the key's TTL.
+      // Unknown (no key): granted, as the window's probe. Two units left: two grants, then spent
+      // with the key's TTL.
       expect(await budget.claim("users")).toEqual({ granted: true });
       await store.set("claim-test:budget:users", "2", "PX", 5000);
       expect(await budget.claim("users")).toEqual({ granted: true });
@@ -43,6 +44,60 @@ describe("a limiter shared through Redis", () => {
       expect(await store.get("claim-test:budget:users")).toBe("1");
     } finally {
       await budget.close();
+      store.disconnect();
+    }
+  });
+
+  it("a new window starts with one probe across processes; its answer sets the count the others claim from", {
+    timeout: 30_000,
+  }, async (context) => {
+    if (!redis) return context.skip("redis-server is not installed");
+    const a = new RedisBudget({ url: redis.url, keyPrefix: "probe-test" });
+    const b = new RedisBudget({ url: redis.url, keyPrefix: "probe-test" });
+    const store = new Redis(redis.url);
+    const at = Date.now();
+    const answered = (remaining: number) =>
+      ({
+        bucket: "other",
+        step: "answered",
+        at,
+        state: {
+          mode: "paced",
+          budget: remaining,
+          remaining,
+          remainingAt: at,
+          refilledAt: at,
+          held: false,
+          probing: false,
+          refusedProbes: 0,
+        },
+      }) as const;
+    try {
+      // No key: the first claim goes and marks it; another process waits for that answer, briefly.
+      expect(await a.claim("other")).toEqual({ granted: true });
+      expect(await store.get("probe-test:budget:other")).toBe("-1");
+      const waiting = await b.claim("other");
+      expect(waiting.granted).toBe(false);
+      if (!waiting.granted) expect(waiting.retryInMs).toBeLessThanOrEqual(25);
+      // The probe's answer (59 left) sets the count; the others claim from it.
+      a.tell(answered(59));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await store.get("probe-test:budget:other")).toBe("59");
+      expect(await b.claim("other")).toEqual({ granted: true });
+      expect(await store.get("probe-test:budget:other")).toBe("58");
+      // A probe never sent unmarks the key, so another process may probe.
+      await store.set("probe-test:budget:other", "-1", "PX", 2000);
+      a.giveBack("other");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await store.exists("probe-test:budget:other")).toBe(0);
+      // An answer that reports no budget frees a marked key: nothing to count, nobody waits.
+      await store.set("probe-test:budget:other", "-1", "PX", 2000);
+      a.tell({ ...answered(0), state: { ...answered(0).state, mode: "unknown", remaining: undefined } });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(Number(await store.get("probe-test:budget:other"))).toBeGreaterThan(1000);
+    } finally {
+      await a.close();
+      await b.close();
       store.disconnect();
     }
   });

@@ -50,8 +50,6 @@ export class SharedBuckets {
   private readonly breaks = new Map<string, number>();
   /** Per ordered pair (X then Y): evidence for X is taken only from X's answers after this time. */
   private readonly since = new Map<string, number>();
-  /** When each bucket was first seen. */
-  private readonly order = new Map<string, number>();
   /** Per bucket: when the last call record it let go of was answered. */
   private readonly forgotten = new Map<string, number>();
 
@@ -72,7 +70,6 @@ export class SharedBuckets {
     const list = this.calls.get(self) ?? [];
     list.push(record);
     this.calls.set(self, this.trim(self, list));
-    if (!this.order.has(self)) this.order.set(self, this.order.size);
     return record;
   }
 
@@ -153,8 +150,9 @@ export class SharedBuckets {
     // The next piece of evidence comes from a later interval.
     this.since.set(key, answer.call.receivedAt);
     if ((this.agree.get(pair) ?? 0) < this.evidence) return undefined;
-    // The older bucket (first seen) keeps its name, so its queue and state carry on.
-    const [into, from] = (this.order.get(y) ?? 0) <= (this.order.get(x) ?? 0) ? [y, x] : [x, y];
+    // The name that sorts first carries on, whichever was seen first: processes sharing a budget
+    // (Redis) learn the same merge in any order and must name the one key alike.
+    const [into, from] = x < y ? [x, y] : [y, x];
     this.alias.set(from, into);
     this.forgotten.set(into, Math.max(this.forgottenAt(into), this.forgottenAt(from)));
     this.calls.set(

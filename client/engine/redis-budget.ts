@@ -6,9 +6,11 @@ import type { Claim, SharedBudget } from "./call-engine.js";
 /**
  * A bucket's budget shared by several processes through Redis, claimed atomically (a Lua script)
  * before a process takes a local slot. The key holds what the server last said remains, less the
- * claims made since; it expires when the server's window does, so a new window starts unknown
- * (free) until the first answer tells it. A 429 sets it to 0 until the 429's reset: every
- * process holds. Redis is never waited on: a lost server fails the claim at once, naming it.
+ * claims made since; it expires when the server's window does. A new window starts with one
+ * probe across all processes: the first claim on a missing key marks it (-1) and goes; the others
+ * wait for that call's answer, which sets the count (or, from a server that reports no budget,
+ * frees the key). Claims granted while the count was unknown would each be a call no process
+ * counted. A 429 sets it to 0 until the 429's reset: every process holds. Redis is never waited on: a lost server fails the claim at once, naming it.
  * ioredis is an optional peer dependency, loaded when a shared budget is first claimed.
  */
 export interface RedisBudgetOptions {
@@ -21,25 +23,52 @@ export interface RedisBudgetOptions {
   timeoutMs?: number;
 }
 
-/** Grants a unit when the budget is unknown or positive; otherwise says how long it stays spent. */
+/** How long one process's probe of a new window may stay unanswered before another may probe. */
+export const PROBE_HOLD_MS = 2000;
+/** How often a claim waiting for another process's probe asks again. */
+export const PROBE_POLL_MS = 25;
+/** A key freed by an answer that reported no budget: claims go, decrementing this. */
+export const FREE = 1_000_000_000;
+
+/**
+ * Grants a unit when the budget is positive, or the first claim of an unknown window (marking the
+ * key); otherwise says when to ask again: the probe's answer soon, or the end of a spent window.
+ * ARGV: probe hold (ms), poll interval (ms).
+ */
 const CLAIM = `
 local v = redis.call('GET', KEYS[1])
-if not v then return {1, -1} end
+if not v then redis.call('SET', KEYS[1], '-1', 'PX', ARGV[1]) return {1, -1} end
 local n = tonumber(v)
 if n > 0 then redis.call('DECR', KEYS[1]) return {1, n - 1} end
+if n < 0 then return {0, math.min(redis.call('PTTL', KEYS[1]), tonumber(ARGV[2]))} end
 return {0, redis.call('PTTL', KEYS[1])}`;
 
-/** An answer lowers the budget (never raises it within the key's window); a refusal holds it at 0. */
+/**
+ * An answer lowers the budget (never raises it within the key's window) and its life (the
+ * soonest any process plans to probe), and replaces a probe's mark; a refusal holds it at 0; an
+ * answer without a budget frees a marked or missing key.
+ * ARGV: value, ttl (ms), 'answer' | 'hold' | 'free'.
+ */
 const REPORT = `
 local v = redis.call('GET', KEYS[1])
-if ARGV[3] == 'hold' or not v then
+local unknown = (not v) or tonumber(v) < 0
+if ARGV[3] == 'hold' or (unknown and ARGV[3] == 'answer') then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-elseif tonumber(ARGV[1]) < tonumber(v) then
-  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+elseif ARGV[3] == 'free' then
+  if unknown then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+else
+  if tonumber(ARGV[1]) < tonumber(v) then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 or tonumber(ARGV[2]) < left then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 end
 return 1`;
 
-const GIVE_BACK = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCR', KEYS[1]) end return 1`;
+/** A unit claimed and never sent goes back; a probe never sent unmarks the key for another. */
+const GIVE_BACK = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 1 end
+if tonumber(v) < 0 then redis.call('DEL', KEYS[1]) else redis.call('INCR', KEYS[1]) end
+return 1`;
 
 /** `redis://host:port`: never the password a URL may carry. */
 export function redisAddress(url: string): string {
@@ -53,26 +82,28 @@ export function redisAddress(url: string): string {
 
 /**
  * What a policy step tells the shared key: after an answer, the least budget reported this
- * window; after a 429, 0 (every process holds). The key lives until this process's policy would
- * probe the next window (from the window it has learnt), else the window's earliest plausible end,
- * else the reported reset (whole seconds: up to a second late, a whole 1 s window); once it
- * expires, each process's own bucket probes the new window.
+ * window; after a 429, 0 (every process holds). The key lives until a process's policy would
+ * probe the next window (from the window it has learnt), else until the window's latest plausible
+ * end: a key gone mid-window would let the next probe's answer set a count that misses every
+ * other process's calls in flight. Once it expires, one probe finds the new window for all.
  */
 export function sharedUpdate(
   { step, state, at }: PolicyEvent,
   keyTtlMs = Number.POSITIVE_INFINITY,
-): { value: number; ttlMs: number; hold: boolean } | undefined {
+): { value: number; ttlMs: number; kind: "answer" | "hold" | "free" } | undefined {
   const ttl = (until: number | undefined) =>
     Math.round(Math.max(50, Math.min(keyTtlMs, (until ?? at + 1000) - at)));
   // The local policy's plan (its next probe, from the learnt window) beats a whole-second reset.
-  if (step === "refused") return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), hold: true };
-  if (step === "answered" && state.mode === "paced" && state.remaining !== undefined)
+  if (step === "refused") return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), kind: "hold" };
+  if (step !== "answered") return undefined;
+  if (state.mode === "paced" && state.remaining !== undefined)
     return {
       value: state.remaining,
-      ttlMs: ttl(state.refillAt ?? state.end?.lo ?? state.reportedEnd),
-      hold: false,
+      ttlMs: ttl(state.refillAt ?? state.end?.hi ?? state.reportedEnd),
+      kind: "answer",
     };
-  return undefined;
+  // No budget in this window's answers: nothing to count, so a probe's mark must not hold the others.
+  return { value: FREE, ttlMs: ttl(undefined), kind: "free" };
 }
 
 export class RedisBudget implements SharedBudget {
@@ -147,7 +178,10 @@ export class RedisBudget implements SharedBudget {
     const client = await this.ready();
     let reply: [number, number];
     try {
-      reply = (await client.eval(CLAIM, 1, this.key(bucket))) as [number, number];
+      reply = (await client.eval(CLAIM, 1, this.key(bucket), PROBE_HOLD_MS, PROBE_POLL_MS)) as [
+        number,
+        number,
+      ];
     } catch (error) {
       throw new SharedLimiterError(this.address, (error as Error).message, { cause: error });
     }
@@ -163,9 +197,7 @@ export class RedisBudget implements SharedBudget {
     const client = this.client;
     if (!update || client?.status !== "ready") return;
     // Best effort: a lost report is corrected by the next answer, and 429s still pace.
-    client
-      .eval(REPORT, 1, this.key(event.bucket), update.value, update.ttlMs, update.hold ? "hold" : "answer")
-      .catch(() => {});
+    client.eval(REPORT, 1, this.key(event.bucket), update.value, update.ttlMs, update.kind).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -33,7 +33,7 @@ export interface MatrixCell extends AuditCell {
 const OPEN: [RegExp, string][] = [
   [
     /Redis budget/,
-    "a new window starts unknown in Redis: the first claims of each worker overlap before an answer sets the key",
+    "each worker learns on its own which tools share a budget: until every worker has, their claims go to a key a tool, and each key's count misses the others' calls (traced: two keys for one budget 3 s into a 1 s-window run)",
   ],
   [
     /^1s reset .* 100 ms/,

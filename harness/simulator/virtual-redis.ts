@@ -1,13 +1,15 @@
 import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
 import type { Claim, SharedBudget } from "../../client/engine/call-engine.js";
-import { sharedUpdate } from "../../client/engine/redis-budget.js";
+import { PROBE_HOLD_MS, PROBE_POLL_MS, sharedUpdate } from "../../client/engine/redis-budget.js";
 import type { EventLoop } from "./event-loop.js";
 
 /**
  * The shared budget of `client/engine/redis-budget.ts` in virtual time: one store several
  * simulated workers claim from, with the same rules as its Lua scripts — a claim is granted while
- * the key is absent (unknown) or positive, and decrements it; an answer lowers the key (sets it
- * when absent, until the reported reset); a 429 sets it to 0 until its reset; keys expire.
+ * the key is positive, and decrements it; the first claim on a missing key marks it (-1) and goes,
+ * and the others wait for that probe's answer; an answer lowers the key and its life (sets it when
+ * missing or marked), an answer without a budget frees a missing or marked key; a 429 sets it to 0 until its
+ * reset; a probe never sent unmarks it; keys expire.
  */
 interface Key {
   value: number;
@@ -33,25 +35,37 @@ export class VirtualRedis {
     return {
       claim: async (bucket): Promise<Claim> => {
         const key = this.get(bucket);
-        if (!key) return { granted: true };
+        if (!key) {
+          this.keys.set(bucket, { value: -1, expiresAt: this.loop.now + PROBE_HOLD_MS });
+          return { granted: true };
+        }
         if (key.value > 0) {
           key.value--;
           return { granted: true };
         }
-        return { granted: false, retryInMs: key.expiresAt - this.loop.now };
+        const left = key.expiresAt - this.loop.now;
+        return { granted: false, retryInMs: key.value < 0 ? Math.min(left, PROBE_POLL_MS) : left };
       },
       giveBack: (bucket) => {
         const key = this.get(bucket);
-        if (key) key.value++;
+        if (key && key.value < 0) this.keys.delete(bucket);
+        else if (key) key.value++;
       },
       // The same update as RedisBudget's (sharedUpdate), applied as its Lua script applies it.
       tell: (event: PolicyEvent) => {
         const update = sharedUpdate(event);
         if (!update) return;
         const key = this.get(event.bucket);
-        if (update.hold || !key)
+        const unknown = !key || key.value < 0;
+        const set = () =>
           this.keys.set(event.bucket, { value: update.value, expiresAt: event.at + update.ttlMs });
-        else if (update.value < key.value) key.value = update.value;
+        if (update.kind === "hold" || (unknown && update.kind === "answer")) set();
+        else if (update.kind === "free") {
+          if (unknown) set();
+        } else if (key) {
+          key.value = Math.min(key.value, update.value);
+          key.expiresAt = Math.min(key.expiresAt, event.at + update.ttlMs);
+        }
       },
       close: async () => {},
     };
