@@ -24,6 +24,11 @@ export interface AgentOptions {
   maxTurns?: number;
   /** Tool calls at most, over the whole run. Default 100. */
   maxToolCalls?: number;
+  /**
+   * Milliseconds the run may take, model turns and tool calls together. Checked between turns
+   * (a call already out runs to its own deadline): the loop stops at the first check past it.
+   */
+  timeLimitMs?: number;
 }
 
 export interface ToolCallRecord {
@@ -42,7 +47,7 @@ export interface AgentRun {
   turns: number;
   toolCalls: ToolCallRecord[];
   /** Why the loop ended. */
-  stop: "answer" | "max_turns" | "max_tool_calls";
+  stop: "answer" | "max_turns" | "max_tool_calls" | "time_limit";
 }
 
 interface ModelCall {
@@ -126,8 +131,13 @@ async function loop<Call extends OpenAIToolCall>(
   const maxTurns = options.maxTurns ?? 20;
   const maxToolCalls = options.maxToolCalls ?? 100;
   const toolCalls: ToolCallRecord[] = [];
+  const deadline = performance.now() + (options.timeLimitMs ?? Number.POSITIVE_INFINITY);
+  const late = () => performance.now() > deadline;
   for (let turn = 1; turn <= maxTurns; turn++) {
+    if (late()) return { answer: "", turns: turn - 1, toolCalls, stop: "time_limit" };
     const { calls, text } = await conversation.ask();
+    // An answer that comes after the limit is too late as well.
+    if (late()) return { answer: text, turns: turn, toolCalls, stop: "time_limit" };
     if (calls.length === 0) return { answer: text, turns: turn, toolCalls, stop: "answer" };
     if (toolCalls.length + calls.length > maxToolCalls)
       return { answer: text, turns: turn, toolCalls, stop: "max_tool_calls" };

@@ -74,6 +74,22 @@ describe("the scripted model's calls per turn", () => {
   );
 });
 
+describe("a run time limit (budget.timeMs)", () => {
+  it("a run that needs longer stops at the first turn past it and fails naming the limit; a generous one passes", async () => {
+    const scenario = await loadScenario(join(ROOT, "scenarios/deprovisioning.yaml"));
+    // One millisecond: any turn through the real SDK, client, gateway and fake Okta takes longer.
+    const tight = await runScenario({ ...scenario, budget: { ...scenario.budget, timeMs: 1 } });
+    expect(tight.passed).toBe(false);
+    expect(tight.failures[0]).toMatch(
+      /did not finish within budget\.timeMs \(1 ms\): it had made \d+ tool call\(s\) in \d+ turn\(s\)/,
+    );
+    expect(tight.toolCalls).toBeLessThan(4);
+    const roomy = await runScenario({ ...scenario, budget: { ...scenario.budget, timeMs: 600_000 } });
+    expect(roomy.failures).toEqual([]);
+    expect(roomy.toolCalls).toBe(4);
+  });
+});
+
 describe("a script that breaks the rules", () => {
   it("fails the run, naming every rule it broke, and JUnit reports a failure", async () => {
     const scenario = await loadScenario(join(ROOT, "test/fixtures/scenarios/deletes-active-user.yaml"));

@@ -197,6 +197,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
         api: options.api,
         maxTurns: scenario.budget.maxTurns,
         maxToolCalls: scenario.budget.maxToolCalls,
+        timeLimitMs: scenario.budget.timeMs,
       });
     } catch (error) {
       throw modelUnreachable(error, baseURL) ?? error;
@@ -238,8 +239,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }));
     result.toolCalls = run.toolCalls.length;
     result.turns = run.turns;
-    if (run.stop !== "answer")
-      result.failures.push(`the agent did not finish: it stopped at ${run.stop.replace("_", " ")}`);
+    if (run.stop === "time_limit")
+      result.failures.push(
+        `the agent did not finish within budget.timeMs (${scenario.budget.timeMs} ms): it had made ${run.toolCalls.length} tool call(s) in ${run.turns} turn(s)`,
+      );
+    else if (run.stop !== "answer")
+      result.failures.push(`the agent did not finish: it stopped at ${run.stop.replaceAll("_", " ")}`);
     const journal = await harness.journal();
     result.failures.push(
       ...checkExpectations(scenario.expect, {

@@ -106,6 +106,11 @@ export const ScenarioSchema = z.strictObject({
       maxToolCalls: z.number().int().positive().default(80),
       /** The scripted model's calls per turn at most; a longer step spreads over turns. */
       callsPerTurn: z.number().int().positive().default(DEFAULT_CALLS_PER_TURN),
+      /**
+       * The agent's run must end within this many milliseconds (model turns and tool calls; the
+       * harness's start is not counted). Checked between turns: past it, the run stops and fails.
+       */
+      timeMs: z.number().int().positive().optional(),
     })
     .default({ maxTurns: 12, maxToolCalls: 80, callsPerTurn: DEFAULT_CALLS_PER_TURN }),
   /** paceline client options, within the client's own schema (retry, limiter, pagination…). */
