@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,12 +48,22 @@ describe.skipIf(why !== undefined)("the paceline image through testcontainers", 
     const { PacelineContainer, RedisLimiterContainer } = await import("../harness/containers/index.js");
     [paceline, redis] = await Promise.all([
       new PacelineContainer(IMAGE).withUsers(500).withSeed(42).withLimits("tight").start(),
-      new RedisLimiterContainer(REDIS_IMAGE).start(),
+      // No image named: the locally built one is found and used, nothing is pulled.
+      process.env.PACELINE_REDIS_IMAGE
+        ? new RedisLimiterContainer(REDIS_IMAGE).start()
+        : new RedisLimiterContainer().start(),
     ]);
   }, 120_000);
 
   afterAll(async () => {
     await Promise.all([paceline?.stop(), redis?.stop()]);
+  });
+
+  it("Redis without an image named runs the locally built paceline-redis", () => {
+    const image = execFileSync("docker", ["inspect", "--format", "{{.Config.Image}}", redis.getId()], {
+      encoding: "utf8",
+    }).trim();
+    expect(image).toBe(REDIS_IMAGE);
   });
 
   it("serves the fake Okta and the gateway at the URLs it reports, with the token it chose", async () => {
@@ -117,4 +128,28 @@ describe.skipIf(why !== undefined)("the paceline image through testcontainers", 
     expect(result.failures).toEqual([]);
     expect(result.toolCalls).toBe(4);
   }, 60_000);
+
+  it("the README's testcontainers block runs as written and leaves no container behind", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+      .map((m) => m[1] ?? "")
+      .find((b) => b.includes("paceline/testcontainers"));
+    expect(block).toBeDefined();
+    const running = () =>
+      execFileSync("docker", ["ps", "-q"], { encoding: "utf8" }).trim().split("\n").filter(Boolean).length;
+    const before = running();
+    // Inside the package, "paceline/…" resolves to this build (a package may import itself by name).
+    const dir = mkdtempSync(join(ROOT, "dist", "readme-"));
+    try {
+      writeFileSync(join(dir, "block.mjs"), block ?? "");
+      const out = execFileSync(process.execPath, [join(dir, "block.mjs")], {
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      expect(out).toMatch(/^http:\/\/\S+ \S+ http:\/\/\S+\/__admin/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(running()).toBe(before);
+  }, 150_000);
 });

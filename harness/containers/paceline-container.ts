@@ -4,6 +4,7 @@ import {
   AbstractStartedContainer,
   GenericContainer,
   getContainerRuntimeClient,
+  ImageName,
   type StartedTestContainer,
   Wait,
 } from "testcontainers";
@@ -157,17 +158,32 @@ export class StartedPacelineContainer extends AbstractStartedContainer {
   }
 }
 
+/** The Redis image `scripts/docker-image.sh` builds or tags where none can be pulled. */
+export const LOCAL_REDIS_IMAGE = "paceline-redis:latest";
+export const PUBLIC_REDIS_IMAGE = "redis:7-alpine";
+
 /**
- * Redis for the shared limiter (`limiter.redis.url`), the same way: `redis:7-alpine` by default,
- * or an image built from Debian's redis-server where none can be pulled (`scripts/docker-redis.sh`).
+ * Redis for the shared limiter (`limiter.redis.url`), the same way. The image: the one given, else
+ * `PACELINE_REDIS_IMAGE`, else `paceline-redis:latest` when it is on this machine (built from
+ * Debian's redis-server by `scripts/docker-redis.sh`: nothing to pull), else `redis:7-alpine`.
  */
 export class RedisLimiterContainer extends GenericContainer {
-  constructor(image = process.env.PACELINE_REDIS_IMAGE ?? "redis:7-alpine") {
-    super(image);
+  private readonly chosen: string | undefined;
+
+  constructor(image = process.env.PACELINE_REDIS_IMAGE) {
+    super(image ?? PUBLIC_REDIS_IMAGE);
+    this.chosen = image;
     this.withExposedPorts(6379).withWaitStrategy(Wait.forLogMessage("Ready to accept connections"));
   }
 
   override async start(): Promise<StartedRedisLimiterContainer> {
+    if (!this.chosen) {
+      const local = ImageName.fromString(LOCAL_REDIS_IMAGE);
+      if (await (await getContainerRuntimeClient()).image.exists(local)) {
+        this.imageName = local;
+        this.createOpts.Image = local.string;
+      }
+    }
     return new StartedRedisLimiterContainer(await super.start());
   }
 }
