@@ -2,7 +2,8 @@ import type { StrategyReport } from "./run-loadtest.js";
 
 /** The load test's outputs: a table, and a self-contained HTML page with an SVG timeline. */
 
-export function reportTable(reports: StrategyReport[]): string {
+/** The summary's columns and one row per strategy: the text table and the page's table. */
+function summary(reports: StrategyReport[]): { header: string[]; rows: string[][] } {
   const header = [
     "strategy",
     "users",
@@ -37,6 +38,11 @@ export function reportTable(reports: StrategyReport[]): string {
     `${r.latency.p99}ms`,
     String(r.peakInFlight),
   ]);
+  return { header, rows };
+}
+
+export function reportTable(reports: StrategyReport[]): string {
+  const { header, rows } = summary(reports);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
   const budget = reports.map(
@@ -69,44 +75,74 @@ export function reportTable(reports: StrategyReport[]): string {
 const escapeHtml = (text: string) =>
   text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] ?? c);
 
-/** One timeline as SVG: calls/s and 429s/s as bars, remaining budget as a line. */
+/** A round step for about `count` ticks over `range`: 1, 2 or 5 times a power of ten. */
+export function tickStep(range: number, count: number): number {
+  const raw = Math.max(range, Number.MIN_VALUE) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw) ?? 10 * power) as number;
+}
+
+const WIDTH = 1180;
+const LEFT = 56;
+const RIGHT = 64;
+
+/**
+ * One timeline as SVG, on the page's common time axis (`axisMs`, the longest run): calls/s and
+ * 429s/s as bars against the left scale, the lowest remaining budget as a line against the right
+ * one, with gridlines at round values of both axes.
+ */
 function timelineSvg(
   series: { ok: number[]; limited: number[]; remaining: (number | null)[] },
   slotMs: number,
+  axisMs: number,
   label: string,
   height = 220,
 ): string {
   const { ok, limited, remaining } = series;
   const perSecond = 1000 / slotMs;
-  const width = 900;
-  const slots = Math.max(ok.length, 1);
-  const x = (i: number) => 40 + (i / slots) * (width - 60);
+  const plot = WIDTH - LEFT - RIGHT;
+  const bottom = height - 30;
+  const x = (ms: number) => LEFT + (ms / axisMs) * plot;
   const maxRate = Math.max(1, ...ok.map((v) => v * perSecond), ...limited.map((v) => v * perSecond));
+  const rateStep = tickStep(maxRate, 4);
+  const rateTop = Math.ceil(maxRate / rateStep) * rateStep;
   const maxRemaining = Math.max(1, ...remaining.map((v) => v ?? 0));
-  const y = (v: number, max: number) => height - 30 - (v / max) * (height - 50);
-  const barWidth = Math.max(1, (width - 60) / slots - 1);
-  const bars = ok.map(
-    (v, i) =>
-      `<rect x="${x(i).toFixed(1)}" y="${y(v * perSecond, maxRate).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(height - 30 - y(v * perSecond, maxRate)).toFixed(1)}" fill="#4a90d9"/>`,
-  );
-  const errors = limited.map((v, i) =>
-    v > 0
-      ? `<rect x="${x(i).toFixed(1)}" y="${y(v * perSecond, maxRate).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(height - 30 - y(v * perSecond, maxRate)).toFixed(1)}" fill="#d9534f"/>`
-      : "",
-  );
+  const y = (v: number, max: number) => bottom - (v / max) * (bottom - 20);
+  const barWidth = Math.max(1, (slotMs / axisMs) * plot - 1);
+  const bar = (v: number, i: number, fill: string) =>
+    `<rect x="${x(i * slotMs).toFixed(1)}" y="${y(v * perSecond, rateTop).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(bottom - y(v * perSecond, rateTop)).toFixed(1)}" fill="${fill}"/>`;
+  const grid: string[] = [];
+  const timeStep = tickStep(axisMs / 1000, 10);
+  for (let t = 0; t <= axisMs / 1000 + 1e-9; t += timeStep)
+    grid.push(
+      `<line x1="${x(t * 1000).toFixed(1)}" y1="20" x2="${x(t * 1000).toFixed(1)}" y2="${bottom}" stroke="#e4e4e4"/><text x="${x(t * 1000).toFixed(1)}" y="${height - 12}" font-size="11" text-anchor="middle">${Number(t.toFixed(3))} s</text>`,
+    );
+  for (let v = 0; v <= rateTop + 1e-9; v += rateStep)
+    grid.push(
+      `<line x1="${LEFT}" y1="${y(v, rateTop).toFixed(1)}" x2="${LEFT + plot}" y2="${y(v, rateTop).toFixed(1)}" stroke="#e4e4e4"/><text x="${LEFT - 6}" y="${(y(v, rateTop) + 4).toFixed(1)}" font-size="11" text-anchor="end">${Number(v.toFixed(3))}/s</text>`,
+    );
   const points = remaining.flatMap((v, i) =>
-    v === null ? [] : [`${x(i).toFixed(1)},${y(v, maxRemaining).toFixed(1)}`],
+    v === null ? [] : [`${x((i + 0.5) * slotMs).toFixed(1)},${y(v, maxRemaining).toFixed(1)}`],
   );
-  return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}">
-<line x1="40" y1="${height - 30}" x2="${width - 20}" y2="${height - 30}" stroke="#333"/>
-<text x="40" y="${height - 10}" font-size="11">0 s</text><text x="${width - 60}" y="${height - 10}" font-size="11">${((slots * slotMs) / 1000).toFixed(1)} s</text>
-<text x="2" y="20" font-size="11">${maxRate.toFixed(0)}/s</text>
-${bars.join("")}${errors.join("")}
-<polyline points="${points.join(" ")}" fill="none" stroke="#5cb85c" stroke-width="1.5"/>
+  return `<svg width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeHtml(label)}">
+${grid.join("\n")}
+<line x1="${LEFT}" y1="${bottom}" x2="${LEFT + plot}" y2="${bottom}" stroke="#333"/>
+${ok.map((v, i) => bar(v, i, "#4a90d9")).join("")}${limited.map((v, i) => (v > 0 ? bar(v, i, "#d9534f") : "")).join("")}
+<polyline points="${points.join(" ")}" fill="none" stroke="#3c9a3c" stroke-width="1.5"/>
+<text x="${LEFT + plot + 6}" y="${y(maxRemaining, maxRemaining) + 4}" font-size="11" fill="#3c9a3c">${maxRemaining} left</text>
+<text x="${LEFT + plot + 6}" y="${bottom + 4}" font-size="11" fill="#3c9a3c">0 left</text>
 </svg>`;
 }
 
-/** One section per strategy: the whole run, then each Okta bucket. No scripts, no network. */
+/** The longest timeline of any run on the page, in ms: every chart shares this axis. */
+function commonAxisMs(reports: StrategyReport[]): number {
+  const lengths = reports.flatMap((r) => [
+    r.timeline.ok.length * r.timeline.slotMs,
+    ...Object.values(r.timeline.buckets ?? {}).map((b) => b.ok.length * r.timeline.slotMs),
+  ]);
+  return Math.max(1, ...lengths);
+}
+
 /** The run's settings in one line, for the page (the JSON has them whole). */
 export function settingsLine(settings: StrategyReport["settings"]): string {
   const { limits } = settings;
@@ -118,24 +154,34 @@ export function settingsLine(settings: StrategyReport["settings"]): string {
   ].join(" · ");
 }
 
+/** One section per strategy: the whole run, then each Okta bucket. No scripts, no network. */
 export function reportHtml(reports: StrategyReport[], title = "paceline load test"): string {
+  const axisMs = commonAxisMs(reports);
   const charts = reports.map((r) => {
     const { slotMs } = r.timeline;
     const buckets = Object.entries(r.timeline.buckets ?? {}).map(
       ([bucket, series]) =>
-        `<h3>${escapeHtml(bucket)}</h3>\n${timelineSvg(series, slotMs, `${r.strategy}: bucket ${bucket}`, 140)}`,
+        `<h3>${escapeHtml(bucket)}</h3>\n${timelineSvg(series, slotMs, axisMs, `${r.strategy}: bucket ${bucket}`, 140)}`,
     );
     return `<section><h2>${escapeHtml(r.strategy)}: ${(r.timeMs / 1000).toFixed(1)} s, T* ${(r.lowerBoundMs / 1000).toFixed(1)} s (×${r.ratio.toFixed(2)}), ${r.rateLimited} 429s, ${r.usersAudited}/${r.users} audited</h2>
-${timelineSvg(r.timeline, slotMs, `timeline for ${r.strategy}`)}
+${timelineSvg(r.timeline, slotMs, axisMs, `timeline for ${r.strategy}`)}
 ${buckets.join("\n")}
 </section>`;
   });
+  const { header, rows } = summary(reports);
+  const notes = reportTable(reports)
+    .split("\n")
+    .slice(rows.length + 3)
+    .filter(Boolean);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:960px}pre{background:#f6f6f6;padding:1em;overflow:auto}h2{font-size:1em}</style></head>
+<style>body{font-family:system-ui,sans-serif;margin:1.5em;max-width:1240px}h2{font-size:1em}
+table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}th:first-child,td:first-child{text-align:left}</style></head>
 <body><h1>${escapeHtml(title)}</h1>
 ${reports[0] ? `<p class="settings">${escapeHtml(settingsLine(reports[0].settings))}</p>` : ""}
-<p>Blue: calls completed per second. Red: 429s per second. Green: lowest remaining budget the fake Okta reported. Below each run, the same per Okta bucket (from the fake's journal).</p>
-<pre>${escapeHtml(reportTable(reports))}</pre>
+<table id="summary"><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>
+<tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n")}</tbody></table>
+${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join("\n")}
+<p>Every chart shares one time axis (the longest run's). Blue: calls completed per second and red: 429s per second (left scale). Green: the lowest remaining budget the fake Okta reported (right scale). Below each run, the same per Okta bucket (from the fake's journal).</p>
 ${charts.join("\n")}
 </body></html>
 `;
