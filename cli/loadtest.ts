@@ -114,9 +114,10 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
     if (problem) throw new Error(`--shared-limiter ${redisUrl}: cannot reach Redis (${problem})`);
   }
   const progress = plainProgress();
+  const tally = workerTally();
   const bar = new cliProgress.SingleBar(
     {
-      format: "{strategy} |{bar}| {value}/{total} users audited | {duration_formatted}",
+      format: "{strategy} |{bar}| {value}/{total} users audited{workers} | {duration_formatted}",
       hideCursor: true,
       clearOnComplete: false,
     },
@@ -167,15 +168,16 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
       ...(options.harnessProcess && !options.mcpUrl
         ? { spawnHarness: nodeHarness(fileURLToPath(new URL("./main.js", import.meta.url))) }
         : {}),
-      onProgress: (strategy, done, total) => {
-        if (!process.stderr.isTTY) return progress(strategy, done, total);
+      onProgress: (strategy, done, total, worker) => {
+        const sum = tally(strategy, done, total, worker);
+        if (!process.stderr.isTTY) return progress(strategy, sum.done, sum.total, sum.workers);
         if (strategy !== current) {
           if (current) bar.stop();
           current = strategy;
-          bar.start(Math.max(total, 1), 0, { strategy });
+          bar.start(Math.max(sum.total, 1), 0, { strategy, workers: "" });
         }
-        if (total > 0) bar.setTotal(total);
-        bar.update(Math.floor(done), { strategy });
+        if (sum.total > 0) bar.setTotal(sum.total);
+        bar.update(Math.floor(sum.done), { strategy, workers: sum.workers ? ` (${sum.workers})` : "" });
       },
     }).catch(whenInterrupted);
     if (current) bar.stop();
@@ -210,11 +212,21 @@ export async function loadtestCommand(options: LoadtestCommandOptions): Promise<
   }
 }
 
-/** A worker process: one slice of the directory, the result as one JSON line on stdout. */
+/**
+ * A worker process: one slice of the directory; its progress as `{"progress":[done,total]}` lines
+ * (a few a second), then the result as one JSON line on stdout.
+ */
 async function workerMode(options: LoadtestCommandOptions): Promise<number> {
   const match = /^(\d+)\/(\d+)$/.exec(options.worker ?? "");
   if (!match || !options.mcpUrl) throw new Error("--worker i/N needs --mcp-url");
+  let told = 0;
   const result: LoopResult = await runAuditLoop({
+    onProgress: (done, total) => {
+      const now = performance.now();
+      if (now - told < 250 && done < total) return;
+      told = now;
+      process.stdout.write(`${JSON.stringify({ progress: [Math.floor(done), total] })}\n`);
+    },
     mcpUrl: options.mcpUrl,
     strategy: strategiesOf(options.strategy)[0] ?? "paced",
     concurrency: options.concurrency,
@@ -226,16 +238,44 @@ async function workerMode(options: LoadtestCommandOptions): Promise<number> {
   return 0;
 }
 
+/**
+ * Each worker's progress, summed: users audited and listed over all workers, and each worker's
+ * own count ("worker 1 120/250, worker 2 98/250"; empty without workers).
+ */
+export function workerTally(): (
+  strategy: Strategy,
+  done: number,
+  total: number,
+  worker?: number,
+) => { done: number; total: number; workers: string } {
+  let current: Strategy | undefined;
+  const byWorker = new Map<number, [number, number]>();
+  return (strategy, done, total, worker) => {
+    if (strategy !== current) byWorker.clear();
+    current = strategy;
+    if (worker === undefined) return { done, total, workers: "" };
+    byWorker.set(worker, [done, total]);
+    const entries = [...byWorker.entries()].sort(([a], [b]) => a - b);
+    return {
+      done: entries.reduce((sum, [, [d]]) => sum + d, 0),
+      total: entries.reduce((sum, [, [, t]]) => sum + t, 0),
+      workers: entries.map(([i, [d, t]]) => `worker ${i + 1} ${Math.floor(d)}/${t}`).join(", "),
+    };
+  };
+}
+
 /** Without a terminal, a progress line every few seconds instead of a bar (CI logs stay readable). */
-function plainProgress(everyMs = 5000): (strategy: Strategy, done: number, total: number) => void {
+function plainProgress(
+  everyMs = 5000,
+): (strategy: Strategy, done: number, total: number, workers: string) => void {
   let last = 0;
   const started = performance.now();
-  return (strategy, done, total) => {
+  return (strategy, done, total, workers) => {
     const now = performance.now();
     if (now - last < everyMs && done < total) return;
     last = now;
     process.stderr.write(
-      `${strategy}: ${Math.floor(done)}/${total} users audited, ${((now - started) / 1000).toFixed(0)} s\n`,
+      `${strategy}: ${Math.floor(done)}/${total} users audited${workers ? ` (${workers})` : ""}, ${((now - started) / 1000).toFixed(0)} s\n`,
     );
   };
 }

@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { workerTally } from "../../cli/loadtest.js";
 import { LIMIT_PRESETS } from "../fake-okta/rate-limits.js";
 import { startHarness } from "../start.js";
 import type { LoopResult } from "./audit-loop.js";
@@ -278,20 +280,55 @@ describe("a worker process (paceline loadtest --worker i/N)", () => {
     const harness = await startHarness({ fixture: { seed: 2, generate: { users: 40 } }, limits: "none" });
     try {
       const worker = nodeWorker(new URL("../../dist/cli/main.js", import.meta.url).pathname);
-      const result = await worker([
-        "--worker",
-        "0/2",
-        "--mcp-url",
-        harness.gateway.mcpUrl,
-        "--strategy",
-        "paced",
-      ]);
+      const progress: [number, number][] = [];
+      const result = await worker(
+        ["--worker", "0/2", "--mcp-url", harness.gateway.mcpUrl, "--strategy", "paced"],
+        (done, total) => progress.push([done, total]),
+      );
       const listed = harness.okta.state.org.users.filter((u) => u.status !== "DEPROVISIONED").length;
       // Its share: every other user of the listing, each audited once.
       expect(result.usersListed).toBe(Math.ceil(listed / 2));
       expect(result).toMatchObject({ usersAudited: result.usersListed, failed: 0, duplicates: 0 });
+      // Its progress came while it ran, never backwards, and ends at its share.
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.map(([done]) => done)).toEqual(
+        [...progress.map(([done]) => done)].sort((a, b) => a - b),
+      );
+      expect(progress.at(-1)).toEqual([result.usersListed, result.usersListed]);
     } finally {
       await harness.close();
     }
+  });
+});
+
+describe("the load test's progress with workers", () => {
+  it("sums each worker's count and names each one", () => {
+    const tally = workerTally();
+    expect(tally("paced", 5, 20)).toEqual({ done: 5, total: 20, workers: "" });
+    tally("paced", 3, 10, 1);
+    expect(tally("paced", 4, 12, 0)).toEqual({ done: 7, total: 22, workers: "worker 1 4/12, worker 2 3/10" });
+    // A new strategy starts from nothing.
+    expect(tally("retry-only", 1, 12, 0)).toEqual({ done: 1, total: 12, workers: "worker 1 1/12" });
+  });
+
+  it("paceline loadtest --workers 2 prints each worker's progress", { timeout: 60_000 }, () => {
+    const out = spawnSync(
+      process.execPath,
+      [
+        new URL("../../dist/cli/main.js", import.meta.url).pathname,
+        "loadtest",
+        "--users",
+        "60",
+        "--workers",
+        "2",
+        "--limits",
+        "none",
+        "--strategy",
+        "paced",
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/paced: \d+\/\d+ users audited \(worker 1 \d+\/\d+, worker 2 \d+\/\d+\)/);
   });
 });

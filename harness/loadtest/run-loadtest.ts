@@ -1,5 +1,5 @@
-import { execFile, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import type { JournalEntry } from "../fake-okta/journal.js";
 import { type RateLimitConfig, RateLimiter } from "../fake-okta/rate-limits.js";
 import { adminRequest, readJournal, resetFake } from "../shared/admin-client.js";
@@ -31,11 +31,12 @@ export interface LoadtestOptions {
   adminUrl?: string;
   redisUrl?: string;
   seed: number;
-  /** Runs a worker process: gets the arguments, resolves with its JSON result. */
-  spawnWorker?: (args: string[]) => Promise<LoopResult>;
+  /** Runs a worker process: gets the arguments, reports its progress, resolves with its JSON result. */
+  spawnWorker?: (args: string[], onProgress?: (done: number, total: number) => void) => Promise<LoopResult>;
   /** Starts the harness in a process of its own (so client and harness do not share a core). */
   spawnHarness?: () => Promise<HarnessProcess>;
-  onProgress?: (strategy: Strategy, done: number, total: number) => void;
+  /** Users audited so far of those listed; with workers, each worker's own (`worker` its index). */
+  onProgress?: (strategy: Strategy, done: number, total: number, worker?: number) => void;
   /** Each strategy's report as soon as it is done (an interrupted run keeps these). */
   onReport?: (report: StrategyReport) => void;
 }
@@ -176,19 +177,22 @@ export async function runLoadtest(given: LoadtestOptions): Promise<StrategyRepor
               Array.from(
                 { length: options.workers },
                 (_, index) =>
-                  options.spawnWorker?.([
-                    "--worker",
-                    `${index}/${options.workers}`,
-                    "--mcp-url",
-                    mcpUrl,
-                    "--strategy",
-                    strategy,
-                    "--concurrency",
-                    String(Math.max(1, Math.floor(options.concurrency / options.workers))),
-                    "--page-size",
-                    String(options.pageSize),
-                    ...(options.redisUrl ? ["--shared-limiter", options.redisUrl] : []),
-                  ]) as Promise<LoopResult>,
+                  options.spawnWorker?.(
+                    [
+                      "--worker",
+                      `${index}/${options.workers}`,
+                      "--mcp-url",
+                      mcpUrl,
+                      "--strategy",
+                      strategy,
+                      "--concurrency",
+                      String(Math.max(1, Math.floor(options.concurrency / options.workers))),
+                      "--page-size",
+                      String(options.pageSize),
+                      ...(options.redisUrl ? ["--shared-limiter", options.redisUrl] : []),
+                    ],
+                    (done, total) => options.onProgress?.(strategy, done, total, index),
+                  ) as Promise<LoopResult>,
               ),
             )
           : [
@@ -406,19 +410,37 @@ function lowestRemaining(buckets: Record<string, BucketSeries>, slots: number): 
   );
 }
 
-const run = promisify(execFile);
-
-/** Spawns `node <cli> loadtest …args` and reads its one-line JSON result. */
-export function nodeWorker(cliPath: string): (args: string[]) => Promise<LoopResult> {
-  return async (args) => {
-    const running = run(process.execPath, [cliPath, "loadtest", ...args], {
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 30 * 60_000,
+/**
+ * Spawns `node <cli> loadtest …args`: its progress lines (`{"progress":[done,total]}`) as they come,
+ * then its one-line JSON result, the last line.
+ */
+export function nodeWorker(
+  cliPath: string,
+): (args: string[], onProgress?: (done: number, total: number) => void) => Promise<LoopResult> {
+  return (args, onProgress) =>
+    new Promise<LoopResult>((resolve, reject) => {
+      const child = track(
+        spawn(process.execPath, [cliPath, "loadtest", ...args], { stdio: ["ignore", "pipe", "pipe"] }),
+      );
+      const lines = createInterface({ input: child.stdout });
+      let last = "";
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-4000);
+      });
+      lines.on("line", (line) => {
+        if (line.startsWith('{"progress":')) {
+          const [done, total] = (JSON.parse(line) as { progress: [number, number] }).progress;
+          onProgress?.(done, total);
+        } else if (line.trim()) last = line;
+      });
+      child.once("error", reject);
+      child.once("close", (code, signal) => {
+        if (code === 0) resolve(JSON.parse(last || "{}") as LoopResult);
+        else
+          reject(new Error(`a load-test worker exited (${signal ?? code}): ${stderr.trim() || "no output"}`));
+      });
     });
-    track(running.child);
-    const { stdout } = await running;
-    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as LoopResult;
-  };
 }
 
 /** Starts `paceline serve` (the CLI at `cliPath`) in a child process for the load test's harness. */
