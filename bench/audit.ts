@@ -2,13 +2,16 @@
  * `npm run bench:audit`: the pacing policy measured two ways.
  * 1. The simulation matrix (harness/simulator): Okta's limits in virtual time, the real call
  *    engine, every cell over ten seeds against its targets (worst and 90th percentile printed).
- * 2. Real runs in this process against the harness: the 500-user audit under `tight`, and a
- *    2,000-user audit under Okta's budgets with 10 s windows (unaligned, whole-second resets):
- *    paced and retry-only paceline, `@okta/okta-sdk-nodejs` and a naive burst with p-retry against
- *    the fake Okta directly, and a fixed-spacing client (octokit's approach). Same fake, same T* (from the limits config).
- * Targets (issue #9): paced time/T* ≤ 1.03 with 429s ≤ 0.2% on 10 s and 60 s windows, ≤ 1.10 under
- * tight; ahead of both anchors on 429s and no slower. Writes bench/results/audit.json.
- * BENCH_REAL=0 runs the simulation only.
+ * 2. Real runs in this process against the harness (REAL_RUNS): the 500-user audit under `tight`;
+ *    2,000 users under Okta's budgets with 10 s windows (unaligned, whole-second resets), on
+ *    loopback and at 200 ms a call; and 100 in flight against Okta's 75 at 300 ms. Each: paced and
+ *    retry-only paceline (through the gateway), `@okta/okta-sdk-nodejs` and a naive burst with
+ *    p-retry (against the fake Okta directly: the burst is retry-only's twin without the gateway),
+ *    and a fixed-spacing client (octokit's approach). Same fake, same latency, same T* (from the
+ *    limits config and the fastest call).
+ * Targets (issue #20): paced time/T* ≤ 1.03 with 429s ≤ 0.2% on 10 s and 60 s windows, ≤ 1.10
+ * under tight and above the concurrency limit; ahead of every anchor on 429s. Writes
+ * bench/results/audit.json. BENCH_REAL=0 runs the simulation only; BENCH_RUNS=1,3 picks real runs.
  */
 import { LIMIT_PRESETS, type RateLimitConfig } from "../harness/fake-okta/rate-limits.js";
 import { boundFor, runLoadtest } from "../harness/loadtest/index.js";
@@ -20,6 +23,8 @@ import { writeReport } from "./measure.js";
 
 interface Row {
   run: string;
+  /** Injected at the fake Okta on every user call, on top of loopback. */
+  latencyMs: number;
   client: string;
   timeS: number;
   tStarS: number;
@@ -64,9 +69,21 @@ async function simulationRows(): Promise<SimulatedRow[]> {
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
-async function realRows(name: string, users: number, limits: RateLimitConfig): Promise<Row[]> {
-  const concurrency = 16;
+interface RealRun {
+  name: string;
+  users: number;
+  limits: RateLimitConfig;
+  latencyMs?: number;
+  concurrency?: number;
+}
+
+/** Okta's own answer time, as the harness's latency fault: every call under /api/v1/users. */
+const latencyFaults = (ms: number) =>
+  ms > 0 ? { rules: [{ path: "/api/v1/users", action: { type: "latency" as const, ms } }] } : undefined;
+
+async function realRows({ name, users, limits, latencyMs = 0, concurrency = 16 }: RealRun): Promise<Row[]> {
   const pageSize = 200;
+  const faults = latencyFaults(latencyMs);
   const rows: Row[] = [];
   for (const report of await runLoadtest({
     users,
@@ -75,10 +92,12 @@ async function realRows(name: string, users: number, limits: RateLimitConfig): P
     workers: 1,
     pageSize,
     limits,
+    faults,
     seed: 42,
   })) {
     rows.push({
       run: name,
+      latencyMs,
       client: `paceline ${report.strategy}`,
       timeS: round(report.timeMs / 1000),
       tStarS: round(report.lowerBoundMs / 1000),
@@ -91,7 +110,7 @@ async function realRows(name: string, users: number, limits: RateLimitConfig): P
     });
   }
   const fixture = { seed: 42, generate: { users, logs: 0 } };
-  const harness = await startHarness({ fixture, limits });
+  const harness = await startHarness({ fixture, limits, ...(faults ? { faults } : {}) });
   try {
     const anchors: [string, () => Promise<AnchorResult>][] = [
       ["okta-sdk-nodejs", () => oktaSdkAudit(harness.okta.url, harness.okta.token, concurrency, pageSize)],
@@ -102,7 +121,7 @@ async function realRows(name: string, users: number, limits: RateLimitConfig): P
       ],
     ];
     for (const [client, audit] of anchors) {
-      await resetFake(harness.okta.adminUrl, fixture, limits, undefined);
+      await resetFake(harness.okta.adminUrl, fixture, limits, faults);
       const started = performance.now();
       const result = await audit();
       const timeMs = performance.now() - started;
@@ -115,6 +134,7 @@ async function realRows(name: string, users: number, limits: RateLimitConfig): P
       const r429 = journal.filter((e) => e.status === 429).length;
       rows.push({
         run: name,
+        latencyMs,
         client,
         timeS: round(timeMs / 1000),
         tStarS: round(bound.lowerBoundMs / 1000),
@@ -136,14 +156,25 @@ const simulated = await simulationRows();
 console.log("Simulation matrix (virtual time; every client knows no tool names):");
 console.table(simulated);
 const real: Row[] = [];
+const okta10s = { ...LIMIT_PRESETS.okta, windowMs: 10_000 };
+const REAL_RUNS: RealRun[] = [
+  { name: "500 users, tight", users: 500, limits: LIMIT_PRESETS.tight },
+  { name: "2,000 users, okta --window-ms 10000", users: 2000, limits: okta10s },
+  // Realistic gateway latency (okta-api.md: 100–400 ms through a gateway), the same org.
+  { name: "2,000 users, okta --window-ms 10000, 200 ms", users: 2000, limits: okta10s, latencyMs: 200 },
+  // Above the org's concurrency limit (75): 100 in flight at 300 ms.
+  {
+    name: "500 users, okta, 100 in flight against 75, 300 ms",
+    users: 500,
+    limits: LIMIT_PRESETS.okta,
+    latencyMs: 300,
+    concurrency: 100,
+  },
+];
 if (process.env.BENCH_REAL !== "0") {
-  real.push(...(await realRows("500 users, tight", 500, LIMIT_PRESETS.tight)));
-  real.push(
-    ...(await realRows("2,000 users, okta --window-ms 10000", 2000, {
-      ...LIMIT_PRESETS.okta,
-      windowMs: 10_000,
-    })),
-  );
+  const only = process.env.BENCH_RUNS?.split(",").map(Number);
+  for (const [i, runSpec] of REAL_RUNS.entries())
+    if (!only || only.includes(i + 1)) real.push(...(await realRows(runSpec)));
   console.log("Real runs against the harness, in this process:");
   console.table(real);
 }
