@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { APP_CATALOGUE } from "./apps.js";
 import { FACTOR_TYPES, GROUP_TYPES, ROLE_TYPES, USER_STATUSES } from "./model.js";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -55,7 +56,15 @@ const FixtureUserSchema = z.strictObject({
   lastLogin: TimeSchema.optional(),
   /** Group names (or ids) the user belongs to. */
   groups: z.array(z.string()).default([]),
-  roles: z.array(z.enum(ROLE_TYPES)).default([]),
+  /** Admin roles: a type, or a type narrowed to groups (its group targets, by name or id). */
+  roles: z
+    .array(
+      z.union([
+        z.enum(ROLE_TYPES),
+        z.strictObject({ type: z.enum(ROLE_TYPES), groups: z.array(z.string().min(1)).min(1).max(100) }),
+      ]),
+    )
+    .default([]),
   /** Apps assigned to the user directly, by label (AWS, Salesforce, GitHub Enterprise, Slack, …). */
   apps: z.array(z.string().min(1)).max(50).default([]),
   /** Enrolled MFA factors, e.g. [push, sms]. */
@@ -96,6 +105,20 @@ export const BUILD_CAPS = {
   sessions: 100_000,
 } as const;
 
+/**
+ * An app of the catalogue as the scenario needs it: its status and exactly who it is assigned to.
+ * With an `apps` section the org's app assignments are only these (and users' own `apps`): none
+ * drawn at random, so they stay the same whatever the seed or the number of users.
+ */
+const FixtureAppSchema = z.strictObject({
+  label: z.enum(APP_CATALOGUE.map((app) => app.label) as [string, ...string[]]),
+  status: z.enum(["ACTIVE", "INACTIVE"]).default("ACTIVE"),
+  /** Groups the app is assigned to, by name or id. */
+  groups: z.array(z.string().min(1)).max(1_000).default([]),
+  /** Users it is assigned to directly, by login. */
+  users: z.array(z.string().min(1)).max(BUILD_CAPS.users).default([]),
+});
+
 export const GeneratorSchema = z
   .strictObject({
     users: z.number().int().nonnegative().max(BUILD_CAPS.users).default(0),
@@ -123,6 +146,11 @@ export const FixtureSchema = z.strictObject({
       error: `the users' sessions add up to more than the ${BUILD_CAPS.sessions.toLocaleString("en-US")} a build may hold`,
     }),
   logs: z.array(FixtureLogSchema).max(BUILD_CAPS.logs).default([]),
+  apps: z
+    .array(FixtureAppSchema)
+    .max(APP_CATALOGUE.length)
+    .refine((apps) => new Set(apps.map((a) => a.label)).size === apps.length, "each app may be listed once")
+    .optional(),
 });
 
 export type Fixture = z.input<typeof FixtureSchema>;

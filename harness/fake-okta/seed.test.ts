@@ -108,8 +108,77 @@ describe("explicit fixtures", () => {
     });
   });
 
+  it("state apps exactly (status, groups, direct users) and role targets, the same whatever the number of users", () => {
+    const fixture = (extraUsers: number) => ({
+      seed: 7,
+      generate: { users: 40 + extraUsers, groups: 6 },
+      groups: [{ name: "Interns" }, { name: "Intern Alumni" }],
+      users: [
+        {
+          login: "rita.admin@company.com",
+          firstName: "Rita",
+          lastName: "Admin",
+          roles: [{ type: "USER_ADMIN" as const, groups: ["Interns"] }, "READ_ONLY_ADMIN" as const],
+        },
+        { login: "ivan.intern@company.com", firstName: "Ivan", lastName: "Intern", groups: ["Interns"] },
+      ],
+      apps: [
+        { label: "AWS", status: "INACTIVE" as const, groups: ["Interns"] },
+        { label: "Slack", users: ["ivan.intern@company.com"] },
+      ],
+    });
+    const assignments = (org: ReturnType<typeof buildOrg>) =>
+      org.apps.apps.map((app) => ({
+        label: app.label,
+        status: app.status,
+        groups: org.apps.groupIds(app).map((id) => org.getGroup(id).profile.name),
+        direct: org.users.filter((u) => org.apps.directUser(app, u.id)).map((u) => u.profile.login),
+      }));
+    const small = buildOrg(fixture(0));
+    // Exactly what the fixture states: no app drawn at random for anyone.
+    expect(assignments(small)).toEqual([
+      { label: "AWS", status: "INACTIVE", groups: ["Interns"], direct: [] },
+      { label: "Salesforce", status: "ACTIVE", groups: [], direct: [] },
+      { label: "GitHub Enterprise", status: "ACTIVE", groups: [], direct: [] },
+      { label: "Slack", status: "ACTIVE", groups: [], direct: ["ivan.intern@company.com"] },
+      { label: "Google Workspace", status: "ACTIVE", groups: [], direct: [] },
+      { label: "Zoom", status: "ACTIVE", groups: [], direct: [] },
+      { label: "Jira", status: "ACTIVE", groups: [], direct: [] },
+    ]);
+    expect(assignments(buildOrg(fixture(25)))).toEqual(assignments(small));
+    const rita = small.getUser("rita.admin@company.com");
+    const roles = small.roles(rita.id);
+    expect(roles.map((r) => [r.type, r.groupTargets.map((id) => small.getGroup(id).profile.name)])).toEqual([
+      ["USER_ADMIN", ["Interns"]],
+      ["READ_ONLY_ADMIN", []],
+    ]);
+  });
+
   it.each([
     [{ users: [{ login: "not-an-email", firstName: "A", lastName: "B" }] }, /users\.0\.login/],
+    [{ apps: [{ label: "Dropbox" }] }, /apps\.0\.label/],
+    [{ apps: [{ label: "AWS" }, { label: "AWS" }] }, /each app may be listed once/],
+    [
+      { apps: [{ label: "AWS", groups: ["Nope"] }] },
+      /apps\[0\] \(AWS\): groups: no group named or with id 'Nope'/,
+    ],
+    [
+      { apps: [{ label: "AWS", users: ["ghost@b.co"] }] },
+      /apps\[0\] \(AWS\): users: no user with login 'ghost@b.co'/,
+    ],
+    [
+      {
+        users: [
+          {
+            login: "a@b.co",
+            firstName: "A",
+            lastName: "B",
+            roles: [{ type: "SUPER_ADMIN", groups: ["Everyone"] }],
+          },
+        ],
+      },
+      /users\[0\] \(a@b\.co\): roles\[0\]: SUPER_ADMIN takes no group targets/,
+    ],
     [{ users: [{ login: "a@b.co", firstName: "A", lastName: "B", status: "SLEEPING" }] }, /users\.0\.status/],
     [
       { users: [{ login: "a@b.co", firstName: "A", lastName: "B", groups: ["Nope"] }] },

@@ -1,8 +1,9 @@
 import { type Clock, systemClock } from "../shared/clock.js";
+import type { AppRecord } from "./apps.js";
 import { type Fixture, FixtureError, type ParsedFixture, parseFixture, resolveTime } from "./fixture.js";
 import { generateDirectory } from "./generate.js";
 import { IdSource } from "./ids.js";
-import { FACTORS, type FactorType } from "./model.js";
+import { FACTORS, type FactorType, GROUP_TARGETED_ROLES } from "./model.js";
 import { LOCATIONS } from "./names.js";
 import { type NewLogEvent, OktaOrg } from "./org.js";
 import { Rng } from "./rng.js";
@@ -55,14 +56,21 @@ function* orgSteps(fixture: ParsedFixture, clock: Clock, source: string): Genera
   yield* seedFactors(org, new Rng(fixture.seed ^ 0x5eed), new IdSource(fixture.seed + 9), now);
   addFixtureGroups(org, fixture, now);
   yield* addFixtureUsers(org, fixture, now, source);
-  // Apps too draw from their own stream: a catalogue, each given to a group and to a few users.
+  // Apps too draw from their own stream: a catalogue, each given to a group and to a few users;
+  // with an `apps` section, given to exactly whom it says and to no one at random.
   yield* org.apps.seed(
     new Rng(fixture.seed ^ 0xa995),
     now,
-    org.users,
-    org.groups.filter((g) => g.type === "OKTA_GROUP").map((g) => ({ id: g.id, name: g.profile.name })),
+    fixture.apps ? [] : org.users,
+    fixture.apps
+      ? []
+      : org.groups.filter((g) => g.type === "OKTA_GROUP").map((g) => ({ id: g.id, name: g.profile.name })),
   );
+  stateFixtureApps(org, fixture, now, source);
   assignFixtureApps(org, fixture, now, source);
+  // Made inactive after every assignment (Okta assigns only to active apps; those made stay).
+  for (const spec of fixture.apps ?? [])
+    if (spec.status === "INACTIVE") org.apps.setStatus(org.apps.byLabel(spec.label) as AppRecord, "INACTIVE");
   logs.push(...fixtureLogs(org, fixture, now, source));
   // The System Log is in persistence order; seeded events were persisted as they happened.
   logs.sort((a, b) => (a.published ?? 0) - (b.published ?? 0));
@@ -152,12 +160,43 @@ function* addFixtureUsers(
       },
     });
     for (const group of groups) org.addMember(group.id, user.id, { silent: true });
-    for (const role of spec.roles) org.assignRole(user, role, { silent: true, created });
+    for (const [r, role] of spec.roles.entries()) {
+      const type = typeof role === "string" ? role : role.type;
+      const assigned = org.assignRole(user, type, { silent: true, created });
+      if (typeof role === "string") continue;
+      if (!GROUP_TARGETED_ROLES.includes(type))
+        throw new FixtureError(`${where}: roles[${r}]: ${type} takes no group targets`);
+      for (const ref of role.groups) {
+        const group = org.findGroup(ref) ?? org.groupByName(ref);
+        if (!group)
+          throw new FixtureError(`${where}: roles[${r}]: groups: no group named or with id '${ref}'`);
+        if (!assigned.groupTargets.includes(group.id)) assigned.groupTargets.push(group.id);
+      }
+    }
     const factorIds = new IdSource(fixture.seed + 10 + index);
     for (const factor of spec.factors)
       org.enrollFactor(user, factor, factorIds.okta(FACTORS[factor].prefix), created);
     for (let s = 0; s < spec.sessions; s++)
       org.addSession(user, `198.51.100.${10 + s}`, user.lastLogin ?? now - 3_600_000);
+  }
+}
+
+/** The `apps` section: each app's groups and direct users, as stated (its status comes last). */
+function stateFixtureApps(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): void {
+  for (const [index, spec] of (fixture.apps ?? []).entries()) {
+    const where = `${source}: apps[${index}] (${spec.label})`;
+    const app = org.apps.byLabel(spec.label);
+    if (!app) throw new FixtureError(`${where}: no such app in the catalogue`);
+    for (const ref of spec.groups) {
+      const group = org.findGroup(ref) ?? org.groupByName(ref);
+      if (!group) throw new FixtureError(`${where}: groups: no group named or with id '${ref}'`);
+      org.apps.assignGroup(app, group.id, now - 300 * 86_400_000);
+    }
+    for (const login of spec.users) {
+      const user = org.findUser(login);
+      if (!user) throw new FixtureError(`${where}: users: no user with login '${login}'`);
+      org.apps.assignUser(app, user, now - 90 * 86_400_000);
+    }
   }
 }
 

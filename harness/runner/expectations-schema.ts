@@ -56,6 +56,23 @@ const GroupExpectation = z.strictObject({
     .optional(),
 });
 
+/**
+ * An app's final state, by label: its status, the groups it is assigned to, and who reaches it.
+ * A named app is left out of "everything else unchanged" (as are its users' app lists for it).
+ */
+const AppExpectation = z.strictObject({
+  label: z.string().min(1),
+  status: z.enum(["ACTIVE", "INACTIVE"]).optional(),
+  /** Exactly these groups (names) are assigned to it. */
+  groups: z.array(z.string()).optional(),
+  /** Exactly these users (logins) reach it, directly or through a group… */
+  users: z.array(z.string()).optional(),
+  /** …and exactly these have it assigned directly. */
+  directUsers: z.array(z.string()).optional(),
+  /** The app must be gone. */
+  deleted: z.boolean().optional(),
+});
+
 const HTTP_METHOD = z.enum(["GET", "POST", "PUT", "DELETE", "PATCH"]);
 
 /**
@@ -79,6 +96,8 @@ export const ExpectationsSchema = z.strictObject({
   users: z.array(UserExpectation).default([]),
   /** Groups' final members, or that a group was deleted or created. */
   groups: z.array(GroupExpectation).default([]),
+  /** Apps' final status, groups and users. */
+  apps: z.array(AppExpectation).default([]),
   /**
    * Everything not named above must be as it was (tau-bench scoring): users (status, profile,
    * groups, roles, role targets, factors, sessions, apps), groups (existence, profile, and the

@@ -222,6 +222,87 @@ describe("everything else unchanged covers users, groups and apps", () => {
   });
 });
 
+describe("apps", () => {
+  // AWS is assigned to VPN (whose member is b) and directly to a; Slack to nobody.
+  const a = user("a@x.com", "ACTIVE", { apps: ["AWS:USER"] });
+  const b = user("b@x.com", "ACTIVE", { groups: ["Everyone", "VPN"], apps: ["AWS:GROUP"] });
+  const before: OrgSnapshot = {
+    ...snap([a, b], [group("VPN", ["b@x.com"])]),
+    apps: [
+      { id: "0oa1", label: "AWS", status: "ACTIVE", groups: ["VPN"] },
+      { id: "0oa2", label: "Slack", status: "ACTIVE", groups: [] },
+    ],
+  };
+
+  it("status, groups, who reaches it and who has it directly, each named when it misses", () => {
+    const want = expectations({
+      apps: [
+        {
+          label: "AWS",
+          status: "ACTIVE",
+          groups: ["VPN"],
+          users: ["a@x.com", "b@x.com"],
+          directUsers: ["a@x.com"],
+        },
+      ],
+    });
+    expect(checkExpectations(want, evidence({ before, after: before }))).toEqual([]);
+    // The agent deactivated AWS and unassigned VPN: b no longer reaches it.
+    const after: OrgSnapshot = {
+      ...before,
+      users: [a, user("b@x.com", "ACTIVE", { groups: ["Everyone", "VPN"] })],
+      apps: [
+        { id: "0oa1", label: "AWS", status: "INACTIVE", groups: [] },
+        before.apps[1] as OrgSnapshot["apps"][number],
+      ],
+    };
+    expect(checkExpectations(want, evidence({ before, after }))).toEqual([
+      'app "AWS" should be ACTIVE but is INACTIVE',
+      'app "AWS" should be assigned to exactly the groups [VPN] but is assigned to []',
+      'app "AWS" should be reached by exactly [a@x.com, b@x.com] but is for [a@x.com]',
+    ]);
+  });
+
+  it("a named app's change is not a bystander's: its users' app lists are judged by the app's expectation", () => {
+    // Asked: take AWS away from VPN. b's apps change, and b is not named: that is no failure.
+    const after: OrgSnapshot = {
+      ...before,
+      users: [a, user("b@x.com", "ACTIVE", { groups: ["Everyone", "VPN"] })],
+      apps: [
+        { id: "0oa1", label: "AWS", status: "ACTIVE", groups: [] },
+        before.apps[1] as OrgSnapshot["apps"][number],
+      ],
+    };
+    expect(
+      checkExpectations(
+        expectations({ apps: [{ label: "AWS", groups: [], users: ["a@x.com"] }] }),
+        evidence({ before, after }),
+      ),
+    ).toEqual([]);
+    // Without naming AWS, the same change fails twice: the app's groups and b's apps.
+    expect(checkExpectations(expectations({}), evidence({ before, after }))).toEqual([
+      "1 user(s) not to be touched were changed: b@x.com (apps [AWS:GROUP] → [])",
+      'app "AWS" was not to be touched, but its groups went from [VPN] to []',
+    ]);
+  });
+
+  it("deleted, or gone when it should exist", () => {
+    const after: OrgSnapshot = { ...before, apps: [before.apps[0] as OrgSnapshot["apps"][number]] };
+    expect(
+      checkExpectations(
+        expectations({ apps: [{ label: "Slack", deleted: true }] }),
+        evidence({ before, after }),
+      ),
+    ).toEqual([]);
+    expect(
+      checkExpectations(
+        expectations({ apps: [{ label: "Slack", status: "ACTIVE" }] }),
+        evidence({ before, after }),
+      ),
+    ).toEqual(['app "Slack" should exist but is gone']);
+  });
+});
+
 describe("groups", () => {
   const before = snap([user("a@x.com"), user("b@x.com")], [group("Eng", ["a@x.com"])]);
 

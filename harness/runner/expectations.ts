@@ -60,6 +60,7 @@ export function checkExpectations(expect: ScenarioExpectations, evidence: RunEvi
   return [
     ...checkUsers(resolved, evidence.after),
     ...checkGroups(expect, evidence),
+    ...checkApps(expect, evidence),
     ...(expect.othersUnchanged ? checkOthersUnchanged(expect, evidence, named) : []),
     ...checkCalls(expect, evidence),
     ...checkRequests(expect, evidence),
@@ -165,6 +166,42 @@ function checkGroups(expect: ScenarioExpectations, { before, after }: RunEvidenc
   return failures;
 }
 
+/** Each named app's final status, groups and users (who reaches it: the users' snapshots). */
+function checkApps(expect: ScenarioExpectations, { after }: RunEvidence): string[] {
+  const failures: string[] = [];
+  for (const want of expect.apps) {
+    const app = after.apps.find((a) => lower(a.label) === lower(want.label));
+    if (want.deleted) {
+      if (app) failures.push(`app "${want.label}" should have been deleted but still exists (${app.status})`);
+      continue;
+    }
+    if (!app) {
+      failures.push(`app "${want.label}" should exist but is gone`);
+      continue;
+    }
+    if (want.status && app.status !== want.status)
+      failures.push(`app "${want.label}" should be ${want.status} but is ${app.status}`);
+    if (want.groups && !same(app.groups, want.groups))
+      failures.push(
+        `app "${want.label}" should be assigned to exactly the groups ${list(want.groups)} but is assigned to ${list(app.groups)}`,
+      );
+    const reaching = (scopes: string[]) =>
+      after.users
+        .filter((u) => scopes.some((scope) => u.apps.includes(`${app.label}:${scope}`)))
+        .map((u) => u.login);
+    for (const [field, scopes, words] of [
+      ["users", ["USER", "GROUP"], "reached by exactly"],
+      ["directUsers", ["USER"], "assigned directly to exactly"],
+    ] as const) {
+      const wanted = want[field];
+      const actual = reaching([...scopes]);
+      if (wanted && !same(actual.map(lower), wanted.map(lower)))
+        failures.push(`app "${want.label}" should be ${words} ${list(wanted)} but is for ${list(actual)}`);
+    }
+  }
+  return failures;
+}
+
 /** Users, groups and apps nobody asked to change are as they were. */
 function checkOthersUnchanged(
   expect: ScenarioExpectations,
@@ -177,11 +214,17 @@ function checkOthersUnchanged(
   const afterIds = groupIdsByName(after);
   const afterUsers = new Map(after.users.map((u) => [lower(u.login), u]));
   const changedUsers: string[] = [];
+  // A named app's users are judged by its expectation, not here.
+  const namedApps = new Set(expect.apps.map((a) => lower(a.label)));
+  const withoutNamedApps = (user: SnapshotUser | undefined) =>
+    user && { ...user, apps: user.apps.filter((a) => !namedApps.has(lower(a.slice(0, a.lastIndexOf(":"))))) };
   for (const old of before.users) {
     if (named.has(lower(old.login))) continue;
     const now = afterUsers.get(lower(old.login));
-    const change = describeChange(old, now, (was, is, targets) =>
-      same(ids(was, beforeIds, targets), ids(is, afterIds, targets)),
+    const change = describeChange(
+      withoutNamedApps(old) as SnapshotUser,
+      withoutNamedApps(now),
+      (was, is, targets) => same(ids(was, beforeIds, targets), ids(is, afterIds, targets)),
     );
     if (change) changedUsers.push(`${old.login} (${change})`);
   }
@@ -225,6 +268,7 @@ function checkOthersUnchanged(
 
   const afterApps = new Map(after.apps.map((a) => [a.id, a]));
   for (const old of before.apps) {
+    if (namedApps.has(lower(old.label))) continue;
     const now = afterApps.get(old.id);
     if (!now) failures.push(`app "${old.label}" was not to be touched, but it was deleted`);
     else if (old.status !== now.status)

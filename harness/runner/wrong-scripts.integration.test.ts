@@ -247,6 +247,77 @@ const cases: { miss: string; scenario: () => Promise<Scenario>; failure: RegExp 
       })),
     failure: /the agent saw 1 tool errors, more than 0 \(okta_users_suspend: bad_call\)/,
   },
+  {
+    miss: "an app taken from the wrong group",
+    scenario: () =>
+      variant("revoke-app-from-group.yaml", (s) => ({
+        script: [
+          s.script[0],
+          {
+            tools: [
+              {
+                call: "delete_a_okta_app_group_by_id",
+                args: {
+                  appId: "{{ apps.result[label=AWS].id }}",
+                  id: "{{ groups.result[profile.name=Interns].id }}",
+                },
+              },
+              // …and also from Engineering Core, looked up by name.
+            ],
+          },
+          { tools: [{ call: "list_all_okta_groups", args: { q: "Engineering" }, as: "eng" }] },
+          {
+            tools: [
+              {
+                call: "delete_a_okta_app_group_by_id",
+                args: {
+                  appId: "{{ apps.result[label=AWS].id }}",
+                  id: "{{ eng.result[profile.name=Engineering Core].id }}",
+                },
+              },
+            ],
+          },
+          ...s.script.slice(2),
+        ],
+      })),
+    failure:
+      /app "AWS" should be assigned to exactly the groups \[Engineering Core\] but is assigned to \[\]/,
+  },
+  {
+    miss: "the app deactivated for everyone instead",
+    scenario: () =>
+      variant("revoke-app-from-group.yaml", (s) => ({
+        script: [
+          s.script[0],
+          { tools: [{ call: "okta_apps_deactivate", args: { appId: "{{ apps.result[label=AWS].id }}" } }] },
+          ...s.script.slice(2),
+        ],
+      })),
+    failure: /app "AWS" should be ACTIVE but is INACTIVE/,
+  },
+  {
+    miss: "the intern taken out of Interns (she loses Slack too)",
+    scenario: () =>
+      variant("revoke-app-from-group.yaml", (s) => ({
+        script: [
+          s.script[0],
+          {
+            tools: [
+              {
+                call: "delete_a_okta_group_member_by_id",
+                args: {
+                  groupId: "{{ groups.result[profile.name=Interns].id }}",
+                  id: "ivy.intern@company.com",
+                },
+              },
+            ],
+          },
+          ...s.script.slice(2),
+        ],
+      })),
+    failure:
+      /app "AWS" should be assigned to exactly the groups \[Engineering Core\] but is assigned to \[Engineering Core, Interns\]/,
+  },
 ];
 
 describe("deliberately wrong scripts fail their scenarios, naming the miss", () => {
