@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { explainToolError } from "./okta-errors.js";
+import { explainFailure, explainRateLimit, explainToolError, readToolError } from "./okta-errors.js";
 
 /** What the model reads for an isError result: whose refusal it was, and what to do. */
 const result = (envelope: Record<string, unknown>) => ({
@@ -37,5 +37,43 @@ describe("explaining a failed call to the model", () => {
     expect(text).toMatch(
       /^Error from Okta E0000001 \(400\): Api validation failed: suspendUser\. Cannot suspend a user that is not active\. Do not repeat this call/,
     );
+  });
+
+  it("each kind of text reads back into its facts (for scripts that act on a refusal's code)", () => {
+    const okta = explainToolError(
+      result({
+        statusCode: 400,
+        raw_response: {
+          errorCode: "E0000001",
+          errorSummary: "Api validation failed: suspendUser",
+          errorCauses: [{ errorSummary: "Cannot suspend a user that is not active" }],
+        },
+      }),
+    );
+    expect(readToolError(okta)).toEqual({
+      source: "okta",
+      code: "E0000001",
+      status: 400,
+      summary: "Api validation failed: suspendUser. Cannot suspend a user that is not active",
+    });
+    const gateway = explainToolError(
+      result({ statusCode: 400, message: "unknown argument: colour", truto_is_remote_error: false }),
+    );
+    expect(readToolError(gateway)).toEqual({
+      source: "gateway",
+      status: 400,
+      summary: "unknown argument: colour",
+    });
+    expect(readToolError(explainRateLimit("list_users", 2500))).toEqual({
+      source: "rate_limit",
+      status: 429,
+      summary: "rate limited",
+      retryAfterS: 3,
+    });
+    expect(readToolError(explainFailure("list_users", new Error("socket hang up")))).toEqual({
+      source: "client",
+      summary: "socket hang up",
+    });
+    expect(readToolError('{"id":"00u1"}')).toBeUndefined();
   });
 });

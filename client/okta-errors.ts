@@ -54,3 +54,49 @@ export function explainRateLimit(tool: string, retryAfterMs: number | undefined)
 export function explainFailure(tool: string, error: unknown): string {
   return `Error: ${tool} failed (${(error as Error).message}). It may not have run; check the current state before repeating a change.`;
 }
+
+/** What a failed call's text says, read back: for scripts that act on a refusal's code. */
+export interface ToolErrorFacts {
+  /** Who refused: Okta, the gateway itself, a rate limit the client could not absorb, the client. */
+  source: "okta" | "gateway" | "rate_limit" | "client";
+  /** Okta's error code (E0000001…), when Okta gave one. */
+  code?: string;
+  /** The HTTP status, when known. */
+  status?: number;
+  summary: string;
+  retryAfterS?: number;
+}
+
+/** Reads the texts above back into facts; undefined for any other text (a successful output). */
+export function readToolError(text: string): ToolErrorFacts | undefined {
+  const status = (raw: string) => (/^\d+$/.test(raw) ? Number(raw) : undefined);
+  const okta =
+    /^Error from Okta(?: (E\d+))? \(([^)]*)\): ([\s\S]*?)\. (?:Do not repeat|Nothing has that id|The user already has)/.exec(
+      text,
+    );
+  if (okta)
+    return {
+      source: "okta",
+      ...(okta[1] ? { code: okta[1] } : {}),
+      ...(status(okta[2] ?? "") === undefined ? {} : { status: status(okta[2] ?? "") }),
+      summary: okta[3] ?? "",
+    };
+  const gateway = /^Error from the MCP gateway \(([^)]*)\): ([\s\S]*?)\. Okta was not called/.exec(text);
+  if (gateway)
+    return {
+      source: "gateway",
+      ...(status(gateway[1] ?? "") === undefined ? {} : { status: status(gateway[1] ?? "") }),
+      summary: gateway[2] ?? "",
+    };
+  const limited = /^Rate limited by Okta: try \S+ again in (?:(\d+) s|a while)/.exec(text);
+  if (limited)
+    return {
+      source: "rate_limit",
+      status: 429,
+      summary: "rate limited",
+      ...(limited[1] ? { retryAfterS: Number(limited[1]) } : {}),
+    };
+  const failed = /^Error: \S+ failed \(([\s\S]*)\)\. It may not have run/.exec(text);
+  if (failed) return { source: "client", summary: failed[1] ?? "" };
+  return undefined;
+}

@@ -74,6 +74,23 @@ describe("the scripted model's calls per turn", () => {
   );
 });
 
+describe("a refused call reaches the script as data", () => {
+  it("its source, Okta's code and status, and summary: { error: { … } }", async () => {
+    const scenario = await loadScenario(join(ROOT, "scenarios/refused-transition.yaml"));
+    const result = await runScenario({
+      ...scenario,
+      script: [
+        { tools: [{ call: "okta_users_suspend", args: { userId: "nina.new@company.com" }, as: "suspend" }] },
+        {
+          say: "Okta refused ({{ suspend.error.source }} {{ suspend.error.code }} {{ suspend.error.status }}): {{ suspend.error.summary }}. Nina is STAGED; nothing was changed.",
+        },
+      ],
+    } as typeof scenario);
+    expect(result.error).toBeUndefined();
+    expect(result.answer).toMatch(/^Okta refused \(okta E0000001 400\): Api validation failed: suspendUser/);
+  });
+});
+
 describe("a run time limit (budget.timeMs)", () => {
   it("a run that needs longer stops at the first turn past it and fails naming the limit; a generous one passes", async () => {
     const scenario = await loadScenario(join(ROOT, "scenarios/deprovisioning.yaml"));

@@ -122,6 +122,34 @@ describe("the scripted model's plan", () => {
     expect(turns.at(-1)).toEqual({ say: "SUPER_ADMIN (2): u0, u2" });
   });
 
+  it("references join with +, and | unique and | count dedupe and count what they found", () => {
+    // Group A has u0 and u1, group B u1 and u2: by hand, the union is u0, u1, u2 (3 people).
+    const members: Record<string, string[]> = { A: ["u0", "u1"], B: ["u1", "u2"] };
+    const turns = play(
+      [
+        {
+          tools: [
+            { call: "members", args: { group: "A" }, as: "a" },
+            { call: "members", args: { group: "B" }, as: "b" },
+          ],
+        },
+        {
+          say: "{{ a.result.id + b.result.id | count }} memberships; {{ a.result.id + b.result.id | unique }} ({{ a.result.id + b.result.id | unique | count }} people)",
+        },
+      ],
+      (_name, args) => ({ result: (members[String(args.group)] ?? []).map((id) => ({ id })) }),
+    );
+    expect(turns.at(-1)).toEqual({ say: "4 memberships; u0, u1, u2 (3 people)" });
+    expect(() =>
+      play(
+        [{ tools: [{ call: "members", args: { group: "A" }, as: "a" }] }, { say: "{{ a.result | sorted }}" }],
+        () => ({
+          result: [],
+        }),
+      ),
+    ).toThrow(/no filter 'sorted' \(known: unique, count\)/);
+  });
+
   it("a loop that reaches its max ends, as an agent gives up, and its label says it was capped", () => {
     const endless = [
       { tools: [{ call: "page", args: {}, as: "p" }] },

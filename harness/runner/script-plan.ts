@@ -1,3 +1,4 @@
+import { readToolError } from "../../client/okta-errors.js";
 import type { ScriptTurn } from "./scenario.js";
 import { fieldMatches, resolveReferences, ScriptReferenceError } from "./script-refs.js";
 
@@ -35,7 +36,9 @@ export class ScriptResults {
     try {
       value = JSON.parse(output);
     } catch {
-      // Plain text stays text.
+      // A failed call's text becomes `{ error: { source, code, status, summary } }`; other text stays text.
+      const error = readToolError(output);
+      if (error) value = { error, text: output };
     }
     const list = this.byLabel.get(label) ?? [];
     list.push({ value, ...(item === undefined ? {} : { item }) });

@@ -6,6 +6,9 @@
  * - `.0` or `[0]`: an index;
  * - `[key.path=value]`: the first element whose field equals the value (or, when the field is a
  *   list, contains it); `[*key.path=value]`: every such element.
+ * Several references joined by ` + ` are one list (their values, lists flattened one level), and
+ * `| unique` (distinct values, first kept) and `| count` (a list's length) apply left to right:
+ * `{{ all.a.result.id + all.b.result.id | unique | count }}`.
  * A string that is only a reference takes the value's own type; inside text, a list is joined
  * with ", ".
  */
@@ -23,7 +26,7 @@ export function resolveReferences(
 ): unknown {
   const find = (expression: string) => {
     try {
-      return lookup(expression, results);
+      return evaluate(expression, results);
     } catch (error) {
       if (lenient && error instanceof ScriptReferenceError) return null;
       throw error;
@@ -51,6 +54,36 @@ export function fieldMatches(item: unknown, path: string, wanted: unknown): bool
   const have = dig(item, path);
   const values = Array.isArray(have) ? have : [have];
   return values.some((v) => v !== undefined && String(v) === String(wanted));
+}
+
+const FILTERS: Record<string, (value: unknown) => unknown> = {
+  unique: (value) => {
+    if (!Array.isArray(value)) return value;
+    const seen = new Set<string>();
+    return value.filter((item) => {
+      const key = typeof item === "object" ? JSON.stringify(item) : String(item);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  },
+  count: (value) => (Array.isArray(value) ? value.length : value === null || value === undefined ? 0 : 1),
+};
+
+/** References joined by ` + `, then filters after `|`. */
+function evaluate(expression: string, results: ReadonlyMap<string, unknown>): unknown {
+  const [paths = "", ...filters] = expression.split("|").map((part) => part.trim());
+  const parts = paths.split(/\s+\+\s+/).map((path) => lookup(path, results));
+  let value = parts.length === 1 ? parts[0] : parts.flatMap((part) => (Array.isArray(part) ? part : [part]));
+  for (const name of filters) {
+    const filter = FILTERS[name];
+    if (!filter)
+      throw new ScriptReferenceError(
+        `{{ ${expression} }}: no filter '${name}' (known: ${Object.keys(FILTERS).join(", ")})`,
+      );
+    value = filter(value);
+  }
+  return value;
 }
 
 function lookup(expression: string, results: ReadonlyMap<string, unknown>): unknown {
