@@ -80,9 +80,6 @@ const search = (fields: string): Param[] => [
   queryString("search", 'Okta search expression, e.g. profile.lastName sw "Sm".'),
 ];
 
-export const WORKFLOW =
-  "Okta lifecycle: offboarding is suspend → clear sessions (delete_a_okta_user_session) → deactivate. Never delete an ACTIVE user: DELETE first deactivates and a second DELETE removes the user for good.";
-
 export const RESOURCES: Resource[] = [
   {
     name: "users",
@@ -153,7 +150,7 @@ export const RESOURCES: Resource[] = [
         params: [id("user's id or login")],
         summary: "Delete a user.",
         rules:
-          "The first call on a user that is not DEPROVISIONED deactivates it; only a second call deletes. Never use this on an ACTIVE user: deactivate through the offboarding workflow instead.",
+          "The first call on a user that is not DEPROVISIONED deactivates it; only a second call deletes it, for good.",
         destructive: true,
       },
       lifecycle(
@@ -181,8 +178,8 @@ export const RESOURCES: Resource[] = [
       ),
       lifecycle(
         "deactivate",
-        "Deactivate a user (status DEPROVISIONED): the last step of offboarding.",
-        "Accepts any status but DEPROVISIONED. Suspend and clear sessions first.",
+        "Deactivate a user (status DEPROVISIONED): they lose their apps and cannot sign in.",
+        "Accepts any status but DEPROVISIONED.",
         { destructive: true, params: [sendEmail] },
       ),
       lifecycle(
@@ -208,7 +205,7 @@ export const RESOURCES: Resource[] = [
       ),
       lifecycle(
         "reset_factors",
-        "Reset every MFA factor the user has enrolled (an offboarding and lost-device step).",
+        "Reset every MFA factor the user has enrolled.",
         "Accepts any status; the user's status does not change.",
         { destructive: true },
       ),
@@ -230,7 +227,7 @@ export const RESOURCES: Resource[] = [
         path: "/api/v1/users/{userId}/sessions",
         params: [userId],
         summary: "Clear all of a user's Okta sessions (signs them out everywhere).",
-        rules: "The offboarding step between suspend and deactivate. Safe to repeat.",
+        rules: "Safe to repeat.",
         idempotent: true,
       },
     ],
@@ -347,8 +344,7 @@ export const RESOURCES: Resource[] = [
         path: "/api/v1/apps/{appId}/users/{id}",
         params: [appId, id("user's id (00u…)")],
         summary: "Remove a user's direct assignment of an app.",
-        rules:
-          "Access through a group is refused here (403): remove the user from the group, or the group from the app.",
+        rules: "A user who has the app through a group cannot be unassigned here (403).",
         destructive: true,
       },
     ],
@@ -589,8 +585,7 @@ export const RESOURCES: Resource[] = [
           },
         ],
         summary: "Query the System Log.",
-        rules:
-          "Without `until` this is a polling query whose next_cursor never runs out: stop at an empty page, or set `until`.",
+        rules: "Without `until` this is a polling request: its next_cursor never runs out.",
       },
     ],
   },

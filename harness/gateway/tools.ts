@@ -4,7 +4,6 @@ import {
   RESOURCES,
   type Resource,
   type ResourceMethod,
-  WORKFLOW,
 } from "./resources.js";
 
 /** A tool as the gateway serves it, generated from one row of the resource table. */
@@ -60,13 +59,6 @@ const PAGINATION = {
 function describe(resource: Resource, spec: ResourceMethod): string {
   const lines = [spec.summary];
   if (spec.rules) lines.push(spec.rules);
-  if (
-    resource.name === "users" &&
-    spec.method !== "list" &&
-    spec.method !== "get" &&
-    spec.method !== "create"
-  )
-    lines.push(WORKFLOW);
   if (spec.method === "list") {
     lines.push(
       "Returns { result: [...], next_cursor }. To get more, call again with next_cursor passed back exactly as received; stop when next_cursor is null.",
