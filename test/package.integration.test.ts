@@ -4,6 +4,7 @@ import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { tsBlocks, typecheckBlocks } from "./support/readme-blocks.js";
 
 /**
  * The package as a stranger gets it: `npm pack` from this tree, unpacked into a new project's
@@ -99,48 +100,19 @@ describe("npm pack", () => {
 });
 
 describe("the README's TypeScript, against the package", () => {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+  const blocks = tsBlocks(join(ROOT, "README.md"));
 
   it("every block type-checks (strict), with the free names a snippet assumes declared", () => {
     expect(blocks.length).toBeGreaterThanOrEqual(5);
     // The names snippets use without defining them, declared once as a reader would supply them.
-    writeFileSync(
-      join(project, "assumed.d.ts"),
-      [
-        "declare const mcpUrl: string;",
-        "declare const apiToken: string;",
-        "declare const userId: string;",
-        "declare function audit(user: unknown): void;",
-        'declare const completion: import("openai/resources/chat/completions").ChatCompletion;',
-      ].join("\n"),
-    );
-    for (const [i, block] of blocks.entries())
-      writeFileSync(join(project, `readme-${i + 1}.ts`), `${block}\nexport {};\n`);
-    writeFileSync(
-      join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          target: "es2023",
-          module: "nodenext",
-          moduleResolution: "nodenext",
-          noEmit: true,
-          skipLibCheck: true,
-          types: ["node"],
-        },
-        include: ["*.ts"],
-      }),
-    );
-    let output = "";
-    try {
-      execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", project], {
-        encoding: "utf8",
-      });
-    } catch (error) {
-      output = String((error as { stdout?: string }).stdout ?? error);
-    }
-    expect(output).toBe("");
+    const assumed = [
+      "declare const mcpUrl: string;",
+      "declare const apiToken: string;",
+      "declare const userId: string;",
+      "declare function audit(user: unknown): void;",
+      'declare const completion: import("openai/resources/chat/completions").ChatCompletion;',
+    ];
+    expect(typecheckBlocks(project, blocks, assumed, join(ROOT, "node_modules/typescript/bin/tsc"))).toBe("");
   }, 120_000);
 
   it("the library blocks that need nothing running run as written", () => {

@@ -56,7 +56,7 @@ const PAGINATION = {
   },
 };
 
-function describe(resource: Resource, spec: ResourceMethod): string {
+function describe(spec: ResourceMethod): string {
   const lines = [spec.summary];
   if (spec.rules) lines.push(spec.rules);
   if (spec.method === "list") {
@@ -77,7 +77,7 @@ export function buildTool(resource: Resource, spec: ResourceMethod): GatewayTool
     spec.method === "list" || spec.method === "get" ? "read" : CRUD.has(spec.method) ? "write" : "custom";
   return {
     name,
-    description: describe(resource, spec),
+    description: describe(spec),
     inputSchema: {
       type: "object",
       properties,
