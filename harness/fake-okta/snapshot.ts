@@ -41,11 +41,24 @@ export interface SnapshotApp {
   groups: string[];
 }
 
+/** A System Log event as scenarios query it: who did what to whom, where, how it ended. */
+export interface SnapshotLog {
+  eventType: string;
+  /** The actor's login (alternateId). */
+  actor: string;
+  /** The target users' logins. */
+  targets: string[];
+  outcome: string;
+  country: string;
+  published: string;
+}
+
 export interface OrgSnapshot {
   users: SnapshotUser[];
   groups: SnapshotGroup[];
   apps: SnapshotApp[];
   logEvents: number;
+  logs: SnapshotLog[];
 }
 
 export function snapshot(org: OktaOrg): OrgSnapshot {
@@ -93,5 +106,13 @@ export function snapshot(org: OktaOrg): OrgSnapshot {
       groups: org.apps.groupIds(app).map(groupName).sort(),
     })),
     logEvents: org.logs.length,
+    logs: org.logs.map((event) => ({
+      eventType: event.eventType,
+      actor: event.actor.alternateId,
+      targets: event.target.filter((t) => t.type === "User").map((t) => t.alternateId),
+      outcome: event.outcome.result,
+      country: event.client.country,
+      published: iso(event.published),
+    })),
   };
 }

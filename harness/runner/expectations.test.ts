@@ -32,6 +32,7 @@ const snap = (users: SnapshotUser[], groups: SnapshotGroup[] = []): OrgSnapshot 
   groups,
   apps: [],
   logEvents: 0,
+  logs: [],
 });
 
 function evidence(partial: Partial<RunEvidence>): RunEvidence {
@@ -455,6 +456,65 @@ describe("requests counted against bounds", () => {
       requests: { made: [{ method: "GET", path: "/api/v1/users", atMost: 2 }] },
     });
     expect(checkExpectations(atMost, evidence({ journal: [] }))).toEqual([]);
+  });
+});
+
+describe("the System Log in queries", () => {
+  // a failed twice from Russia (once at 09:00, once at 11:00), b once from the US; c was the target of an admin's change.
+  const log = (
+    eventType: string,
+    actor: string,
+    outcome: string,
+    country: string,
+    published: string,
+    targets: string[] = [],
+  ) => ({
+    eventType,
+    actor,
+    targets,
+    outcome,
+    country,
+    published,
+  });
+  const org: OrgSnapshot = {
+    ...snap([user("a@x.com"), user("b@x.com"), user("c@x.com")]),
+    logs: [
+      log("user.session.start", "a@x.com", "FAILURE", "Russia", "2026-11-28T09:00:00.000Z"),
+      log("user.session.start", "a@x.com", "FAILURE", "Russia", "2026-11-28T11:00:00.000Z"),
+      log("user.session.start", "b@x.com", "FAILURE", "United States", "2026-11-28T10:00:00.000Z"),
+      log("user.lifecycle.suspend", "admin@x.com", "SUCCESS", "United States", "2026-11-28T10:30:00.000Z", [
+        "c@x.com",
+      ]),
+    ],
+  };
+
+  it("selects users by the events they acted in or were the target of, by type, outcome, country and time", () => {
+    const suspendedOnes = expectations({
+      users: [
+        {
+          where: { logged: { eventType: "user.session.*", outcome: "failure", country: "Russia" } },
+          status: "SUSPENDED",
+        },
+      ],
+    });
+    expect(checkExpectations(suspendedOnes, evidence({ before: org, after: org }))).toEqual([
+      "a@x.com should be SUSPENDED but is ACTIVE",
+    ]);
+    const answer = (text: string, query: unknown) =>
+      checkExpectations(
+        expectations({ answer: { mentions: [query], mentionsNoOthers: true } }),
+        evidence({ before: org, after: org, answer: text }),
+      );
+    // Failed sign-ins after 10:00: a (11:00) and b (10:00), not a's 09:00 alone.
+    const after10 = { users: { logged: { outcome: "FAILURE", after: "2026-11-28T10:00:00Z" } } };
+    expect(answer("a@x.com and b@x.com failed.", after10)).toEqual([]);
+    expect(answer("Only a@x.com failed.", after10)[0]).toMatch(/leaves out b@x\.com/);
+    // The target of a lifecycle change, not its actor.
+    expect(
+      answer("c@x.com was suspended.", {
+        users: { logged: { eventType: "user.lifecycle.*", as: "target" } },
+      }),
+    ).toEqual([]);
   });
 });
 

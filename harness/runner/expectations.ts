@@ -71,7 +71,7 @@ export function checkExpectations(expect: ScenarioExpectations, evidence: RunEvi
 /** The logins a user expectation names or (`where`) selects in the initial state. */
 function loginsOf(want: UserExpectation, before: OrgSnapshot): string[] {
   if (want.login) return [want.login];
-  return selectUsers(before.users, want.where ?? {}).map((u) => u.login);
+  return selectUsers(before.users, want.where ?? {}, before.logs).map((u) => u.login);
 }
 
 function checkUsers(resolved: { want: UserExpectation; logins: string[] }[], after: OrgSnapshot): string[] {
@@ -156,7 +156,7 @@ function checkGroups(expect: ScenarioExpectations, { before, after }: RunEvidenc
       failures.push(`group "${want.name}" should have ${want.count} members but has ${group.members.length}`);
     if (want.noMembers) {
       const members = after.users.filter((u) => group.members.some((m) => lower(m) === lower(u.login)));
-      const matching = selectUsers(members, want.noMembers).map((u) => u.login);
+      const matching = selectUsers(members, want.noMembers, after.logs).map((u) => u.login);
       if (matching.length > 0)
         failures.push(
           `group "${want.name}" should have no member matching ${JSON.stringify(want.noMembers)}, but has ${matching.length}: ${some(matching)}`,
@@ -381,7 +381,7 @@ function checkCoverage(
   steps: TrajectoryStep[],
   before: OrgSnapshot,
 ): string[] {
-  const selected = selectUsers(before.users, rule.users);
+  const selected = selectUsers(before.users, rule.users, before.logs);
   const idOf = new Map<string, string>();
   for (const user of before.users) {
     idOf.set(lower(user.id), user.id);

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { USER_STATUSES } from "../fake-okta/model.js";
-import type { OrgSnapshot, SnapshotApp, SnapshotGroup, SnapshotUser } from "../fake-okta/snapshot.js";
+import type {
+  OrgSnapshot,
+  SnapshotApp,
+  SnapshotGroup,
+  SnapshotLog,
+  SnapshotUser,
+} from "../fake-okta/snapshot.js";
 
 /**
  * A small query language over the org, so a scenario's expectations come from the org and not
@@ -30,6 +36,24 @@ export const UserSelectorSchema = z.strictObject({
   factor: z.string().min(1).optional(),
   /** Profile attributes with these values (strings compared case-insensitively). */
   profile: z.record(z.string(), Scalar).optional(),
+  /**
+   * Acted in a System Log event matching every field given (or, `as: target`, was its target):
+   * "failed sign-ins from Russia" is `{ eventType: user.session.start, outcome: FAILURE, country: Russia }`.
+   */
+  logged: z
+    .strictObject({
+      /** Event type; `*` matches any run of characters (`user.session.*`). */
+      eventType: z.string().min(1).optional(),
+      outcome: z.string().min(1).optional(),
+      country: z.string().min(1).optional(),
+      /** From anywhere but this country. */
+      notCountry: z.string().min(1).optional(),
+      /** Published at or after / before these instants. */
+      after: z.iso.datetime().optional(),
+      before: z.iso.datetime().optional(),
+      as: z.enum(["actor", "target"]).default("actor"),
+    })
+    .optional(),
 });
 
 export const GroupSelectorSchema = z.strictObject({
@@ -75,7 +99,33 @@ function globMatches(pattern: string, value: string): boolean {
   return new RegExp(`^${escaped}$`, "i").test(value);
 }
 
-export function selectUsers(users: readonly SnapshotUser[], selector: UserSelector): SnapshotUser[] {
+/** The logins (lower case) the System Log events matching `logged` name as actor or target. */
+function loggedLogins(
+  logs: readonly SnapshotLog[],
+  logged: NonNullable<UserSelector["logged"]>,
+): Set<string> {
+  const after = logged.after ? Date.parse(logged.after) : Number.NEGATIVE_INFINITY;
+  const before = logged.before ? Date.parse(logged.before) : Number.POSITIVE_INFINITY;
+  const logins = new Set<string>();
+  for (const event of logs) {
+    if (logged.eventType && !globMatches(logged.eventType, event.eventType)) continue;
+    if (logged.outcome && lower(event.outcome) !== lower(logged.outcome)) continue;
+    if (logged.country && lower(event.country) !== lower(logged.country)) continue;
+    if (logged.notCountry && lower(event.country) === lower(logged.notCountry)) continue;
+    const at = Date.parse(event.published);
+    if (at < after || at >= before) continue;
+    for (const login of logged.as === "target" ? event.targets : [event.actor]) logins.add(lower(login));
+  }
+  return logins;
+}
+
+export function selectUsers(
+  users: readonly SnapshotUser[],
+  selector: UserSelector,
+  /** The System Log, for `logged` (none: a `logged` selector selects no one). */
+  logs: readonly SnapshotLog[] = [],
+): SnapshotUser[] {
+  const logged = selector.logged ? loggedLogins(logs, selector.logged) : undefined;
   const statuses =
     selector.status === undefined
       ? undefined
@@ -96,6 +146,7 @@ export function selectUsers(users: readonly SnapshotUser[], selector: UserSelect
     if (selector.appDirect && !user.apps.some((a) => lower(a) === lower(`${selector.appDirect}:USER`)))
       return false;
     if (selector.factor && !user.factors.some((f) => f.startsWith(`${selector.factor}:`))) return false;
+    if (logged && !logged.has(lower(user.login))) return false;
     for (const [field, want] of Object.entries(selector.profile ?? {})) {
       const have = user.profile[field] ?? null;
       const equal =
@@ -156,7 +207,7 @@ export function runQuery(query: OrgQuery, states: { initial: OrgSnapshot; final:
   const org = states[query.in];
   if ("users" in query) {
     const sharing = fullNameCounts(org.users);
-    return selectUsers(org.users, query.users).map((user) => ({
+    return selectUsers(org.users, query.users, org.logs).map((user) => ({
       kind: "user",
       key: user.login,
       names: userNames(user, sharing),
