@@ -10,8 +10,9 @@ import type { Claim, SharedBudget } from "./call-engine.js";
  * probe across all processes: the first claim on a missing key marks it (-1) and goes; the others
  * wait for that call's answer, which sets the count (or, from a server that reports no budget,
  * frees the key). Claims granted while the count was unknown would each be a call no process
- * counted. A 429 sets it to 0 until the 429's reset: every process holds. Redis is never waited on: a lost server fails the claim at once, naming it.
- * ioredis is an optional peer dependency, loaded when a shared budget is first claimed.
+ * counted. A 429 sets it to 0 until the 429's reset: every process holds. Redis is never waited
+ * on: a lost server fails the claim at once, naming it. ioredis is an optional peer dependency,
+ * loaded when a shared budget is first claimed.
  */
 export interface RedisBudgetOptions {
   url: string;
