@@ -509,6 +509,15 @@ describe("the System Log in queries", () => {
     const after10 = { users: { logged: { outcome: "FAILURE", after: "2026-11-28T10:00:00Z" } } };
     expect(answer("a@x.com and b@x.com failed.", after10)).toEqual([]);
     expect(answer("Only a@x.com failed.", after10)[0]).toMatch(/leaves out b@x\.com/);
+    // Countries: failed sign-ins came from Russia and the United States; a third country is one too many.
+    const countries = { countries: { eventType: "user.session.start", outcome: "FAILURE" } };
+    expect(answer("From Russia and the United States.", countries)).toEqual([]);
+    expect(answer("From Russia.", countries)[0]).toMatch(/leaves out United States/);
+    expect(
+      answer("From Russia, the United States and Brazil.", {
+        countries: { outcome: "FAILURE", country: "Russia" },
+      })[0],
+    ).toMatch(/United States/);
     // The target of a lifecycle change, not its actor.
     expect(
       answer("c@x.com was suspended.", {

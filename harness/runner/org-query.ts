@@ -20,6 +20,19 @@ import type {
 const Status = z.enum(USER_STATUSES);
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/** System Log events matching every field given. */
+const LoggedSchema = z.strictObject({
+  /** Event type; `*` matches any run of characters (`user.session.*`). */
+  eventType: z.string().min(1).optional(),
+  outcome: z.string().min(1).optional(),
+  country: z.string().min(1).optional(),
+  /** From anywhere but this country. */
+  notCountry: z.string().min(1).optional(),
+  /** Published at or after / before these instants. */
+  after: z.iso.datetime().optional(),
+  before: z.iso.datetime().optional(),
+});
+
 export const UserSelectorSchema = z.strictObject({
   /** Login, case-insensitive; `*` matches any run of characters (`*@contractor.example`). */
   login: z.string().min(1).optional(),
@@ -40,20 +53,7 @@ export const UserSelectorSchema = z.strictObject({
    * Acted in a System Log event matching every field given (or, `as: target`, was its target):
    * "failed sign-ins from Russia" is `{ eventType: user.session.start, outcome: FAILURE, country: Russia }`.
    */
-  logged: z
-    .strictObject({
-      /** Event type; `*` matches any run of characters (`user.session.*`). */
-      eventType: z.string().min(1).optional(),
-      outcome: z.string().min(1).optional(),
-      country: z.string().min(1).optional(),
-      /** From anywhere but this country. */
-      notCountry: z.string().min(1).optional(),
-      /** Published at or after / before these instants. */
-      after: z.iso.datetime().optional(),
-      before: z.iso.datetime().optional(),
-      as: z.enum(["actor", "target"]).default("actor"),
-    })
-    .optional(),
+  logged: LoggedSchema.extend({ as: z.enum(["actor", "target"]).default("actor") }).optional(),
 });
 
 export const GroupSelectorSchema = z.strictObject({
@@ -78,6 +78,8 @@ export const OrgQuerySchema = z.union([
   z.strictObject({ users: UserSelectorSchema, in: State }),
   z.strictObject({ groups: GroupSelectorSchema, in: State }),
   z.strictObject({ apps: AppSelectorSchema, in: State }),
+  /** The countries the matching System Log events came from. */
+  z.strictObject({ countries: LoggedSchema, in: State }),
 ]);
 
 export type UserSelector = z.output<typeof UserSelectorSchema>;
@@ -85,7 +87,7 @@ export type OrgQuery = z.output<typeof OrgQuerySchema>;
 
 /** What a query found: each thing with the names an answer may call it by. */
 export interface Found {
-  kind: "user" | "group" | "app";
+  kind: "user" | "group" | "app" | "country";
   /** The name failure messages use (login, group name, app label). */
   key: string;
   /** Every way an answer can name it. */
@@ -99,24 +101,33 @@ function globMatches(pattern: string, value: string): boolean {
   return new RegExp(`^${escaped}$`, "i").test(value);
 }
 
-/** The logins (lower case) the System Log events matching `logged` name as actor or target. */
+/** The System Log events matching every field of `logged`. */
+function loggedEvents(logs: readonly SnapshotLog[], logged: z.output<typeof LoggedSchema>): SnapshotLog[] {
+  const after = logged.after ? Date.parse(logged.after) : Number.NEGATIVE_INFINITY;
+  const before = logged.before ? Date.parse(logged.before) : Number.POSITIVE_INFINITY;
+  return logs.filter((event) => {
+    const at = Date.parse(event.published);
+    return (
+      (!logged.eventType || globMatches(logged.eventType, event.eventType)) &&
+      (!logged.outcome || lower(event.outcome) === lower(logged.outcome)) &&
+      (!logged.country || lower(event.country) === lower(logged.country)) &&
+      (!logged.notCountry || lower(event.country) !== lower(logged.notCountry)) &&
+      at >= after &&
+      at < before
+    );
+  });
+}
+
+/** The logins (lower case) the matching events name as actor or target. */
 function loggedLogins(
   logs: readonly SnapshotLog[],
   logged: NonNullable<UserSelector["logged"]>,
 ): Set<string> {
-  const after = logged.after ? Date.parse(logged.after) : Number.NEGATIVE_INFINITY;
-  const before = logged.before ? Date.parse(logged.before) : Number.POSITIVE_INFINITY;
-  const logins = new Set<string>();
-  for (const event of logs) {
-    if (logged.eventType && !globMatches(logged.eventType, event.eventType)) continue;
-    if (logged.outcome && lower(event.outcome) !== lower(logged.outcome)) continue;
-    if (logged.country && lower(event.country) !== lower(logged.country)) continue;
-    if (logged.notCountry && lower(event.country) === lower(logged.notCountry)) continue;
-    const at = Date.parse(event.published);
-    if (at < after || at >= before) continue;
-    for (const login of logged.as === "target" ? event.targets : [event.actor]) logins.add(lower(login));
-  }
-  return logins;
+  return new Set(
+    loggedEvents(logs, logged).flatMap((event) =>
+      (logged.as === "target" ? event.targets : [event.actor]).map(lower),
+    ),
+  );
 }
 
 export function selectUsers(
@@ -215,6 +226,12 @@ export function runQuery(query: OrgQuery, states: { initial: OrgSnapshot; final:
   }
   if ("groups" in query)
     return selectGroups(org, query.groups).map((g) => ({ kind: "group", key: g.name, names: [g.name] }));
+  if ("countries" in query)
+    return [...new Set(loggedEvents(org.logs, query.countries).map((e) => e.country))].map((country) => ({
+      kind: "country",
+      key: country,
+      names: [country],
+    }));
   return selectApps(org, query.apps).map((a) => ({ kind: "app", key: a.label, names: [a.label] }));
 }
 
@@ -223,12 +240,12 @@ export function everything(
   kind: Found["kind"],
   states: { initial: OrgSnapshot; final: OrgSnapshot },
 ): Found[] {
-  const all =
-    kind === "user"
-      ? { users: { status: [...USER_STATUSES] } }
-      : kind === "group"
-        ? { groups: {} }
-        : { apps: {} };
+  const all = {
+    user: { users: { status: [...USER_STATUSES] } },
+    group: { groups: {} },
+    app: { apps: {} },
+    country: { countries: {} },
+  }[kind];
   const found = new Map<string, Found>();
   for (const state of ["initial", "final"] as const)
     for (const item of runQuery({ ...all, in: state } as OrgQuery, states)) found.set(lower(item.key), item);
@@ -275,6 +292,7 @@ const KIND_NOUNS = {
   users: ["user", "person", "people", "account", "member", "employee", "admin", "administrator", "holder"],
   groups: ["group"],
   apps: ["app", "application", "integration"],
+  countries: ["country", "countries", "location", "place"],
 };
 /** Between a number and its noun, these make it some other count ("no other member"). */
 const NOT_THIS_COUNT = new Set(["other", "others", "more", "else", "additional", "another", "further"]);
