@@ -19,7 +19,7 @@ import { readJournal, resetFake } from "../harness/shared/admin-client.js";
 import { matrixCells, runCellOverSeeds } from "../harness/simulator/matrix.js";
 import { startHarness } from "../harness/start.js";
 import { type AnchorResult, fixedSpacingAudit, naiveBurstAudit, oktaSdkAudit } from "./anchors.js";
-import { writeReport } from "./measure.js";
+import { latencyAtOkta, writeReport } from "./measure.js";
 
 interface Row {
   run: string;
@@ -77,13 +77,9 @@ interface RealRun {
   concurrency?: number;
 }
 
-/** Okta's own answer time, as the harness's latency fault: every call under /api/v1/users. */
-const latencyFaults = (ms: number) =>
-  ms > 0 ? { rules: [{ path: "/api/v1/users", action: { type: "latency" as const, ms } }] } : undefined;
-
 async function realRows({ name, users, limits, latencyMs = 0, concurrency = 16 }: RealRun): Promise<Row[]> {
   const pageSize = 200;
-  const faults = latencyFaults(latencyMs);
+  const faults = latencyAtOkta(latencyMs);
   const rows: Row[] = [];
   for (const report of await runLoadtest({
     users,

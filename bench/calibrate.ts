@@ -22,7 +22,7 @@ import { boundFor, runAuditLoop } from "../harness/loadtest/index.js";
 import { startRedis } from "../harness/redis-server.js";
 import { type AuditCell, simulateAudit } from "../harness/simulator/simulate-audit.js";
 import { startHarness } from "../harness/start.js";
-import { writeReport } from "./measure.js";
+import { latencyAtOkta, writeReport } from "./measure.js";
 
 interface CalibrationCell {
   name: string;
@@ -83,13 +83,7 @@ async function real(cell: CalibrationCell) {
   const harness = await startHarness({
     fixture: { seed: 42, generate: { users: cell.users, logs: 0 } },
     limits: cell.limits,
-    ...(cell.latencyMs
-      ? {
-          faults: {
-            rules: [{ path: "/api/v1/users", action: { type: "latency" as const, ms: cell.latencyMs } }],
-          },
-        }
-      : {}),
+    faults: latencyAtOkta(cell.latencyMs),
     ...(cell.reporting
       ? { mcpServer: { name: "calibrate", config: { rate_limit_reporting: cell.reporting } } }
       : {}),
@@ -207,10 +201,8 @@ async function prediction(cell: PredictionCell, loopbackMs: number) {
       ...(cell.windowMs ? [["--window-ms", cell.windowMs]] : []),
     ].flatMap(([flag, value]) => [String(flag), String(value)]);
     const faults = join(dir, "faults.json");
-    await writeFile(
-      faults,
-      JSON.stringify({ rules: [{ path: "/api/v1/users", action: { type: "latency", ms: cell.latencyMs } }] }),
-    );
+    const schedule = latencyAtOkta(cell.latencyMs);
+    if (schedule) await writeFile(faults, JSON.stringify(schedule));
     const out = join(dir, "loadtest.json");
     await run(process.execPath, [
       cli,
@@ -220,7 +212,7 @@ async function prediction(cell: PredictionCell, loopbackMs: number) {
       "paced",
       "--json",
       out,
-      ...(cell.latencyMs ? ["--faults", faults] : []),
+      ...(schedule ? ["--faults", faults] : []),
     ]);
     const [measured] = JSON.parse(await readFile(out, "utf8")) as {
       timeMs: number;

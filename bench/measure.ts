@@ -121,6 +121,13 @@ export function benchSeconds(): number {
   return Number(process.env.BENCH_SECONDS ?? 5);
 }
 
+/** Okta's own answer time, as the harness's latency fault: every call under /api/v1/users (none at 0). */
+export function latencyAtOkta(ms: number) {
+  return ms > 0
+    ? { rules: [{ path: "/api/v1/users", action: { type: "latency" as const, ms } }] }
+    : undefined;
+}
+
 export function writeReport(name: string, report: object): void {
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(

@@ -1,5 +1,4 @@
 import { type Clock, systemClock } from "../shared/clock.js";
-import type { AppRecord } from "./apps.js";
 import { type Fixture, FixtureError, type ParsedFixture, parseFixture, resolveTime } from "./fixture.js";
 import { generateDirectory } from "./generate.js";
 import { IdSource } from "./ids.js";
@@ -66,11 +65,8 @@ function* orgSteps(fixture: ParsedFixture, clock: Clock, source: string): Genera
       ? []
       : org.groups.filter((g) => g.type === "OKTA_GROUP").map((g) => ({ id: g.id, name: g.profile.name })),
   );
-  stateFixtureApps(org, fixture, now, source);
   assignFixtureApps(org, fixture, now, source);
-  // Made inactive after every assignment (Okta assigns only to active apps; those made stay).
-  for (const spec of fixture.apps ?? [])
-    if (spec.status === "INACTIVE") org.apps.setStatus(org.apps.byLabel(spec.label) as AppRecord, "INACTIVE");
+  stateFixtureApps(org, fixture, now, source);
   logs.push(...fixtureLogs(org, fixture, now, source));
   // The System Log is in persistence order; seeded events were persisted as they happened.
   logs.sort((a, b) => (a.published ?? 0) - (b.published ?? 0));
@@ -134,11 +130,7 @@ function* addFixtureUsers(
     yield;
     const where = `${source}: users[${index}] (${spec.login})`;
     if (org.findUser(spec.login)) throw new FixtureError(`${where}: login is already taken`);
-    const groups = spec.groups.map((ref) => {
-      const group = org.findGroup(ref) ?? org.groupByName(ref);
-      if (!group) throw new FixtureError(`${where}: groups: no group named or with id '${ref}'`);
-      return group;
-    });
+    const groups = spec.groups.map((ref) => fixtureGroup(org, ref, `${where}: groups`));
     for (const attribute of Object.keys(spec.profile ?? {})) org.profileAttributes.add(attribute);
     const created = spec.created ? resolveTime(spec.created, now) : now - 180 * 86_400_000;
     const user = org.addUser({
@@ -167,9 +159,7 @@ function* addFixtureUsers(
       if (!GROUP_TARGETED_ROLES.includes(type))
         throw new FixtureError(`${where}: roles[${r}]: ${type} takes no group targets`);
       for (const ref of role.groups) {
-        const group = org.findGroup(ref) ?? org.groupByName(ref);
-        if (!group)
-          throw new FixtureError(`${where}: roles[${r}]: groups: no group named or with id '${ref}'`);
+        const group = fixtureGroup(org, ref, `${where}: roles[${r}]: groups`);
         if (!assigned.groupTargets.includes(group.id)) assigned.groupTargets.push(group.id);
       }
     }
@@ -181,23 +171,31 @@ function* addFixtureUsers(
   }
 }
 
-/** The `apps` section: each app's groups and direct users, as stated (its status comes last). */
+/**
+ * The `apps` section, after users' own `apps`: each app's groups and direct users as stated, then
+ * its status (Okta assigns only to active apps; assignments made before stay).
+ */
 function stateFixtureApps(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): void {
   for (const [index, spec] of (fixture.apps ?? []).entries()) {
     const where = `${source}: apps[${index}] (${spec.label})`;
     const app = org.apps.byLabel(spec.label);
     if (!app) throw new FixtureError(`${where}: no such app in the catalogue`);
-    for (const ref of spec.groups) {
-      const group = org.findGroup(ref) ?? org.groupByName(ref);
-      if (!group) throw new FixtureError(`${where}: groups: no group named or with id '${ref}'`);
-      org.apps.assignGroup(app, group.id, now - 300 * 86_400_000);
-    }
+    for (const ref of spec.groups)
+      org.apps.assignGroup(app, fixtureGroup(org, ref, `${where}: groups`).id, now - 300 * 86_400_000);
     for (const login of spec.users) {
       const user = org.findUser(login);
       if (!user) throw new FixtureError(`${where}: users: no user with login '${login}'`);
       org.apps.assignUser(app, user, now - 90 * 86_400_000);
     }
+    if (spec.status === "INACTIVE") org.apps.setStatus(app, "INACTIVE");
   }
+}
+
+/** A group a fixture names, by id or name; `where` says which field named it. */
+function fixtureGroup(org: OktaOrg, ref: string, where: string) {
+  const group = org.findGroup(ref) ?? org.groupByName(ref);
+  if (!group) throw new FixtureError(`${where}: no group named or with id '${ref}'`);
+  return group;
 }
 
 function assignFixtureApps(org: OktaOrg, fixture: ParsedFixture, now: number, source: string): void {

@@ -41,10 +41,8 @@ function summary(reports: StrategyReport[]): { header: string[]; rows: string[][
   return { header, rows };
 }
 
-export function reportTable(reports: StrategyReport[]): string {
-  const { header, rows } = summary(reports);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
+/** The lines under the summary: budget used per window, and any run that measured a busy host. */
+function notesOf(reports: StrategyReport[]): string[] {
   const budget = reports.map(
     (r) =>
       `${r.strategy}: budget used per window — ${r.budget.map((b) => `${b.bucket} ${(100 * b.meanUse).toFixed(0)}% mean, ${(100 * b.peakUse).toFixed(0)}% peak over ${b.windows} windows`).join("; ") || "n/a"}`,
@@ -62,13 +60,19 @@ export function reportTable(reports: StrategyReport[]): string {
           : ": the time may measure a busy machine, not the limit";
       return `${r.strategy}: saturated (event loop ${(100 * r.host.eventLoopUtilization).toFixed(0)}% busy, CPU ${(100 * r.host.cpu).toFixed(0)}% of a core${harness})${advice}.`;
     });
+  return [...budget, ...saturated];
+}
+
+export function reportTable(reports: StrategyReport[]): string {
+  const { header, rows } = summary(reports);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
   return [
     line(header),
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),
     "",
-    ...budget,
-    ...saturated,
+    ...notesOf(reports),
   ].join("\n");
 }
 
@@ -169,10 +173,7 @@ ${buckets.join("\n")}
 </section>`;
   });
   const { header, rows } = summary(reports);
-  const notes = reportTable(reports)
-    .split("\n")
-    .slice(rows.length + 3)
-    .filter(Boolean);
+  const notes = notesOf(reports);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5em;max-width:1240px}h2{font-size:1em}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}th:first-child,td:first-child{text-align:left}</style></head>

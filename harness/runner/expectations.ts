@@ -216,15 +216,13 @@ function checkOthersUnchanged(
   const changedUsers: string[] = [];
   // A named app's users are judged by its expectation, not here.
   const namedApps = new Set(expect.apps.map((a) => lower(a.label)));
-  const withoutNamedApps = (user: SnapshotUser | undefined) =>
+  const withoutNamedApps = <U extends SnapshotUser | undefined>(user: U): U =>
     user && { ...user, apps: user.apps.filter((a) => !namedApps.has(lower(a.slice(0, a.lastIndexOf(":"))))) };
   for (const old of before.users) {
     if (named.has(lower(old.login))) continue;
     const now = afterUsers.get(lower(old.login));
-    const change = describeChange(
-      withoutNamedApps(old) as SnapshotUser,
-      withoutNamedApps(now),
-      (was, is, targets) => same(ids(was, beforeIds, targets), ids(is, afterIds, targets)),
+    const change = describeChange(withoutNamedApps(old), withoutNamedApps(now), (was, is, targets) =>
+      same(ids(was, beforeIds, targets), ids(is, afterIds, targets)),
     );
     if (change) changedUsers.push(`${old.login} (${change})`);
   }

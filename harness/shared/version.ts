@@ -2,8 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** paceline's version, from its package.json, found from here up (source and dist/ sit at different depths). */
+let version: string | undefined;
+
+/** paceline's version, from its package.json, found from here up (source and dist/ sit at different depths); read once. */
 export function pacelineVersion(): string {
+  version ??= readVersion();
+  return version;
+}
+
+function readVersion(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const file = join(dir, "package.json");
     if (existsSync(file)) {
