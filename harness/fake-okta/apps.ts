@@ -1,4 +1,5 @@
 import type { Clock } from "../shared/clock.js";
+import { AppResources } from "./app-resources.js";
 import { notFound, OktaError, validationFailed } from "./errors.js";
 import type { IdSource } from "./ids.js";
 import type { UserRecord } from "./model.js";
@@ -14,7 +15,7 @@ export interface AppRecord {
   name: string;
   label: string;
   status: "ACTIVE" | "INACTIVE";
-  signOnMode: "SAML_2_0" | "OPENID_CONNECT" | CustomSignOnMode;
+  signOnMode: CustomSignOnMode;
   created: number;
   lastUpdated: number;
   /** A custom app's `settings` and `credentials`, as created (catalogue apps have none). */
@@ -23,7 +24,14 @@ export interface AppRecord {
 }
 
 /** The custom apps `POST /api/v1/apps` creates: the sign-on modes Okta's SDK tests create. */
-export type CustomSignOnMode = "BOOKMARK" | "BASIC_AUTH" | "BROWSER_PLUGIN";
+export type CustomSignOnMode =
+  | "BOOKMARK"
+  | "BASIC_AUTH"
+  | "BROWSER_PLUGIN"
+  | "SECURE_PASSWORD_STORE"
+  | "AUTO_LOGIN"
+  | "SAML_2_0"
+  | "OPENID_CONNECT";
 
 export interface AppAssignment {
   userId: string;
@@ -45,6 +53,7 @@ export class AppDirectory {
   readonly apps: AppRecord[] = [];
   private readonly direct = new Map<string, Map<string, AppAssignment>>();
   private readonly groups = new Map<string, Map<string, number>>();
+  private readonly resourcesById = new Map<string, AppResources>();
 
   constructor(
     private readonly ids: IdSource,
@@ -66,7 +75,22 @@ export class AppDirectory {
     this.apps.push(app);
     this.direct.set(app.id, new Map());
     this.groups.set(app.id, new Map());
+    this.resourcesById.set(app.id, new AppResources());
     return app;
+  }
+
+  /** The app's keys, CSRs, grants, claims, schema, connection and policy (see app-resources.ts). */
+  resources(app: AppRecord): AppResources {
+    return this.resourcesById.get(app.id) as AppResources;
+  }
+
+  /** Ids for an app's keys, CSRs, grants and claims, from the apps' own stream. */
+  newId(prefix: string): string {
+    return this.ids.okta(prefix);
+  }
+
+  secret(length: number): string {
+    return this.ids.token(length);
   }
 
   get(id: string): AppRecord {
@@ -156,6 +180,7 @@ export class AppDirectory {
     this.apps.splice(this.apps.indexOf(app), 1);
     this.direct.delete(app.id);
     this.groups.delete(app.id);
+    this.resourcesById.delete(app.id);
   }
 
   /** A user (or group) is gone: their assignments go too. */

@@ -62,10 +62,8 @@ export class OktaError extends Error {
   }
 }
 
-export const notFound = (
-  id: string,
-  kind: "User" | "UserGroup" | "Role" | "UserFactor" | "AppInstance" = "User",
-) => new OktaError("E0000007", `Resource not found: ${id} (${kind})`);
+export const notFound = (id: string, kind = "User") =>
+  new OktaError("E0000007", `Resource not found: ${id} (${kind})`);
 
 export const validationFailed = (what: string, causes: string[] = []) =>
   new OktaError("E0000001", what, causes);

@@ -20,6 +20,7 @@ import {
   type UserRecord,
   type UserStatus,
 } from "./model.js";
+import { PolicyDirectory } from "./policies.js";
 import { BASE_PROFILE_ATTRIBUTES } from "./profile.js";
 
 export interface NewUser {
@@ -66,6 +67,7 @@ export class OktaOrg {
 
   /** Applications and their assignments; their ids come from a stream of their own. */
   readonly apps: AppDirectory;
+  readonly policies: PolicyDirectory;
 
   constructor(
     readonly seed: number,
@@ -73,6 +75,7 @@ export class OktaOrg {
   ) {
     this.ids = new IdSource(seed);
     this.apps = new AppDirectory(new IdSource(seed + 11), clock);
+    this.policies = new PolicyDirectory(new IdSource(seed + 13), clock);
   }
 
   // ---- users ----------------------------------------------------------------------------

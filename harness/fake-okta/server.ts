@@ -10,11 +10,14 @@ import type { Fixture } from "./fixture.js";
 import { Journal } from "./journal.js";
 import { installLayers } from "./layers.js";
 import { LIMIT_PRESETS, type LimitPreset, type RateLimitConfig, RateLimiter } from "./rate-limits.js";
+import { appCredentialRoutes } from "./routes/app-credentials.js";
+import { appIntegrationRoutes } from "./routes/app-integrations.js";
 import { appRoutes } from "./routes/apps.js";
 import { factorRoutes } from "./routes/factors.js";
 import { groupRoutes } from "./routes/groups.js";
 import { lifecycleRoutes } from "./routes/lifecycle.js";
 import { logRoutes } from "./routes/logs.js";
+import { policyRoutes } from "./routes/policies.js";
 import { roleRoutes } from "./routes/roles.js";
 import { userRoutes } from "./routes/users.js";
 import { buildOrg } from "./seed.js";
@@ -124,6 +127,12 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
       done(new OktaError("E0000003"), undefined);
     }
   });
+  // Certificates (publishing a CSR's) and multipart uploads (an app's logo) arrive as raw bytes.
+  app.addContentTypeParser(
+    ["application/x-x509-ca-cert", "application/pkix-cert", "application/x-pem-file", "multipart/form-data"],
+    { parseAs: "buffer" },
+    (_request, body, done) => done(null, body),
+  );
   installHostGuard(app, allowedHostsOf(options.allowedHosts), (message) => ({
     errorCode: "E0000006",
     errorSummary: "You do not have permission to perform the requested action",
@@ -138,6 +147,9 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
   groupRoutes(app, state);
   factorRoutes(app, state);
   appRoutes(app, state);
+  appCredentialRoutes(app, state);
+  appIntegrationRoutes(app, state);
+  policyRoutes(app, state);
   logRoutes(app, state);
   adminRoutes(app, state);
   return { app, state };

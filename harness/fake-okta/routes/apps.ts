@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { iso } from "../../shared/clock.js";
+import { newSigningKey } from "../app-keys.js";
 import type { AppRecord } from "../apps.js";
-import { parseCustomApp } from "../custom-apps.js";
+import { generatedName, initialCredentials, parseCustomApp } from "../custom-apps.js";
 import { notFound, OktaError, validationFailed } from "../errors.js";
 import { objectBody, originOf, queryOf, sendPage } from "../http.js";
 import { decodeCursor, type Page, pageOf, parseLimit } from "../pagination.js";
@@ -94,25 +95,43 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
       throw new OktaError("E0000040", undefined, [`label: '${label}' is taken`]);
   };
 
-  /** A custom app (see custom-apps.ts); active unless `activate=false`; labels are unique. */
+  /**
+   * A custom app (see custom-apps.ts); active unless `activate=false`; labels are unique. Okta
+   * names custom SWA and SAML apps itself, fills in OIDC client credentials, and gives every new
+   * app a signing key (`credentials.signing.kid`).
+   */
   app.post("/api/v1/apps", async (request) => {
     const custom = parseCustomApp(request.body ?? {});
     const activate = queryOf(request).activate;
     if (activate !== undefined && activate !== "true" && activate !== "false")
       throw validationFailed("activate", [`activate: '${activate}' is not true or false`]);
     refuseTakenLabel(custom.label);
+    const now = state.clock.now();
+    const name = custom.name ?? generatedName(custom.label, (n) => apps().apps.some((a) => a.name === n));
     const created = apps().add(
-      { ...custom, status: activate === "false" ? "INACTIVE" : "ACTIVE" },
-      state.clock.now(),
+      { ...custom, name, status: activate === "false" ? "INACTIVE" : "ACTIVE" },
+      now,
     );
+    const key = await newSigningKey(apps().newId("kid"), 10, now);
+    apps().resources(created).keys.push(key);
+    created.credentials = {
+      ...initialCredentials(custom, created.id, () => apps().secret(40)),
+      signing: { kid: key.kid },
+    };
     return appJson(created, originOf(request));
   });
 
-  /** Replaces a custom app's label and settings (Okta's `replaceApplication`), checked as a create. */
+  /**
+   * Replaces a custom app's label, settings and credentials (Okta's `replaceApplication`), checked
+   * as a create; what the body leaves out of the credentials (a client secret) is kept.
+   */
   app.put<{ Params: { id: string } }>("/api/v1/apps/:id", async (request) => {
     const application = apps().get(request.params.id);
     const custom = parseCustomApp(request.body ?? {});
-    if (custom.signOnMode !== application.signOnMode || custom.name !== application.name)
+    if (
+      custom.signOnMode !== application.signOnMode ||
+      (custom.name ?? application.name) !== application.name
+    )
       throw validationFailed("signOnMode", [
         `name and signOnMode cannot change: the app is ${application.name} (${application.signOnMode})`,
       ]);
@@ -120,7 +139,7 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     Object.assign(application, {
       label: custom.label,
       settings: custom.settings,
-      credentials: custom.credentials,
+      credentials: { ...application.credentials, ...custom.credentials },
       lastUpdated: state.clock.now(),
     });
     return appJson(application, originOf(request));
