@@ -21,6 +21,16 @@ const ROOTS = [
   "BookmarkApplication",
   "BasicAuthApplication",
   "BrowserPluginApplication",
+  "SecurePasswordStoreApplication",
+  "AutoLoginApplication",
+  "SamlApplication",
+  "OpenIdConnectApplication",
+  "JsonWebKey",
+  "Csr",
+  "OAuth2ScopeConsentGrant",
+  "FederatedClaim",
+  "ProvisioningConnectionResponse",
+  "Policy",
 ];
 const specPath = process.argv[2] ?? "../shared/reference/okta-management-minimal.yaml";
 const spec = parse(readFileSync(specPath, "utf8"), { maxAliasCount: -1 });

@@ -173,6 +173,7 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
   };
   const connectionJson = (request: AppRequest) => ({
     authScheme: "TOKEN",
+    profile: { authScheme: "TOKEN" },
     status: provisioned(request).connectionStatus,
     _links: {
       activate: {

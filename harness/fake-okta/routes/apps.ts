@@ -278,6 +278,14 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
     });
   }
 
+  // The apps a group is assigned to (Okta's `listAssignedApplicationsForGroup`: 20 a page by default).
+  app.get<{ Params: { id: string } }>("/api/v1/groups/:id/apps", async (request, reply) => {
+    const group = state.org.getGroup(request.params.id);
+    const query = queryOf(request);
+    const assigned = apps().apps.filter((a) => apps().groupIds(a).includes(group.id));
+    return sendPage(request, reply, listPage(assigned, query, APP_GROUPS_LIMIT), query, appJson);
+  });
+
   app.get<{ Params: { id: string } }>("/api/v1/users/:id/appLinks", async (request) => {
     const user = state.org.getUser(request.params.id);
     const origin = originOf(request);
