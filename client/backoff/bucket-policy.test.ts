@@ -278,3 +278,60 @@ describe("the concurrency cap", () => {
     expect(c.cap).toBe(2);
   });
 });
+
+describe("a gateway that reports budgets only on its 429s", () => {
+  const none = {};
+  // Free until refused; the 429 (limit 60, reset 1 s) holds the bucket and teaches the limit.
+  const refused = () => {
+    const free = answer(initialBucket(options), none, T, T + 10);
+    expect(free).toMatchObject({ mode: "free", budget: null });
+    return onRefused(
+      free,
+      { limit: 60, remaining: 0, resetMs: 1000 },
+      { sentAt: T + 100, receivedAt: T + 110, inFlight: 0 },
+    );
+  };
+  const probeAnswered = (s: BucketState, at: number) =>
+    answer(onRelease(onRefill(s, at)), none, at, at + 10, 0);
+
+  it("the probe that is answered opened the window: its start, and the limit less one, are known", () => {
+    const s = probeAnswered(refused(), T + 1200);
+    expect(s).toMatchObject({
+      mode: "paced",
+      held: false,
+      budget: 59,
+      start: { lo: T + 1200, hi: T + 1210 },
+    });
+    // Nothing bounds the length yet, so nothing says where this window ends.
+    expect(s.end).toBeUndefined();
+  });
+
+  it("spent with no edge known, it probes a second on; that probe finds the edge and is no refused try at it", () => {
+    let s: BucketState = { ...probeAnswered(refused(), T + 1200), budget: 0 };
+    s = ensureRefill(s, T + 1500, 0);
+    expect(s.refillAt).toBe(T + 2500);
+    // Refused at T + 2500, reset 1 s: end ∈ [T + 2500 − 2000 → sent T + 2500, T + 2510 + 1000 + 1000].
+    s = onRefused(
+      onRelease(onRefill(s, T + 2500)),
+      { limit: 60, remaining: 0, resetMs: 1000 },
+      {
+        sentAt: T + 2500,
+        receivedAt: T + 2510,
+        inFlight: 0,
+      },
+    );
+    expect(s.refusedProbes).toBe(0);
+    // The window opened at T + 1200..1210 and was still open at T + 2500: W ≥ 1290.
+    expect(s.windowMs?.lo).toBe(1290);
+  });
+
+  it("the next window's start bounds the last one's length; its edge is then planned from start and length", () => {
+    let s = probeAnswered(refused(), T + 1200);
+    // Spent, probed at T + 2300 and answered: the window turned by T + 2310, so W ≤ 2310 − 1200.
+    s = probeAnswered({ ...s, budget: 0 }, T + 2300);
+    expect(s.windowMs).toEqual({ lo: 0, hi: 1110 });
+    expect(s.end).toEqual({ lo: T + 2300, hi: T + 2310 + 1110 });
+    // Spent again with no 429 this window: the probe goes inside [start, start + W], not a second on.
+    expect(planRefill({ ...s, budget: 0 }, T + 2400)).toBe(Math.round(T + 2300 + (2310 + 1110 - 2300) / 2));
+  });
+});

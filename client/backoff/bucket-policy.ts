@@ -132,6 +132,13 @@ export function onAnswer(
     if (state.limit === undefined)
       return { ...state, mode: "free", budget: null, held: false, probing: false, refillAt: undefined };
     const remaining = Math.max(0, state.limit - 1);
+    // The probe, the only call out, opened this window (windows open with the first call after
+    // the last one ended): its start is the probe's exchange. The last window, opened the same
+    // way, ended before this answer came, which bounds the length the refused probes bound below.
+    const start = { lo: sentAt, hi: receivedAt };
+    const windowMs = state.start
+      ? intersectOrReset(state.windowMs, { lo: 0, hi: receivedAt - state.start.lo })
+      : state.windowMs;
     return {
       ...state,
       mode: "paced",
@@ -139,7 +146,9 @@ export function onAnswer(
       probing: false,
       remaining,
       remainingAt: receivedAt,
-      end: undefined,
+      start,
+      windowMs,
+      end: windowMs ? { lo: start.lo + windowMs.lo, hi: start.hi + windowMs.hi } : undefined,
       refusedUntil: undefined,
       refusedProbes: 0,
       refusedProbeAt: undefined,
@@ -239,7 +248,9 @@ export function onRefused(
     held: true,
     probing: false,
     refusedUntil: receivedAt + waitMs,
-    refusedProbes: state.refusedProbes + (probe ? 1 : 0),
+    // A probe sent with no edge known (a spent bucket that had heard no reset) only finds one:
+    // it is not a refused try at the edge, which would end the bisecting.
+    refusedProbes: state.refusedProbes + (probe && state.end ? 1 : 0),
     refusedProbeAt: probe ? sentAt : state.refusedProbeAt,
   };
   if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;
@@ -290,9 +301,11 @@ export function planRefill(state: BucketState, now: number): number {
   const caps = [state.reportedEnd, state.refusedUntil].filter(
     (t): t is number => t !== undefined && t > proven,
   );
-  const latest = caps.length > 0 ? Math.min(...caps) : now + UNKNOWN_RESET_MS;
-  let at = latest;
   const end = state.end;
+  // With no reset heard this window (a gateway that reports only on its 429s), the edge learnt
+  // from the window's start and length is the cap.
+  const latest = caps.length > 0 ? Math.min(...caps) : (end?.hi ?? now + UNKNOWN_RESET_MS);
+  let at = latest;
   if (end) {
     const hi = Math.min(end.hi, latest);
     const lo = Math.min(end.lo, hi);

@@ -299,6 +299,10 @@ export class PacingCore {
       }
     } else if (step === "refused" && exchange) {
       bucket.state = onRefused(bucket.state, outcome?.signal, exchange);
+      if (record) {
+        const merged = this.shared.refused(bucket.name, outcome?.signal, record);
+        if (merged) this.merge(merged.merged, merged.into);
+      }
     } else if (step === "concurrency-refused" || step === "unanswered") {
       // Refused before the server counted it, or no answer at all: its budget unit comes back
       // (for a connection that broke mid-call, at worst one unit too many).

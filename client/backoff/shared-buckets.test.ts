@@ -141,3 +141,74 @@ describe("which tools share a budget, from the count alone", () => {
     expect(learner.resolve("x")).toBe("x");
   });
 });
+
+describe("a gateway that reports budgets only on its 429s: the refusals are the count", () => {
+  /** `n` answered calls of `tool`, 10 ms apart from `from`, each out for 5 ms; answers carry no count. */
+  const answered = (learner: SharedBuckets, tool: string, from: number, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const record = learner.sent(tool, from + i * 10);
+      learner.settled(record, from + i * 10 + 5, true);
+      learner.observe(tool, undefined, record);
+    }
+  };
+  const refuse = (learner: SharedBuckets, tool: string, at: number, limit = 60) => {
+    const record = learner.sent(tool, at);
+    learner.settled(record, at + 5, false);
+    return learner.refused(tool, { limit, remaining: 0, resetMs: 1000 }, record);
+  };
+
+  it("30 calls of each, and a 429 stating a limit of 60: neither explains it alone, together they do", () => {
+    const learner = new SharedBuckets();
+    answered(learner, "roles", 0, 30);
+    answered(learner, "groups", 1, 30);
+    expect(refuse(learner, "groups", 400)).toBeUndefined(); // groups' limit is news; roles' not yet
+    expect(refuse(learner, "roles", 401)).toEqual({ merged: "roles", into: "groups" });
+    expect(learner.resolve("roles")).toBe("groups");
+  });
+
+  it("a refused tool whose own calls reach the limit proves nothing about the other", () => {
+    const learner = new SharedBuckets();
+    answered(learner, "roles", 0, 60);
+    answered(learner, "groups", 1, 30);
+    refuse(learner, "groups", 700);
+    expect(refuse(learner, "roles", 701)).toBeUndefined();
+  });
+
+  it("another tool too idle to make up the rest, or of another limit, is not merged", () => {
+    const learner = new SharedBuckets();
+    answered(learner, "roles", 0, 30);
+    answered(learner, "groups", 1, 10);
+    refuse(learner, "groups", 400);
+    expect(refuse(learner, "roles", 401)).toBeUndefined();
+    const other = new SharedBuckets();
+    answered(other, "roles", 0, 30);
+    answered(other, "groups", 1, 30);
+    refuse(other, "groups", 400, 100);
+    expect(refuse(other, "roles", 401)).toBeUndefined();
+  });
+
+  it("only calls since the window turned count: a refusal, then an answer sent after it, sets the floor", () => {
+    const learner = new SharedBuckets();
+    // Window 1 (as the learner sees it): each tool's own 60 calls explain its 429.
+    answered(learner, "roles", 0, 60);
+    answered(learner, "groups", 1, 60);
+    expect(refuse(learner, "roles", 700)).toBeUndefined();
+    expect(refuse(learner, "groups", 701)).toBeUndefined();
+    // Window 2 turns: each tool is answered again after its 429 came back (floor: the 429's send).
+    answered(learner, "roles", 1000, 30);
+    answered(learner, "groups", 1001, 30);
+    // Counting from the start, roles' 90 calls would explain this 429 alone; since the floor, 30 do not.
+    expect(refuse(learner, "roles", 1400)).toEqual({ merged: "roles", into: "groups" });
+  });
+
+  it("buckets whose answers carried counts are left to the falls", () => {
+    const learner = new SharedBuckets();
+    const record = learner.sent("roles", 0);
+    learner.settled(record, 5, true);
+    learner.observe("roles", { limit: 60, remaining: 59, resetMs: 1000 }, record);
+    answered(learner, "roles", 10, 29);
+    answered(learner, "groups", 11, 30);
+    refuse(learner, "groups", 400);
+    expect(refuse(learner, "roles", 401)).toBeUndefined();
+  });
+});

@@ -21,6 +21,15 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  * A client that is not alone on the budget (other processes) sees falls its tools do not explain:
  * those prove nothing, so such a client learns less; a budget shared by processes wants the shared
  * (Redis) limiter.
+ *
+ * A gateway that reports budgets only on its 429s gives no falls to weigh; the 429s are the
+ * count. A refusal says the server had counted the bucket's whole limit in the refused call's
+ * window. That window opened after X's last window turned — after the last refusal X saw
+ * before one of its calls was answered again (the floor) — so at least `limit` counted calls
+ * reached the server between the floor and the refused call. If X's own calls there cannot
+ * make up the limit and Y's can make up the rest, X and Y are one budget. Falls prove that two budgets are not one; refusals cannot, so this evidence
+ * is only taken between buckets whose answers never carried a count, and it is fooled by an
+ * unseen spender (another client) as the falls are not.
  */
 export interface CallRecord {
   sentAt: number;
@@ -52,6 +61,12 @@ export class SharedBuckets {
   private readonly since = new Map<string, number>();
   /** Per bucket: when the last call record it let go of was answered. */
   private readonly forgotten = new Map<string, number>();
+  /** Buckets whose answers carried a remaining count: their evidence is the falls. */
+  private readonly counted = new Set<string>();
+  /** Per bucket without counts: the limit its last 429 stated, its last 429, and its window floor. */
+  private readonly refusedLimit = new Map<string, number>();
+  private readonly lastRefusal = new Map<string, CallRecord>();
+  private readonly floor = new Map<string, number>();
 
   constructor(private readonly evidence = 2) {}
 
@@ -87,8 +102,14 @@ export class SharedBuckets {
     report: RateLimitSignal | undefined,
     call: CallRecord,
   ): { merged: string; into: string } | undefined {
-    if (report?.remaining === undefined || !report.limit) return undefined;
     const self = this.resolve(bucket);
+    if (report?.remaining === undefined || !report.limit) {
+      // Answered after a refusal it was sent after: the window has turned since that refusal.
+      const refusal = this.lastRefusal.get(self);
+      if (refusal && call.sentAt >= refusal.receivedAt) this.floor.set(self, refusal.sentAt);
+      return undefined;
+    }
+    this.counted.add(self);
     const answer: Answer = {
       remaining: report.remaining,
       limit: report.limit,
@@ -108,6 +129,50 @@ export class SharedBuckets {
     if (own.length > KEEP) own.shift();
     this.answers.set(self, own);
     return merged;
+  }
+
+  /**
+   * Learns from one rate-limit refusal of `bucket` (its call settled, not counted). Returns the
+   * bucket it merged into, when this refusal settled that two buckets are one.
+   */
+  refused(
+    bucket: string,
+    report: RateLimitSignal | undefined,
+    call: CallRecord,
+  ): { merged: string; into: string } | undefined {
+    const x = this.resolve(bucket);
+    const limit = report?.limit;
+    if (!limit) return undefined;
+    this.refusedLimit.set(x, limit);
+    // Before any turn, every call X ever made may be in the window.
+    const floor = this.floor.get(x) ?? Number.NEGATIVE_INFINITY;
+    if ((this.lastRefusal.get(x)?.sentAt ?? Number.NEGATIVE_INFINITY) < call.sentAt)
+      this.lastRefusal.set(x, call);
+    if (this.counted.has(x)) return undefined;
+    // Calls counted between the floor and this refusal's arrival, the refused call left out.
+    const counted = (calls: CallRecord[]) => {
+      let possible = 0;
+      let certain = 0;
+      for (const c of calls) {
+        if (!c.counted || c === call || c.receivedAt <= floor || c.sentAt >= call.receivedAt) continue;
+        possible++;
+        if (c.sentAt > floor && c.receivedAt < call.sentAt) certain++;
+      }
+      return { possible, certain };
+    };
+    const mine = counted(this.calls.get(x) ?? []);
+    if (mine.possible >= limit) return undefined;
+    for (const y of this.calls.keys()) {
+      if (y === x || this.counted.has(y) || this.refusedLimit.get(y) !== limit) continue;
+      // Every call either bucket let go of was answered before the floor.
+      if (floor < Math.max(this.forgottenAt(x), this.forgottenAt(y))) continue;
+      const theirs = counted(this.calls.get(y) ?? []);
+      if (theirs.certain === 0 || theirs.possible < limit - mine.possible) continue;
+      // One refusal is enough: each costs a window of refused calls, and what could fool it (an
+      // unseen spender) would fool a second alike.
+      return this.mergePair(x, y);
+    }
+    return undefined;
   }
 
   /** Weighs one answer of X against X's earlier one as evidence about Y. */
@@ -150,6 +215,10 @@ export class SharedBuckets {
     // The next piece of evidence comes from a later interval.
     this.since.set(key, answer.call.receivedAt);
     if ((this.agree.get(pair) ?? 0) < this.evidence) return undefined;
+    return this.mergePair(x, y);
+  }
+
+  private mergePair(x: string, y: string): { merged: string; into: string } {
     // The name that sorts first carries on, whichever was seen first: processes sharing a budget
     // (Redis) learn the same merge in any order and must name the one key alike.
     const [into, from] = x < y ? [x, y] : [y, x];
@@ -167,6 +236,8 @@ export class SharedBuckets {
     this.calls.delete(from);
     this.answers.delete(from);
     this.answers.delete(into);
+    if (this.counted.has(from)) this.counted.add(into);
+    this.floor.set(into, Math.max(this.floor.get(into) ?? -Infinity, this.floor.get(from) ?? -Infinity));
     return { merged: from, into };
   }
 

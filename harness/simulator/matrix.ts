@@ -40,7 +40,10 @@ const OPEN: [RegExp, string][] = [
     "a window's edge at 100 ms latency costs a round trip per 1 s window (one probe at a time)",
   ],
   [/^1s reset .*periodic/, "periodic 1 s windows: the grid's phase is not learnt, probes land early"],
-  [/only on 429s/, "without reports the window's length is not learnt: a probe at the reset, then limit − 1"],
+  [
+    /^1s, budgets reported only on 429s/,
+    "the limit is found by hitting it: the first window's calls in flight are refused together (~13 of 1,000 attempts), and the window's length is bisected with refused probes in the next windows (2.05%, from 18.9%)",
+  ],
   [
     /^1s, 40 in flight against 20/,
     "the 1 s window's edge at 100 ms costs a round trip per window (as in the 1 s, 100 ms cells); with half of each round trip outside Okta, a window's first burst meets a limit the calls between bursts never did",
