@@ -77,6 +77,13 @@ export interface RoleAssignment {
   lastUpdated: number;
   /** Group ids the role is narrowed to; empty means the whole org. */
   groupTargets: string[];
+  /** An APP_ADMIN role narrowed to apps: every instance of an app (`name`) or one (`name`, `appId`). */
+  appTargets: AppTarget[];
+}
+
+export interface AppTarget {
+  name: string;
+  appId?: string;
 }
 
 /** The role types whose scope can be narrowed to groups (issue #11; Okta's role-target API). */

@@ -63,3 +63,64 @@ describe("group targets of an admin role", () => {
     expect(helpDesk?.groupTargets).toEqual([]);
   });
 });
+
+describe("app targets of an APP_ADMIN role", () => {
+  const appAdmin = {
+    groups: [{ name: "Engineering" }],
+    users: [
+      {
+        login: "aa@company.com",
+        firstName: "A",
+        lastName: "A",
+        roles: ["APP_ADMIN" as const, "USER_ADMIN" as const],
+      },
+    ],
+    generate: { users: 3 },
+  };
+
+  it("an app whole or one instance; a whole app overrides its instances; never the last; gone with the app", async () => {
+    const { call, state } = testApp(appAdmin);
+    const user = state.org.getUser("aa@company.com");
+    const role = state.org.roles(user.id).find((r) => r.type === "APP_ADMIN");
+    const base = `/api/v1/users/${user.id}/roles/${role?.id}/targets/catalog/apps`;
+    const [aws, slack] = ["amazon_aws", "slack"].map((name) =>
+      state.org.apps.apps.find((a) => a.name === name),
+    );
+    expect((await call("GET", base)).body).toEqual([]);
+    expect((await call("PUT", `${base}/amazon_aws/${aws?.id}`)).status).toBe(204);
+    expect((await call("PUT", `${base}/slack`)).status).toBe(204);
+    const listed = (await call("GET", base)).body as { id?: string; name: string; displayName: string }[];
+    expect(listed.map(({ id, name, displayName }) => ({ id, name, displayName }))).toEqual([
+      { id: aws?.id, name: "amazon_aws", displayName: "AWS" },
+      { id: undefined, name: "slack", displayName: "slack" },
+    ]);
+    // The spec: a whole app replaces its instance targets, and no instance goes under a whole app.
+    expect((await call("PUT", `${base}/amazon_aws`)).status).toBe(204);
+    expect(role?.appTargets).toEqual([{ name: "slack" }, { name: "amazon_aws" }]);
+    expect((await call("PUT", `${base}/amazon_aws/${aws?.id}`)).status).toBe(400);
+    expect((await call("PUT", `${base}/no_such_app`)).status).toBe(404);
+    expect((await call("PUT", `${base}/slack/${aws?.id}`)).status).toBe(404);
+    expect((await call("DELETE", `${base}/slack`)).status).toBe(204);
+    const last = await call("DELETE", `${base}/amazon_aws`);
+    expect([last.status, JSON.stringify(last.body).includes("last app target")]).toEqual([400, true]);
+    expect(role?.appTargets).toEqual([{ name: "amazon_aws" }]);
+    // An instance target goes with its app.
+    await call("PUT", `${base}`);
+    expect(role?.appTargets).toEqual([]);
+    await call("PUT", `${base}/slack/${slack?.id}`);
+    await call("POST", `/api/v1/apps/${slack?.id}/lifecycle/deactivate`);
+    expect((await call("DELETE", `/api/v1/apps/${slack?.id}`)).status).toBe(204);
+    expect(role?.appTargets).toEqual([]);
+  });
+
+  it("only APP_ADMIN takes app targets; other roles list none", async () => {
+    const { call, state } = testApp(appAdmin);
+    const user = state.org.getUser("aa@company.com");
+    const userAdmin = state.org.roles(user.id).find((r) => r.type === "USER_ADMIN");
+    const base = `/api/v1/users/${user.id}/roles/${userAdmin?.id}/targets/catalog/apps`;
+    expect((await call("GET", base)).body).toEqual([]);
+    const refused = await call("PUT", `${base}/slack`);
+    expect([refused.status, JSON.stringify(refused.body).includes("only APP_ADMIN")]).toEqual([400, true]);
+    expect(userAdmin?.appTargets).toEqual([]);
+  });
+});

@@ -147,6 +147,7 @@ export function appRoutes(app: FastifyInstance, state: ServerState): void {
 
   app.delete<{ Params: { id: string } }>("/api/v1/apps/:id", async (request, reply) => {
     apps().remove(apps().get(request.params.id));
+    state.org.forgetAppInstance(request.params.id);
     return reply.code(204).send();
   });
 

@@ -50,6 +50,54 @@ export function roleRoutes(app: FastifyInstance, state: ServerState): void {
     });
   }
 
+  // App targets narrow APP_ADMIN to apps (Okta's CatalogApplication: `id` only for an instance).
+  // Other roles have none to list.
+  app.get<{ Params: { id: string; roleId: string } }>(
+    "/api/v1/users/:id/roles/:roleId/targets/catalog/apps",
+    async (request, reply) => {
+      const { org } = state;
+      const role = org.getRole(org.getUser(request.params.id), request.params.roleId);
+      const items = role.appTargets.map((target) => {
+        const app = org.catalogApp(target.name, target.appId);
+        return {
+          ...(target.appId ? { id: target.appId } : {}),
+          name: target.name,
+          displayName: target.appId ? app?.label : target.name,
+          status: "ACTIVE",
+          signOnModes: [app?.signOnMode],
+          _links: { self: { href: `${originOf(request)}/api/v1/catalog/apps/${target.name}` } },
+        };
+      });
+      return sendPage(request, reply, { items, next: null }, {}, (item) => item);
+    },
+  );
+  // Every app again: the targets go (Okta's `assignAllAppsAsTargetToRoleForUser`).
+  app.put<{ Params: { id: string; roleId: string } }>(
+    "/api/v1/users/:id/roles/:roleId/targets/catalog/apps",
+    async (request) => {
+      state.org.targetAllApps(state.org.getRole(state.org.getUser(request.params.id), request.params.roleId));
+      return {};
+    },
+  );
+  for (const method of ["PUT", "DELETE"] as const)
+    for (const url of [
+      "/api/v1/users/:id/roles/:roleId/targets/catalog/apps/:appName",
+      "/api/v1/users/:id/roles/:roleId/targets/catalog/apps/:appName/:appId",
+    ])
+      app.route<{ Params: { id: string; roleId: string; appName: string; appId?: string } }>({
+        method,
+        url,
+        handler: async (request, reply) => {
+          const { org } = state;
+          const { appName, appId } = request.params;
+          const user = org.getUser(request.params.id);
+          const role = org.getRole(user, request.params.roleId);
+          if (method === "PUT") org.addAppTarget(user, role, appName, appId);
+          else org.removeAppTarget(user, role, appName, appId);
+          return reply.code(204).send();
+        },
+      });
+
   app.delete<{ Params: { id: string; roleId: string } }>(
     "/api/v1/users/:id/roles/:roleId",
     async (request, reply) => {
