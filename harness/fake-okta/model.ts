@@ -72,7 +72,8 @@ export interface GroupRecord {
 export interface RoleAssignment {
   id: string;
   type: RoleType;
-  userId: string;
+  /** Who holds it: a user, or a group whose members all do. */
+  assignee: { type: "USER" | "GROUP"; id: string };
   created: number;
   lastUpdated: number;
   /** Group ids the role is narrowed to; empty means the whole org. */

@@ -98,7 +98,10 @@ describe("app targets of an APP_ADMIN role", () => {
     expect((await call("PUT", `${base}/amazon_aws`)).status).toBe(204);
     expect(role?.appTargets).toEqual([{ name: "slack" }, { name: "amazon_aws" }]);
     expect((await call("PUT", `${base}/amazon_aws/${aws?.id}`)).status).toBe(400);
-    expect((await call("PUT", `${base}/no_such_app`)).status).toBe(404);
+    // Any OIN key is one (the fake has no catalogue); a malformed one is not.
+    expect((await call("PUT", `${base}/facebook`)).status).toBe(204);
+    expect((await call("PUT", `${base}/No Such App`)).status).toBe(404);
+    expect((await call("DELETE", `${base}/facebook`)).status).toBe(204);
     expect((await call("PUT", `${base}/slack/${aws?.id}`)).status).toBe(404);
     expect((await call("DELETE", `${base}/slack`)).status).toBe(204);
     const last = await call("DELETE", `${base}/amazon_aws`);
@@ -122,5 +125,72 @@ describe("app targets of an APP_ADMIN role", () => {
     const refused = await call("PUT", `${base}/slack`);
     expect([refused.status, JSON.stringify(refused.body).includes("only APP_ADMIN")]).toEqual([400, true]);
     expect(userAdmin?.appTargets).toEqual([]);
+  });
+});
+
+describe("roles held by a group", () => {
+  const groups = {
+    groups: [{ name: "Help Desk" }, { name: "Contractors" }],
+    users: [{ login: "hd@company.com", firstName: "H", lastName: "D", groups: ["Help Desk"] }],
+  };
+
+  it("assign (201, GROUP), list, get, target, unassign; a duplicate is 409, Everyone refuses, the log says group", async () => {
+    const { call, state } = testApp(groups);
+    const helpDesk = state.org.groupByName("Help Desk");
+    const contractors = state.org.groupByName("Contractors");
+    const base = `/api/v1/groups/${helpDesk?.id}/roles`;
+    const created = await call("POST", base, { type: "HELP_DESK_ADMIN" });
+    expect(created.status).toBe(201);
+    const role = created.body as {
+      id: string;
+      assignmentType: string;
+      _links: { assignee: { href: string } };
+    };
+    expect(role.assignmentType).toBe("GROUP");
+    expect(role._links.assignee.href).toMatch(new RegExp(`/api/v1/groups/${helpDesk?.id}$`));
+    expect((await call("POST", base, { type: "HELP_DESK_ADMIN" })).body).toMatchObject({
+      errorCode: "E0000090",
+    });
+    expect(((await call("GET", base)).body as { id: string }[]).map((r) => r.id)).toEqual([role.id]);
+    expect(((await call("GET", `${base}/${role.id}`)).body as { type: string }).type).toBe("HELP_DESK_ADMIN");
+    expect((await call("PUT", `${base}/${role.id}/targets/groups/${contractors?.id}`)).status).toBe(204);
+    const targets = (await call("GET", `${base}/${role.id}/targets/groups`)).body as {
+      profile: { name: string };
+    }[];
+    expect(targets.map((g) => g.profile.name)).toEqual(["Contractors"]);
+    const grants = state.org.logs.filter((e) => e.eventType === "group.privilege.grant");
+    expect(grants.map((e) => e.displayMessage)).toEqual([
+      "Grant group privilege Help Desk administrator",
+      "Add group target to Help Desk administrator",
+    ]);
+    // The user's own list is the user's own assignments.
+    expect((await call("GET", `/api/v1/users/${state.org.getUser("hd@company.com").id}/roles`)).body).toEqual(
+      [],
+    );
+    const everyone = state.org.groupByName("Everyone");
+    expect((await call("POST", `/api/v1/groups/${everyone?.id}/roles`, { type: "USER_ADMIN" })).status).toBe(
+      400,
+    );
+    expect((await call("DELETE", `${base}/${role.id}`)).status).toBe(204);
+    expect((await call("GET", `${base}/${role.id}`)).status).toBe(404);
+  });
+
+  it("a deleted group takes its roles along, and leaves other roles' targets", async () => {
+    const { call, state } = testApp(groups);
+    const helpDesk = state.org.groupByName("Help Desk");
+    const contractors = state.org.groupByName("Contractors");
+    const role = (await call("POST", `/api/v1/groups/${contractors?.id}/roles`, { type: "USER_ADMIN" }))
+      .body as {
+      id: string;
+    };
+    await call("PUT", `/api/v1/groups/${contractors?.id}/roles/${role.id}/targets/groups/${helpDesk?.id}`);
+    const other = (await call("POST", `/api/v1/groups/${helpDesk?.id}/roles`, { type: "USER_ADMIN" }))
+      .body as {
+      id: string;
+    };
+    await call("PUT", `/api/v1/groups/${helpDesk?.id}/roles/${other.id}/targets/groups/${contractors?.id}`);
+    expect((await call("DELETE", `/api/v1/groups/${contractors?.id}`)).status).toBe(204);
+    expect(state.org.groupRoles(contractors?.id as string)).toEqual([]);
+    expect(state.org.groupRoles(helpDesk?.id as string)[0]?.groupTargets).toEqual([]);
   });
 });

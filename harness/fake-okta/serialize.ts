@@ -112,8 +112,12 @@ export function roleJson(role: RoleAssignment, origin: string) {
     status: "ACTIVE",
     created: iso(role.created),
     lastUpdated: iso(role.lastUpdated),
-    assignmentType: "USER",
-    _links: { assignee: { href: `${origin}/api/v1/users/${role.userId}` } },
+    assignmentType: role.assignee.type,
+    _links: {
+      assignee: {
+        href: `${origin}/api/v1/${role.assignee.type === "USER" ? "users" : "groups"}/${role.assignee.id}`,
+      },
+    },
   };
 }
 
