@@ -111,3 +111,92 @@ describe("JANE has none unless asked", () => {
     expect((await call("GET", "/api/v1/users/jane.doe@company.com/factors")).body).toEqual([]);
   });
 });
+
+describe("enrolling a factor, as the org's authenticators and enrollment policy allow", () => {
+  const enroll = (call: ReturnType<typeof testApp>["call"], body: unknown) =>
+    call("POST", "/api/v1/users/f@company.com/factors", body);
+  const cause = (response: { body: unknown }) =>
+    (response.body as { errorCauses?: { errorSummary: string }[] }).errorCauses?.[0]?.errorSummary;
+
+  it("a call factor starts pending, a security question active once its authenticator is; active ones list first", async () => {
+    const { call, state } = testApp(withFactors);
+    const pending = await enroll(call, {
+      factorType: "call",
+      provider: "OKTA",
+      profile: { phoneNumber: "+1 555 0100" },
+    });
+    expect(pending.body).toMatchObject({
+      factorType: "call",
+      status: "PENDING_ACTIVATION",
+      profile: { phoneNumber: "+1 555 0100" },
+    });
+    const question = {
+      factorType: "question",
+      provider: "OKTA",
+      profile: { question: "disliked_food", answer: "pizza" },
+    };
+    // A new org's security question authenticator is inactive (Okta's SDK tests activate it first).
+    expect(cause(await enroll(call, question))).toBe("Factor not enabled.");
+    const authenticator = state.org.authenticators.byKey("security_question");
+    expect(
+      (await call("POST", `/api/v1/authenticators/${authenticator.id}/lifecycle/activate`)).body,
+    ).toMatchObject({
+      status: "ACTIVE",
+      name: "Security Question",
+    });
+    const active = await enroll(call, question);
+    expect(active.body).toMatchObject({ status: "ACTIVE", profile: { question: "disliked_food" } });
+    expect(JSON.stringify(active.body)).not.toContain("pizza");
+    const listed = (await call("GET", "/api/v1/users/f@company.com/factors")).body as {
+      factorType: string;
+    }[];
+    expect(listed.map((f) => f.factorType)).toEqual(["push", "sms", "question", "call"]);
+  });
+
+  it("Okta's refusals: an unknown provider, a provider the type does not take, a duplicate, a missing phone, a short answer", async () => {
+    const { call, state } = testApp(withFactors);
+    const before = state.org.factors(state.org.getUser("f@company.com").id).length;
+    expect(cause(await enroll(call, { factorType: "push", provider: "UNSUPPORTED_PROVIDER" }))).toBe(
+      "Invalid Provider.",
+    );
+    expect(cause(await enroll(call, { factorType: "push", provider: "YUBICO" }))).toBe("Factor not enabled.");
+    expect(cause(await enroll(call, { factorType: "push", provider: "OKTA" }))).toBe(
+      "A factor of this type is already set up.",
+    );
+    expect(cause(await enroll(call, { factorType: "call", provider: "OKTA", profile: {} }))).toBe(
+      "profile.phoneNumber: a value is required",
+    );
+    state.org.authenticators.setStatus(state.org.authenticators.byKey("security_question"), "ACTIVE");
+    const short = await enroll(call, { factorType: "question", profile: { question: "q", answer: "pie" } });
+    expect([short.status, cause(short)]).toEqual([400, "profile.answer: at least 4 characters are required"]);
+    expect(state.org.factors(state.org.getUser("f@company.com").id)).toHaveLength(before);
+  });
+
+  it("the default enrollment policy decides: replaced without phone_number, a call factor is not enabled", async () => {
+    const { call } = testApp(withFactors);
+    const policies = (await call("GET", "/api/v1/policies?type=MFA_ENROLL")).body as {
+      id: string;
+      name: string;
+      system: boolean;
+      settings: { authenticators: { key: string }[] };
+    }[];
+    const [policy] = policies;
+    expect(policies.map((p) => [p.name, p.system])).toEqual([["Default Policy", true]]);
+    const replaced = {
+      ...policy,
+      settings: {
+        type: "AUTHENTICATORS",
+        authenticators: [{ key: "okta_verify", enroll: { self: "OPTIONAL" } }],
+      },
+    };
+    expect((await call("PUT", `/api/v1/policies/${policy?.id}`, replaced)).status).toBe(200);
+    const phone = { factorType: "call", profile: { phoneNumber: "+1 555 0100" } };
+    expect(cause(await enroll(call, phone))).toBe("Factor not enabled.");
+    expect(
+      cause(await enroll(call, { factorType: "token:software:totp", provider: "OKTA" })),
+    ).toBeUndefined();
+    // An org's default policy stays; policies are listed one type at a time.
+    expect((await call("DELETE", `/api/v1/policies/${policy?.id}`)).status).toBe(400);
+    expect((await call("GET", "/api/v1/policies")).status).toBe(400);
+  });
+});

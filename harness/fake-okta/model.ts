@@ -99,6 +99,7 @@ export const FACTORS = {
   push: { provider: "OKTA", vendorName: "OKTA", prefix: "opf" },
   "token:software:totp": { provider: "OKTA", vendorName: "OKTA", prefix: "ost" },
   sms: { provider: "OKTA", vendorName: "OKTA", prefix: "mbl" },
+  call: { provider: "OKTA", vendorName: "OKTA", prefix: "clf" },
   email: { provider: "OKTA", vendorName: "OKTA", prefix: "emf" },
   question: { provider: "OKTA", vendorName: "OKTA", prefix: "ufs" },
   webauthn: { provider: "FIDO", vendorName: "FIDO", prefix: "fwf" },
@@ -110,7 +111,10 @@ export interface FactorRecord {
   id: string;
   userId: string;
   factorType: FactorType;
-  status: "ACTIVE";
+  /** Enrolled through the API and not yet activated: PENDING_ACTIVATION. */
+  status: "ACTIVE" | "PENDING_ACTIVATION";
+  /** When not the factor type's usual one (FACTORS), e.g. GOOGLE for a TOTP. */
+  provider?: string;
   created: number;
   lastUpdated: number;
   profile: Record<string, string>;

@@ -1,9 +1,12 @@
 import { type Clock, systemClock } from "../shared/clock.js";
 import { AppDirectory, type AppRecord } from "./apps.js";
+import { AuthenticatorDirectory, type AuthenticatorKey } from "./authenticators.js";
+import type { Enrollment } from "./enrollment.js";
 import { notFound, OktaError, validationFailed } from "./errors.js";
 import { IdSource } from "./ids.js";
 import { LIFECYCLE, type LifecycleOperation, nextStatus } from "./lifecycle.js";
 import {
+  FACTORS,
   type FactorRecord,
   type FactorType,
   GROUP_TARGETED_ROLES,
@@ -69,6 +72,7 @@ export class OktaOrg {
   /** Applications and their assignments; their ids come from a stream of their own. */
   readonly apps: AppDirectory;
   readonly policies: PolicyDirectory;
+  readonly authenticators: AuthenticatorDirectory;
 
   constructor(
     readonly seed: number,
@@ -77,6 +81,7 @@ export class OktaOrg {
     this.ids = new IdSource(seed);
     this.apps = new AppDirectory(new IdSource(seed + 11), clock);
     this.policies = new PolicyDirectory(new IdSource(seed + 13), clock);
+    this.authenticators = new AuthenticatorDirectory(new IdSource(seed + 17), clock);
   }
 
   // ---- users ----------------------------------------------------------------------------
@@ -538,6 +543,46 @@ export class OktaOrg {
     return factor;
   }
 
+  /**
+   * Whether users may enroll against an authenticator: it is ACTIVE, and the default authenticator
+   * enrollment policy does not say NOT_ALLOWED (or leave it out).
+   */
+  enrollmentAllowed(key: AuthenticatorKey): boolean {
+    if (this.authenticators.byKey(key).status !== "ACTIVE") return false;
+    const settings = this.policies.defaultOf("MFA_ENROLL")?.settings as
+      | { authenticators?: { key?: unknown; enroll?: { self?: unknown } }[] }
+      | undefined;
+    const entry = settings?.authenticators?.find((a) => a.key === key);
+    return entry !== undefined && entry.enroll?.self !== "NOT_ALLOWED";
+  }
+
+  /** `POST /users/{id}/factors`: one factor of a type and provider per user (Okta's E0000001 otherwise). */
+  enrollNewFactor(user: UserRecord, enrollment: Enrollment): FactorRecord {
+    const { factorType, provider } = enrollment;
+    if (
+      this.factors(user.id).some(
+        (f) => f.factorType === factorType && (f.provider ?? FACTORS[factorType].provider) === provider,
+      )
+    )
+      throw validationFailed("factor", ["A factor of this type is already set up."]);
+    const now = this.clock.now();
+    const factor: FactorRecord = {
+      id: this.ids.okta(FACTORS[factorType].prefix),
+      userId: user.id,
+      factorType,
+      status: enrollment.status,
+      ...(provider === FACTORS[factorType].provider ? {} : { provider }),
+      created: now,
+      lastUpdated: now,
+      profile:
+        Object.keys(enrollment.profile).length > 0 ? enrollment.profile : factorProfile(factorType, user),
+    };
+    this.factorsByUser.set(user.id, [...this.factors(user.id), factor]);
+    if (factor.status === "ACTIVE")
+      this.log(userEvent("user.mfa.factor.activate", "Activate factor or authenticator", user));
+    return factor;
+  }
+
   /** `DELETE /users/{id}/factors/{factorId}`: 404 E0000007 for a factor the user does not have. */
   resetFactor(user: UserRecord, factorId: string): void {
     const list = this.factors(user.id);
@@ -603,6 +648,7 @@ function refuseUntargetable(role: RoleAssignment): void {
 function factorProfile(factorType: FactorType, user: UserRecord): Record<string, string> {
   switch (factorType) {
     case "sms":
+    case "call":
       return { phoneNumber: "+1 XXX-XXX-0100" };
     case "email":
       return { email: user.profile.email };

@@ -28,9 +28,36 @@ export interface PolicyRecord {
   description?: string;
   status: "ACTIVE" | "INACTIVE";
   priority: number;
+  /** An org's default policy: it cannot be deleted. */
+  system: boolean;
+  /** The policy's settings and conditions as given (only MFA_ENROLL's authenticators are read). */
+  settings?: Record<string, unknown>;
+  conditions?: Record<string, unknown>;
   created: number;
   lastUpdated: number;
 }
+
+/**
+ * Every org has a "Default Policy" of these types (Okta creates them with the org). The default
+ * authenticator enrollment policy lets users enroll every authenticator and requires a password.
+ */
+const DEFAULT_POLICIES: Pick<PolicyRecord, "type" | "settings">[] = [
+  { type: "OKTA_SIGN_ON" },
+  { type: "PASSWORD" },
+  { type: "ACCESS_POLICY" },
+  {
+    type: "MFA_ENROLL",
+    settings: {
+      type: "AUTHENTICATORS",
+      authenticators: [
+        ...["okta_verify", "phone_number", "okta_email", "google_otp", "security_question", "webauthn"].map(
+          (key) => ({ key, enroll: { self: "OPTIONAL" } }),
+        ),
+        { key: "okta_password", enroll: { self: "REQUIRED" } },
+      ],
+    },
+  },
+];
 
 export class PolicyDirectory {
   readonly policies: PolicyRecord[] = [];
@@ -38,17 +65,49 @@ export class PolicyDirectory {
   constructor(
     private readonly ids: IdSource,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    for (const policy of DEFAULT_POLICIES)
+      this.add({ ...policy, name: "Default Policy", status: "ACTIVE" }, true);
+  }
 
   /** A new policy; names are unique within a type (Okta's E0000001 otherwise). */
-  add(input: Pick<PolicyRecord, "type" | "name" | "description" | "status">): PolicyRecord {
-    if (this.policies.some((p) => p.type === input.type && p.name === input.name))
-      throw validationFailed("name", [`name: a ${input.type} policy named '${input.name}' exists`]);
+  add(
+    input: Pick<PolicyRecord, "type" | "name" | "description" | "status" | "settings" | "conditions">,
+    system = false,
+  ): PolicyRecord {
+    this.refuseTakenName(input.type, input.name);
     const now = this.clock.now();
     const priority = this.policies.filter((p) => p.type === input.type).length + 1;
-    const policy = { id: this.ids.okta("rst"), ...input, priority, created: now, lastUpdated: now };
+    const policy = { id: this.ids.okta("rst"), ...input, priority, system, created: now, lastUpdated: now };
     this.policies.push(policy);
     return policy;
+  }
+
+  /** Replaces a policy's name, description, settings and conditions (its type cannot change). */
+  replace(
+    policy: PolicyRecord,
+    input: Pick<PolicyRecord, "type" | "name" | "description" | "settings" | "conditions">,
+  ): void {
+    if (input.type !== policy.type)
+      throw validationFailed("type", [`type: the policy is ${policy.type}, not ${input.type}`]);
+    this.refuseTakenName(policy.type, input.name, policy);
+    Object.assign(policy, {
+      name: input.name,
+      description: input.description,
+      settings: input.settings,
+      conditions: input.conditions,
+      lastUpdated: this.clock.now(),
+    });
+  }
+
+  private refuseTakenName(type: PolicyRecord["type"], name: string, except?: PolicyRecord): void {
+    if (this.policies.some((p) => p !== except && p.type === type && p.name === name))
+      throw validationFailed("name", [`name: a ${type} policy named '${name}' exists`]);
+  }
+
+  /** The org's default policy of a type. */
+  defaultOf(type: PolicyRecord["type"]): PolicyRecord | undefined {
+    return this.policies.find((p) => p.type === type && p.system);
   }
 
   get(id: string): PolicyRecord {
@@ -63,7 +122,10 @@ export class PolicyDirectory {
     policy.lastUpdated = this.clock.now();
   }
 
+  /** Okta keeps an org's default policies: deleting one is refused (E0000001, the harness's choice). */
   remove(policy: PolicyRecord): void {
+    if (policy.system)
+      throw validationFailed("policy", [`${policy.name} is the org's default ${policy.type} policy`]);
     this.policies.splice(this.policies.indexOf(policy), 1);
   }
 }

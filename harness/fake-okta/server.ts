@@ -13,6 +13,7 @@ import { LIMIT_PRESETS, type LimitPreset, type RateLimitConfig, RateLimiter } fr
 import { appCredentialRoutes } from "./routes/app-credentials.js";
 import { appIntegrationRoutes } from "./routes/app-integrations.js";
 import { appRoutes } from "./routes/apps.js";
+import { authenticatorRoutes } from "./routes/authenticators.js";
 import { factorRoutes } from "./routes/factors.js";
 import { groupRoutes } from "./routes/groups.js";
 import { lifecycleRoutes } from "./routes/lifecycle.js";
@@ -150,6 +151,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
   appCredentialRoutes(app, state);
   appIntegrationRoutes(app, state);
   policyRoutes(app, state);
+  authenticatorRoutes(app, state);
   logRoutes(app, state);
   adminRoutes(app, state);
   return { app, state };

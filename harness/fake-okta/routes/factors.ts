@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { iso } from "../../shared/clock.js";
+import { parseEnrollment } from "../enrollment.js";
 import { notFound } from "../errors.js";
-import { originOf } from "../http.js";
+import { objectBody, originOf } from "../http.js";
 import type { FactorRecord } from "../model.js";
 import { FACTOR_TYPES, FACTORS } from "../model.js";
 import type { ServerState } from "../state.js";
@@ -13,7 +14,8 @@ import type { ServerState } from "../state.js";
  * vendorName, status, created, lastUpdated, profile, _links).
  */
 export function factorJson(factor: FactorRecord, origin: string) {
-  const { provider, vendorName } = FACTORS[factor.factorType];
+  const provider = factor.provider ?? FACTORS[factor.factorType].provider;
+  const vendorName = factor.provider ?? FACTORS[factor.factorType].vendorName;
   const self = `${origin}/api/v1/users/${factor.userId}/factors/${factor.id}`;
   return {
     id: factor.id,
@@ -32,10 +34,24 @@ export function factorJson(factor: FactorRecord, origin: string) {
 }
 
 export function factorRoutes(app: FastifyInstance, state: ServerState): void {
+  // Active factors first, then those pending activation, each in enrollment order: what Okta's own
+  // SDK test expects of a user who enrolled a call factor, then a security question.
   app.get<{ Params: { id: string } }>("/api/v1/users/:id/factors", async (request) => {
     const user = state.org.getUser(request.params.id);
     const origin = originOf(request);
-    return state.org.factors(user.id).map((f) => factorJson(f, origin));
+    const factors = state.org.factors(user.id);
+    return [
+      ...factors.filter((f) => f.status === "ACTIVE"),
+      ...factors.filter((f) => f.status !== "ACTIVE"),
+    ].map((f) => factorJson(f, origin));
+  });
+
+  // Enroll (Okta's `enrollFactor`); see enrollment.ts for what the org allows.
+  app.post<{ Params: { id: string } }>("/api/v1/users/:id/factors", async (request) => {
+    const user = state.org.getUser(request.params.id);
+    const body = objectBody(request, ["factorType", "provider", "profile", "verify"], "factor");
+    const enrollment = parseEnrollment(body, (key) => state.org.enrollmentAllowed(key));
+    return factorJson(state.org.enrollNewFactor(user, enrollment), originOf(request));
   });
 
   // The factors a user may still enroll (Okta's `listSupportedFactors`, the spec's example shape):

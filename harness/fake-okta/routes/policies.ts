@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { iso } from "../../shared/clock.js";
 import { validationFailed } from "../errors.js";
-import { objectBody, originOf } from "../http.js";
+import { objectBody, originOf, queryOf } from "../http.js";
 import { POLICY_TYPES, type PolicyRecord } from "../policies.js";
 import type { ServerState } from "../state.js";
 
@@ -18,7 +18,9 @@ export function policyRoutes(app: FastifyInstance, state: ServerState): void {
       ...(policy.description === undefined ? {} : { description: policy.description }),
       status: policy.status,
       priority: policy.priority,
-      system: false,
+      system: policy.system,
+      ...(policy.settings ? { settings: policy.settings } : {}),
+      ...(policy.conditions ? { conditions: policy.conditions } : {}),
       created: iso(policy.created),
       lastUpdated: iso(policy.lastUpdated),
       _links: {
@@ -30,10 +32,24 @@ export function policyRoutes(app: FastifyInstance, state: ServerState): void {
     };
   };
 
-  app.post("/api/v1/policies", async (request) => {
+  /** A policy body (create or replace), or Okta's E0000001 naming the field. */
+  const policyBody = (request: FastifyRequest) => {
     const body = objectBody(
       request,
-      ["type", "name", "description", "status", "priority", "conditions", "settings", "system"],
+      [
+        "id",
+        "type",
+        "name",
+        "description",
+        "status",
+        "priority",
+        "conditions",
+        "settings",
+        "system",
+        "created",
+        "lastUpdated",
+        "_links",
+      ],
       "policy",
     );
     const type = body.type as PolicyRecord["type"];
@@ -43,16 +59,45 @@ export function policyRoutes(app: FastifyInstance, state: ServerState): void {
       ]);
     if (typeof body.name !== "string" || body.name.length === 0 || body.name.length > 255)
       throw validationFailed("name", ["name: a string of 1 to 255 characters is required"]);
-    if (body.description !== undefined && typeof body.description !== "string")
+    if (body.description !== undefined && body.description !== null && typeof body.description !== "string")
       throw validationFailed("description", ["description: a string is required"]);
     if (body.status !== undefined && body.status !== "ACTIVE" && body.status !== "INACTIVE")
       throw validationFailed("status", [`status: '${String(body.status)}' is not ACTIVE or INACTIVE`]);
-    const policy = policies().add({
+    for (const field of ["settings", "conditions"] as const)
+      if (
+        body[field] !== undefined &&
+        body[field] !== null &&
+        (typeof body[field] !== "object" || Array.isArray(body[field]))
+      )
+        throw validationFailed(field, [`${field}: an object is required`]);
+    return {
       type,
       name: body.name,
-      description: body.description,
-      status: body.status ?? "ACTIVE",
-    });
+      description: (body.description as string | null | undefined) ?? undefined,
+      status: body.status as PolicyRecord["status"] | undefined,
+      settings: (body.settings as Record<string, unknown> | null | undefined) ?? undefined,
+      conditions: (body.conditions as Record<string, unknown> | null | undefined) ?? undefined,
+    };
+  };
+
+  // The spec's `type` is required: policies are listed one type at a time.
+  app.get("/api/v1/policies", async (request) => {
+    const type = queryOf(request).type as PolicyRecord["type"] | undefined;
+    if (!type || !POLICY_TYPES.includes(type))
+      throw validationFailed("type", [`type: '${type ?? ""}' is not one of ${POLICY_TYPES.join(", ")}`]);
+    return policies()
+      .policies.filter((p) => p.type === type)
+      .map((p) => policyJson(p, request));
+  });
+
+  app.post("/api/v1/policies", async (request) => {
+    const { status, ...input } = policyBody(request);
+    return policyJson(policies().add({ ...input, status: status ?? "ACTIVE" }), request);
+  });
+
+  app.put<{ Params: { id: string } }>("/api/v1/policies/:id", async (request) => {
+    const policy = policies().get(request.params.id);
+    policies().replace(policy, policyBody(request));
     return policyJson(policy, request);
   });
 
