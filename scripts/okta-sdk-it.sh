@@ -37,7 +37,8 @@ const fixture = {
   generate: { users: 20, logs: 10 },
   users: [{ login: "schema.sample@example.com", firstName: "Schema", lastName: "Sample", profile: { age: 30 } }],
 };
-const okta = await startFakeOkta({ fixture, limits: "none", port: 0, token: process.env.OKTA_CLIENT_TOKEN });
+// Okta runs these tests against a preview org: its role targets are `orn:oktapreview:…`.
+const okta = await startFakeOkta({ fixture, limits: "none", port: 0, token: process.env.OKTA_CLIENT_TOKEN, ornPartition: "oktapreview" });
 console.log(okta.url);
 EOF
 node "$work/serve.mjs" >"$work/url" 2>"$work/serve.log" &

@@ -50,7 +50,7 @@ export function installLayers(
 
   app.addHook("onRequest", async (request, reply) => {
     const path = pathOf(request);
-    if (!path.startsWith("/api/")) return;
+    if (!isOktaApi(path)) return;
     const trace: RequestTrace = {
       requestId: `req${runtimeIds.token(17)}`,
       startedAt: state.clock.now(),
@@ -181,7 +181,7 @@ export function installLayers(
   // A path Okta serves, asked with a method it does not: 405 E0000022, not 404.
   const routes: { pattern: RegExp; methods: Set<string> }[] = [];
   app.addHook("onRoute", (route) => {
-    if (!route.url.startsWith("/api/")) return;
+    if (!isOktaApi(route.url)) return;
     const pattern = new RegExp(`^${route.url.replace(/:[A-Za-z]+/g, "[^/]+")}/?$`);
     const methods = [route.method].flat().map(String);
     routes.push({ pattern, methods: new Set(methods) });
@@ -194,3 +194,6 @@ export function installLayers(
     return refuse(reply, error, request.trace?.decision ?? null);
   });
 }
+
+/** Okta's APIs: the management API and the OAuth 2.0 clients' role assignments. */
+const isOktaApi = (path: string) => path.startsWith("/api/") || path.startsWith("/oauth2/");

@@ -72,8 +72,8 @@ export interface GroupRecord {
 export interface RoleAssignment {
   id: string;
   type: RoleType;
-  /** Who holds it: a user, or a group whose members all do. */
-  assignee: { type: "USER" | "GROUP"; id: string };
+  /** Who holds it: a user, a group whose members all do, or an OAuth 2.0 client (an app's id). */
+  assignee: { type: "USER" | "GROUP" | "CLIENT"; id: string };
   created: number;
   lastUpdated: number;
   /** Group ids the role is narrowed to; empty means the whole org. */

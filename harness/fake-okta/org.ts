@@ -62,6 +62,9 @@ export class OktaOrg {
   private readonly groupsByUser = new Map<string, Set<string>>();
   private readonly rolesByUser = new Map<string, RoleAssignment[]>();
   private readonly rolesByGroup = new Map<string, RoleAssignment[]>();
+  private readonly rolesByClient = new Map<string, RoleAssignment[]>();
+  /** The org's own id (Okta's OrgSetting `id`, `00o…`), in the ORNs of role targets. */
+  readonly orgId: string;
   private readonly sessionsByUser = new Map<string, SessionRecord[]>();
   private readonly factorsByUser = new Map<string, FactorRecord[]>();
   private seq = 0;
@@ -82,6 +85,7 @@ export class OktaOrg {
     this.apps = new AppDirectory(new IdSource(seed + 11), clock);
     this.policies = new PolicyDirectory(new IdSource(seed + 13), clock);
     this.authenticators = new AuthenticatorDirectory(new IdSource(seed + 17), clock);
+    this.orgId = new IdSource(seed + 19).okta("00o");
   }
 
   // ---- users ----------------------------------------------------------------------------
@@ -246,7 +250,11 @@ export class OktaOrg {
       this.groupsByUser.get(userId)?.delete(group.id);
     this.membersByGroup.delete(group.id);
     this.rolesByGroup.delete(group.id);
-    for (const roles of [...this.rolesByUser.values(), ...this.rolesByGroup.values()])
+    for (const roles of [
+      ...this.rolesByUser.values(),
+      ...this.rolesByGroup.values(),
+      ...this.rolesByClient.values(),
+    ])
       for (const role of roles) role.groupTargets = role.groupTargets.filter((id) => id !== group.id);
     this.apps.forgetGroup(group.id);
     this.groupsById.delete(group.id);
@@ -358,14 +366,14 @@ export class OktaOrg {
     type: RoleType,
     options: { silent?: boolean; created?: number },
   ): RoleAssignment {
-    const store = holder.kind === "user" ? this.rolesByUser : this.rolesByGroup;
+    const store = this.storeOf(holder);
     const roles = store.get(holder.id) ?? [];
     if (roles.some((r) => r.type === type)) throw new OktaError("E0000090");
     const now = options.created ?? this.clock.now();
     const role: RoleAssignment = {
       id: this.ids.okta("ra1"),
       type,
-      assignee: { type: holder.kind === "user" ? "USER" : "GROUP", id: holder.id },
+      assignee: { type: ASSIGNMENT_TYPES[holder.kind], id: holder.id },
       created: now,
       lastUpdated: now,
       groupTargets: [],
@@ -387,7 +395,7 @@ export class OktaOrg {
   }
 
   private unassignFrom(holder: RoleHolder, roleId: string): void {
-    const roles = (holder.kind === "user" ? this.rolesByUser : this.rolesByGroup).get(holder.id) ?? [];
+    const roles = this.storeOf(holder).get(holder.id) ?? [];
     const index = roles.findIndex((r) => r.id === roleId);
     if (index < 0) throw notFound(roleId, "Role");
     const [role] = roles.splice(index, 1);
@@ -400,17 +408,65 @@ export class OktaOrg {
     return role;
   }
 
+  /** The roles an OAuth 2.0 client (an OIDC app, by its `client_id`) holds. */
+  clientRoles(clientId: string): RoleAssignment[] {
+    return this.rolesByClient.get(this.getClient(clientId).id) ?? [];
+  }
+
+  assignClientRole(clientId: string, type: RoleType): RoleAssignment {
+    return this.assignTo(this.clientHolder(clientId), type, {});
+  }
+
+  unassignClientRole(clientId: string, roleId: string): void {
+    this.unassignFrom(this.clientHolder(clientId), roleId);
+  }
+
+  getClientRole(clientId: string, roleId: string): RoleAssignment {
+    const role = this.clientRoles(clientId).find((r) => r.id === roleId);
+    if (!role) throw notFound(roleId, "Role");
+    return role;
+  }
+
+  /** An OIDC app by its `client_id` (the app's id unless the app was created with its own). */
+  private getClient(clientId: string): AppRecord {
+    const app = this.apps.apps.find(
+      (a) =>
+        a.signOnMode === "OPENID_CONNECT" &&
+        (a.id === clientId ||
+          (a.credentials?.oauthClient as { client_id?: unknown } | undefined)?.client_id === clientId),
+    );
+    if (!app) throw notFound(clientId, "Client");
+    return app;
+  }
+
+  private clientHolder(clientId: string): RoleHolder {
+    const app = this.getClient(clientId);
+    return {
+      kind: "client",
+      id: app.id,
+      event: (action, message) => ({
+        ...userEventShape(`app.oauth2.client.privilege.${action}`, message),
+        target: [{ id: app.id, type: "AppInstance", alternateId: app.name, displayName: app.label }],
+      }),
+    };
+  }
+
   getGroupRole(group: GroupRecord, roleId: string): RoleAssignment {
     const role = this.groupRoles(group.id).find((r) => r.id === roleId);
     if (!role) throw notFound(roleId, "Role");
     return role;
   }
 
-  /** Whoever holds a role (a user or a group), for the System Log of a change to its targets. */
+  private storeOf(holder: RoleHolder): Map<string, RoleAssignment[]> {
+    return { user: this.rolesByUser, group: this.rolesByGroup, client: this.rolesByClient }[holder.kind];
+  }
+
+  /** Whoever holds a role, for the System Log of a change to its targets. */
   private holderOf(role: RoleAssignment): RoleHolder {
-    return role.assignee.type === "USER"
-      ? userHolder(this.getUser(role.assignee.id))
-      : groupHolder(this.getGroup(role.assignee.id));
+    const { type, id } = role.assignee;
+    if (type === "USER") return userHolder(this.getUser(id));
+    if (type === "GROUP") return groupHolder(this.getGroup(id));
+    return this.clientHolder(id);
   }
 
   /** Narrows a role to one more group (PUT …/targets/groups/{groupId}); only some role types take targets. */
@@ -493,7 +549,12 @@ export class OktaOrg {
 
   /** An app is gone: roles narrowed to that instance lose the target. */
   forgetAppInstance(appId: string): void {
-    for (const roles of [...this.rolesByUser.values(), ...this.rolesByGroup.values()])
+    this.rolesByClient.delete(appId);
+    for (const roles of [
+      ...this.rolesByUser.values(),
+      ...this.rolesByGroup.values(),
+      ...this.rolesByClient.values(),
+    ])
       for (const role of roles) role.appTargets = role.appTargets.filter((t) => t.appId !== appId);
   }
 
@@ -618,10 +679,12 @@ export class OktaOrg {
 /** Okta's error for a role type whose scope cannot be narrowed to groups (reference silent on the wording). */
 /** Who holds a role, and the System Log event Okta writes when it changes. */
 interface RoleHolder {
-  kind: "user" | "group";
+  kind: "user" | "group" | "client";
   id: string;
   event(action: "grant" | "revoke", message: string): NewLogEvent;
 }
+
+const ASSIGNMENT_TYPES = { user: "USER", group: "GROUP", client: "CLIENT" } as const;
 
 const userHolder = (user: UserRecord): RoleHolder => ({
   kind: "user",

@@ -194,3 +194,61 @@ describe("roles held by a group", () => {
     expect(state.org.groupRoles(helpDesk?.id as string)[0]?.groupTargets).toEqual([]);
   });
 });
+
+describe("roles held by an OAuth 2.0 client, and role targets as ORNs", () => {
+  const org = {
+    groups: [{ name: "Contractors" }],
+    users: [{ login: "aa@company.com", firstName: "A", lastName: "A", roles: ["APP_ADMIN" as const] }],
+    apps: [{ label: "Slack" }],
+  };
+  const oidc = {
+    name: "oidc_client",
+    label: "Service",
+    signOnMode: "OPENID_CONNECT",
+    credentials: { oauthClient: { token_endpoint_auth_method: "client_secret_basic" } },
+    settings: { oauthClient: { grant_types: ["client_credentials"] } },
+  };
+
+  it("a client's roles sit under /oauth2/v1/clients, behind the same token as the API", async () => {
+    const { call, app } = testApp(org);
+    const client = (await call("POST", "/api/v1/apps", oidc)).body as { id: string };
+    const base = `/oauth2/v1/clients/${client.id}/roles`;
+    const anonymous = await app.inject({ method: "GET", url: base });
+    expect(anonymous.statusCode).toBe(401);
+    const role = await call("POST", base, { type: "APP_ADMIN" });
+    expect(role.body).toMatchObject({ assignmentType: "CLIENT", type: "APP_ADMIN" });
+    const id = (role.body as { id: string }).id;
+    expect((await call("PUT", `${base}/${id}/targets/catalog/apps/facebook`)).status).toBe(204);
+    expect(
+      ((await call("GET", `${base}/${id}/targets/catalog/apps`)).body as { name: string }[]).map(
+        (a) => a.name,
+      ),
+    ).toEqual(["facebook"]);
+    // A SAML app is no OAuth 2.0 client.
+    const saml = (await call("GET", "/api/v1/apps?q=Slack")).body as { id: string }[];
+    expect((await call("GET", `/oauth2/v1/clients/${saml[0]?.id}/roles`)).status).toBe(404);
+    // The client's roles go with the app.
+    await call("POST", `/api/v1/apps/${client.id}/lifecycle/deactivate`);
+    await call("DELETE", `/api/v1/apps/${client.id}`);
+    expect((await call("GET", base)).status).toBe(404);
+  });
+
+  it("a role's targets read as ORNs under the org's id and the configured partition", async () => {
+    for (const partition of ["okta", "oktapreview"] as const) {
+      const { call, state } = testApp(org, { ornPartition: partition });
+      const settings = (await call("GET", "/api/v1/org")).body as { id: string };
+      expect(settings.id).toMatch(/^00o\w{17}$/);
+      const user = state.org.getUser("aa@company.com");
+      const [role] = state.org.roles(user.id);
+      const base = `/api/v1/users/${user.id}/roles/${role?.id}/targets`;
+      await call("PUT", `${base}/catalog/apps/github`);
+      await call("PUT", `${base}/catalog/apps/google`);
+      expect((await call("GET", `${base}?assignmentType=USER`)).body).toEqual([
+        { assignmentType: "USER", orn: `orn:${partition}:idp:${settings.id}:apps:github` },
+        { assignmentType: "USER", orn: `orn:${partition}:idp:${settings.id}:apps:google` },
+      ]);
+      expect((await call("GET", `${base}?assignmentType=GROUP`)).status).toBe(404);
+      expect((await call("GET", `${base}?assignmentType=CLIENT`)).status).toBe(400);
+    }
+  });
+});

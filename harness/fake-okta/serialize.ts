@@ -115,7 +115,7 @@ export function roleJson(role: RoleAssignment, origin: string) {
     assignmentType: role.assignee.type,
     _links: {
       assignee: {
-        href: `${origin}/api/v1/${role.assignee.type === "USER" ? "users" : "groups"}/${role.assignee.id}`,
+        href: `${origin}${{ USER: "/api/v1/users", GROUP: "/api/v1/groups", CLIENT: "/oauth2/v1/clients" }[role.assignee.type]}/${role.assignee.id}`,
       },
     },
   };

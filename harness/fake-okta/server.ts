@@ -18,6 +18,7 @@ import { factorRoutes } from "./routes/factors.js";
 import { groupRoutes } from "./routes/groups.js";
 import { lifecycleRoutes } from "./routes/lifecycle.js";
 import { logRoutes } from "./routes/logs.js";
+import { orgRoutes } from "./routes/org.js";
 import { policyRoutes } from "./routes/policies.js";
 import { roleRoutes } from "./routes/roles.js";
 import { userRoutes } from "./routes/users.js";
@@ -60,6 +61,11 @@ export interface FakeOktaOptions {
   repeatedQueryParameter?: "first" | "last";
   /** How far back the System Log's `since` may reach (days), or null for no bound (the default): see ServerState. */
   logSinceLimitDays?: number | null;
+  /**
+   * The partition in the ORNs of role targets: `okta` for a production org (the spec's example),
+   * `oktapreview` for a preview org (what Okta's own SDK tests, run against one, expect).
+   */
+  ornPartition?: "okta" | "oktapreview" | "okta-emea";
 }
 
 export interface FakeOkta {
@@ -99,6 +105,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
     clock,
     token: options.token ?? randomBytes(21).toString("base64url"),
     logSinceLimitDays: options.logSinceLimitDays ?? null,
+    ornPartition: options.ornPartition ?? "okta",
   };
   if (options.faults) state.faults.install(options.faults);
 
@@ -152,6 +159,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
   appIntegrationRoutes(app, state);
   policyRoutes(app, state);
   authenticatorRoutes(app, state);
+  orgRoutes(app, state);
   logRoutes(app, state);
   adminRoutes(app, state);
   return { app, state };

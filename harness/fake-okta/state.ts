@@ -19,4 +19,6 @@ export interface ServerState {
    * expect events. Default null (the tests' observed behaviour); 180 follows the doc.
    */
   readonly logSinceLimitDays: number | null;
+  /** The partition in role targets' ORNs (see FakeOktaOptions.ornPartition). */
+  readonly ornPartition: string;
 }

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from "fastify";
-import { validationFailed } from "../errors.js";
-import { objectBody, originOf, sendPage } from "../http.js";
+import { notFound, validationFailed } from "../errors.js";
+import { objectBody, originOf, queryOf, sendPage } from "../http.js";
 import { ROLE_TYPES, type RoleAssignment, type RoleType } from "../model.js";
 import type { OktaOrg } from "../org.js";
 import { groupJson, roleJson } from "../serialize.js";
 import type { ServerState } from "../state.js";
 
 /**
- * Admin role assignments of a user (`/users/{id}/roles`) and of a group (`/groups/{id}/roles`,
- * held by its members through it): list, get, assign (201; 409 E0000090 on a duplicate),
+ * Admin role assignments of a user (`/users/{id}/roles`), of a group (`/groups/{id}/roles`, held by
+ * its members through it) and of an OAuth 2.0 client (`/oauth2/v1/clients/{clientId}/roles`): list, get, assign (201; 409 E0000090 on a duplicate),
  * unassign (204), and the targets that narrow a role — groups for USER_ADMIN,
  * GROUP_MEMBERSHIP_ADMIN and HELP_DESK_ADMIN, apps for APP_ADMIN.
  */
@@ -35,12 +35,42 @@ const HOLDERS: Holder[] = [
     assign: (org, id, type) => org.assignGroupRole(org.getGroup(id), type),
     unassign: (org, id, roleId) => org.unassignGroupRole(org.getGroup(id), roleId),
   },
+  {
+    prefix: "/oauth2/v1/clients/:id/roles",
+    roles: (org, id) => org.clientRoles(id),
+    role: (org, id, roleId) => org.getClientRole(id, roleId),
+    assign: (org, id, type) => org.assignClientRole(id, type),
+    unassign: (org, id, roleId) => org.unassignClientRole(id, roleId),
+  },
 ];
 
 type RoleParams = { Params: { id: string; roleId: string } };
 
 export function roleRoutes(app: FastifyInstance, state: ServerState): void {
   for (const holder of HOLDERS) holderRoutes(app, state, holder);
+
+  // A user's role's targets as ORNs (Okta's RoleTarget), from the user's own assignment or, with
+  // `assignmentType=GROUP`, from the assignment of a group the user is in.
+  app.get<RoleParams>("/api/v1/users/:id/roles/:roleId/targets", async (request) => {
+    const { org } = state;
+    const user = org.getUser(request.params.id);
+    const assignmentType = queryOf(request).assignmentType ?? "USER";
+    if (assignmentType !== "USER" && assignmentType !== "GROUP")
+      throw validationFailed("assignmentType", [`assignmentType: '${assignmentType}' is not USER or GROUP`]);
+    const role =
+      assignmentType === "USER"
+        ? org.getRole(user, request.params.roleId)
+        : org
+            .groupsOf(user.id)
+            .flatMap((g) => org.groupRoles(g.id))
+            .find((r) => r.id === request.params.roleId);
+    if (!role) throw notFound(request.params.roleId, "Role");
+    const orn = (kind: string, rest: string) => `orn:${state.ornPartition}:${kind}:${org.orgId}:${rest}`;
+    return [
+      ...role.groupTargets.map((id) => orn("directory", `groups:${id}`)),
+      ...role.appTargets.map((t) => orn("idp", `apps:${t.name}${t.appId ? `:${t.appId}` : ""}`)),
+    ].map((target) => ({ assignmentType, orn: target }));
+  });
 }
 
 function holderRoutes(app: FastifyInstance, state: ServerState, holder: Holder): void {
