@@ -105,13 +105,14 @@ describe("tool arguments (read tools: their calls may reach Okta, but only their
   });
 });
 
-describe("the fake Okta's routes", () => {
-  const okta = (path: string, init: RequestInit = {}) =>
-    fetch(`${harness.okta.url}${path}`, {
-      ...init,
-      headers: { authorization: `SSWS ${harness.okta.token}`, ...(init.headers ?? {}) },
-    });
+/** A request to the fake Okta with the harness's token. */
+const okta = (path: string, init: RequestInit = {}) =>
+  fetch(`${harness.okta.url}${path}`, {
+    ...init,
+    headers: { authorization: `SSWS ${harness.okta.token}`, ...(init.headers ?? {}) },
+  });
 
+describe("the fake Okta's routes", () => {
   it("any query string on the list routes: never a 5xx, never a change", async () => {
     const param = fc.constantFrom(
       "q",
@@ -218,6 +219,104 @@ describe("the fake Okta's routes", () => {
         },
       ),
       { numRuns: 200, seed: 17 },
+    );
+  });
+});
+
+describe("the app, policy, factor and role write routes (Okta's SDK surface)", () => {
+  it("any JSON, or a valid body with one field made hostile: no 5xx; a refusal is Okta's error and changes nothing", async () => {
+    const { org } = harness.okta.state;
+    const post = async (url: string, body: unknown, method = "POST") =>
+      okta(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const app = (await (
+      await post("/api/v1/apps", {
+        name: "okta_org2org",
+        label: "Property target",
+        signOnMode: "SAML_2_0",
+        settings: {},
+      })
+    ).json()) as { id: string };
+    const ada = org.getUser("ada@company.com");
+    const group = org.groups.find((g) => g.type === "OKTA_GROUP");
+    const mfa = org.policies.defaultOf("MFA_ENROLL");
+    const routes: { url: string; method?: string; valid: Record<string, unknown> }[] = [
+      {
+        url: "/api/v1/apps",
+        valid: {
+          name: "bookmark",
+          label: "B",
+          signOnMode: "BOOKMARK",
+          settings: { app: { url: "https://e.x" } },
+        },
+      },
+      {
+        url: `/api/v1/apps/${app.id}`,
+        method: "PUT",
+        valid: { name: "okta_org2org", label: "Property target", signOnMode: "SAML_2_0", settings: {} },
+      },
+      { url: `/api/v1/apps/${app.id}/credentials/csrs`, valid: { subject: { commonName: "SP" } } },
+      { url: `/api/v1/apps/${app.id}/grants`, valid: { issuer: "https://x", scopeId: "okta.users.read" } },
+      { url: `/api/v1/apps/${app.id}/federated-claims`, valid: { name: "c", expression: "1" } },
+      {
+        url: `/api/v1/meta/schemas/apps/${app.id}/default`,
+        valid: { definitions: { custom: { properties: { p: { title: "P", type: "string" } } } } },
+      },
+      { url: `/api/v1/apps/${app.id}/connections/default`, valid: { profile: { authScheme: "TOKEN" } } },
+      { url: "/api/v1/policies", valid: { type: "ACCESS_POLICY", name: "P" } },
+      {
+        url: `/api/v1/policies/${mfa?.id}`,
+        method: "PUT",
+        valid: { type: "MFA_ENROLL", name: "Default Policy" },
+      },
+      {
+        url: `/api/v1/users/${ada.id}/factors`,
+        valid: { factorType: "question", profile: { question: "q", answer: "abcd" } },
+      },
+      { url: `/api/v1/groups/${group?.id}/roles`, valid: { type: "USER_ADMIN" } },
+    ];
+    const hostileValue = fc.oneof(fc.jsonValue({ maxDepth: 3 }), hostileString, fc.constant(null));
+    const body = (valid: Record<string, unknown>) =>
+      fc.oneof(
+        fc.jsonValue({ maxDepth: 4 }),
+        fc
+          .tuple(fc.constantFrom(...Object.keys(valid)), hostileValue)
+          .map(([field, value]) => ({ ...valid, [field]: value })),
+      );
+    // Everything these routes can change, as one string.
+    const state = () =>
+      JSON.stringify([
+        org.apps.apps.map((a) => [a.id, a.label, a.settings, a.credentials]),
+        org.apps.apps.map((a) => {
+          const r = org.apps.resources(a);
+          return [
+            r.keys.length,
+            r.csrs.length,
+            r.grants,
+            r.claims,
+            [...r.customProperties],
+            r.connectionStatus,
+          ];
+        }),
+        org.policies.policies,
+        org.factors(ada.id),
+        org.groupRoles(group?.id as string),
+      ]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes).chain((route) => body(route.valid).map((b) => ({ route, b }))),
+        async ({ route, b }) => {
+          const before = state();
+          const response = await post(route.url, b, route.method);
+          counts.cases++;
+          expectNoServerError(response.status, `${route.url} ${JSON.stringify(b)}`);
+          if (response.status >= 400) {
+            counts.refused++;
+            expect(await response.json()).toMatchObject({ errorCode: expect.stringMatching(/^E\d{7}$/) });
+            expect(state(), `${route.url} ${JSON.stringify(b)}`).toBe(before);
+          } else counts.accepted++;
+        },
+      ),
+      { numRuns: 250, seed: 23 },
     );
   });
 });

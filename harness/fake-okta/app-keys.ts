@@ -114,11 +114,17 @@ export async function newCsr(id: string, metadata: CsrMetadata, now: number): Pr
         ? "subject: at least one field is required"
         : `subject: unknown or non-string field ${unknown.map(([field]) => field).join(", ")}`,
     ]);
+  const dnsNames: unknown = metadata.subjectAltNames?.dnsNames ?? [];
+  if (
+    !Array.isArray(dnsNames) ||
+    dnsNames.length > 100 ||
+    dnsNames.some((n) => typeof n !== "string" || n === "")
+  )
+    throw validationFailed("metadata", ["subjectAltNames.dnsNames: at most 100 host names are allowed"]);
   const keys = await rsaKeyPair();
   const request = forge.pki.createCertificationRequest();
   request.publicKey = keys.publicKey;
   request.setSubject(fields.map(([name, value]) => ({ name, value })));
-  const dnsNames = metadata.subjectAltNames?.dnsNames ?? [];
   if (dnsNames.length > 0)
     request.setAttributes([
       {

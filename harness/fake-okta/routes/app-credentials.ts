@@ -14,8 +14,17 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
   const apps = () => state.org.apps;
   const resourcesOf = (request: FastifyRequest<{ Params: { id: string } }>) =>
     apps().resources(apps().get(request.params.id));
-  const keyNotFound = (kid: string) => () => notFound(kid, "JsonWebKey");
+  const keyOf = (request: FastifyRequest<{ Params: { id: string; kid: string } }>) => {
+    const key = resourcesOf(request).keys.find((k) => k.kid === request.params.kid);
+    if (!key) throw notFound(request.params.kid, "JsonWebKey");
+    return key;
+  };
   const csrNotFound = (csrId: string) => () => notFound(csrId, "Csr");
+  /** Keys and CSRs an app may hold: each costs an RSA key pair (the harness's bound). */
+  const refuseFull = (items: readonly unknown[], what: string) => {
+    if (items.length >= MAX_PER_APP)
+      throw validationFailed(what, [`${what}: an app holds at most ${MAX_PER_APP} in the fake`]);
+  };
 
   app.get<{ Params: { id: string } }>(
     "/api/v1/apps/:id/credentials/keys",
@@ -24,8 +33,7 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
 
   app.get<{ Params: { id: string; kid: string } }>(
     "/api/v1/apps/:id/credentials/keys/:kid",
-    async (request) =>
-      byId(resourcesOf(request).keys.map(withId), request.params.kid, keyNotFound(request.params.kid)).key,
+    async (request) => keyOf(request),
   );
 
   // The spec's `validityYears`: required, 2 to 10.
@@ -33,6 +41,7 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
     "/api/v1/apps/:id/credentials/keys/generate",
     async (request, reply) => {
       const resources = resourcesOf(request);
+      refuseFull(resources.keys, "keys");
       const raw = queryOf(request).validityYears;
       const years = Number(raw);
       if (!Number.isInteger(years) || years < 2 || years > 10)
@@ -49,14 +58,11 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
   app.post<{ Params: { id: string; kid: string } }>(
     "/api/v1/apps/:id/credentials/keys/:kid/clone",
     async (request, reply) => {
-      const key = byId(
-        resourcesOf(request).keys.map(withId),
-        request.params.kid,
-        keyNotFound(request.params.kid),
-      ).key;
+      const key = keyOf(request);
       const targetId = queryOf(request).targetAid;
       if (!targetId) throw validationFailed("targetAid", ["targetAid: the target app's id is required"]);
       const target = apps().resources(apps().get(targetId));
+      refuseFull(target.keys, "keys");
       if (target.keys.some((k) => k.kid === key.kid))
         throw validationFailed("targetAid", [`targetAid: the app already has key ${key.kid}`]);
       const clone = { ...key };
@@ -86,6 +92,7 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
 
   app.post<{ Params: { id: string } }>("/api/v1/apps/:id/credentials/csrs", async (request, reply) => {
     const resources = resourcesOf(request);
+    refuseFull(resources.csrs, "csrs");
     const metadata = objectBody(request, ["subject", "subjectAltNames"], "metadata") as CsrMetadata;
     const csr = await newCsr(apps().newId("crs"), metadata, state.clock.now());
     resources.csrs.push(csr);
@@ -121,6 +128,7 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
           "certificate: send it as application/x-x509-ca-cert, application/pkix-cert or application/x-pem-file",
         ]);
       const key = publishedKey(request.body, csr, apps().newId("kid"), state.clock.now());
+      refuseFull(resources.keys, "keys");
       resources.keys.push(key);
       resources.csrs.splice(resources.csrs.indexOf(csr), 1);
       return reply.code(201).send(key);
@@ -150,5 +158,4 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
   });
 }
 
-/** Keys are found by `kid`. */
-const withId = <K extends { kid: string }>(key: K) => ({ id: key.kid, key });
+const MAX_PER_APP = 20;
