@@ -3,6 +3,7 @@ import {
   type BucketState,
   ensureRefill,
   initialBucket,
+  mergedBudget,
   onAnswer,
   onRefill,
   onRefused,
@@ -333,5 +334,15 @@ describe("a gateway that reports budgets only on its 429s", () => {
     expect(s.end).toEqual({ lo: T + 2300, hi: T + 2310 + 1110 });
     // Spent again with no 429 this window: the probe goes inside [start, start + W], not a second on.
     expect(planRefill({ ...s, budget: 0 }, T + 2400)).toBe(Math.round(T + 2300 + (2310 + 1110 - 2300) / 2));
+  });
+});
+
+describe("two buckets found to be one budget", () => {
+  it("each side's budget loses the other side's calls in flight; the least holds", () => {
+    // Traced in the 40-in-flight cell: budgets 8 and 4 with 18 and 13 calls out: nothing is left.
+    expect(mergedBudget({ budget: 8, inFlight: 18 }, { budget: 4, inFlight: 13 })).toBe(0);
+    expect(mergedBudget({ budget: 20, inFlight: 2 }, { budget: 15, inFlight: 3 })).toBe(13);
+    expect(mergedBudget({ budget: null, inFlight: 4 }, { budget: 10, inFlight: 1 })).toBe(6);
+    expect(mergedBudget({ budget: null, inFlight: 4 }, { budget: null, inFlight: 1 })).toBeNull();
   });
 });

@@ -356,3 +356,19 @@ export function absorb(into: BucketState, from: BucketState): BucketState {
   learnWindow(next);
   return next;
 }
+
+/**
+ * The budget of two buckets found to be one. Each side's budget was what it saw remaining less
+ * its own calls in flight; one budget now has both sides' calls in flight, so each side's figure
+ * loses the other's, and the least of the two holds (null: neither was paced).
+ */
+export function mergedBudget(
+  into: { budget: number | null; inFlight: number },
+  from: { budget: number | null; inFlight: number },
+): number | null {
+  const sides = [
+    into.budget === null ? undefined : into.budget - from.inFlight,
+    from.budget === null ? undefined : from.budget - into.inFlight,
+  ].filter((b): b is number => b !== undefined);
+  return sides.length === 0 ? null : Math.max(0, Math.min(...sides));
+}

@@ -3,6 +3,7 @@ import {
   type BucketState,
   ensureRefill,
   initialBucket,
+  mergedBudget,
   onAnswer,
   onRefill,
   onRefused,
@@ -286,7 +287,7 @@ export class PacingCore {
       this.concurrency = onConcurrencyRefused(this.concurrency, outcome.sentAt, outcome.receivedAt);
     if (!this.options.pacing) return;
     // The call's bucket may have merged into another while it was out: its answer lands there.
-    const bucket = this.bucket(declared);
+    let bucket = this.bucket(declared);
     const exchange = outcome
       ? { ...outcome, inFlight: bucket.inFlight, lost: lostSince(bucket, bucket.state.refilledAt) }
       : undefined;
@@ -308,6 +309,8 @@ export class PacingCore {
       // (for a connection that broke mid-call, at worst one unit too many).
       bucket.state = onReturned(bucket.state);
     }
+    // A merge just now moved this call's bucket into another: that one is told and armed.
+    bucket = this.bucket(declared);
     this.tell({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now() });
     this.arm(bucket);
   }
@@ -318,7 +321,13 @@ export class PacingCore {
     const target = this.buckets.get(into);
     if (!source || !target || source.fixed || target.fixed) return;
     source.timer?.cancel();
-    target.state = absorb(target.state, source.state);
+    // Each side's budget was what it saw remaining less its own calls in flight; one budget now
+    // has both sides' calls in flight, so each side's figure loses the other's.
+    const budget = mergedBudget(
+      { budget: target.state.budget, inFlight: target.inFlight },
+      { budget: source.state.budget, inFlight: source.inFlight },
+    );
+    target.state = { ...absorb(target.state, source.state), budget };
     target.queue.push(...source.queue);
     target.inFlight += source.inFlight;
     target.lostAt = [...target.lostAt, ...source.lostAt].sort((a, b) => a - b).slice(-LOST_KEPT);
