@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { APP_CATALOGUE } from "./apps.js";
-import { FACTOR_TYPES, GROUP_TYPES, ROLE_TYPES, USER_STATUSES } from "./model.js";
+import { FACTOR_TYPES, GROUP_TYPES, ROLE_TYPES, type RoleType, USER_STATUSES } from "./model.js";
+
+/** A fixture's roles are standard ones: a CUSTOM role needs a custom role and resource set (the IAM API). */
+const StandardRoleSchema = z.enum(
+  ROLE_TYPES.filter((type) => type !== "CUSTOM") as [RoleType, ...RoleType[]],
+);
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -60,8 +65,8 @@ const FixtureUserSchema = z.strictObject({
   roles: z
     .array(
       z.union([
-        z.enum(ROLE_TYPES),
-        z.strictObject({ type: z.enum(ROLE_TYPES), groups: z.array(z.string().min(1)).min(1).max(100) }),
+        StandardRoleSchema,
+        z.strictObject({ type: StandardRoleSchema, groups: z.array(z.string().min(1)).min(1).max(100) }),
       ]),
     )
     .default([]),

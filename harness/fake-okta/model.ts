@@ -80,6 +80,15 @@ export interface RoleAssignment {
   groupTargets: string[];
   /** An APP_ADMIN role narrowed to apps: every instance of an app (`name`) or one (`name`, `appId`). */
   appTargets: AppTarget[];
+  /** A CUSTOM assignment: which custom role, over which resource set (see iam.ts). */
+  custom?: CustomAssignment;
+}
+
+export interface CustomAssignment {
+  roleId: string;
+  resourceSetId: string;
+  /** The custom role's label, as the assignment reports it. */
+  label: string;
 }
 
 export interface AppTarget {

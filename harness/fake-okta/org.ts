@@ -3,9 +3,11 @@ import { AppDirectory, type AppRecord } from "./apps.js";
 import { AuthenticatorDirectory, type AuthenticatorKey } from "./authenticators.js";
 import type { Enrollment } from "./enrollment.js";
 import { notFound, OktaError, validationFailed } from "./errors.js";
+import { IamDirectory } from "./iam.js";
 import { IdSource } from "./ids.js";
 import { LIFECYCLE, type LifecycleOperation, nextStatus } from "./lifecycle.js";
 import {
+  type CustomAssignment,
   FACTORS,
   type FactorRecord,
   type FactorType,
@@ -76,6 +78,7 @@ export class OktaOrg {
   readonly apps: AppDirectory;
   readonly policies: PolicyDirectory;
   readonly authenticators: AuthenticatorDirectory;
+  readonly iam: IamDirectory;
 
   constructor(
     readonly seed: number,
@@ -86,6 +89,7 @@ export class OktaOrg {
     this.policies = new PolicyDirectory(new IdSource(seed + 13), clock);
     this.authenticators = new AuthenticatorDirectory(new IdSource(seed + 17), clock);
     this.orgId = new IdSource(seed + 19).okta("00o");
+    this.iam = new IamDirectory(new IdSource(seed + 23), clock, (id) => this.customInUse(id));
   }
 
   // ---- users ----------------------------------------------------------------------------
@@ -345,30 +349,37 @@ export class OktaOrg {
     return this.rolesByGroup.get(groupId) ?? [];
   }
 
-  assignRole(
-    user: UserRecord,
-    type: RoleType,
-    options: { silent?: boolean; created?: number } = {},
-  ): RoleAssignment {
+  assignRole(user: UserRecord, type: RoleType, options: AssignOptions = {}): RoleAssignment {
     return this.assignTo(userHolder(user), type, options);
   }
 
-  assignGroupRole(group: GroupRecord, type: RoleType): RoleAssignment {
+  assignGroupRole(group: GroupRecord, type: RoleType, options: AssignOptions = {}): RoleAssignment {
     if (group.type === "BUILT_IN")
       throw validationFailed("group", [
         `${group.profile.name} is built in: roles go to the groups inside it`,
       ]);
-    return this.assignTo(groupHolder(group), type, {});
+    return this.assignTo(groupHolder(group), type, options);
   }
 
-  private assignTo(
-    holder: RoleHolder,
-    type: RoleType,
-    options: { silent?: boolean; created?: number },
-  ): RoleAssignment {
+  /**
+   * A standard role once per holder; a CUSTOM one names a custom role and a resource set (both
+   * must exist), once per pair.
+   */
+  private assignTo(holder: RoleHolder, type: RoleType, options: AssignOptions): RoleAssignment {
     const store = this.storeOf(holder);
     const roles = store.get(holder.id) ?? [];
-    if (roles.some((r) => r.type === type)) throw new OktaError("E0000090");
+    let custom: CustomAssignment | undefined;
+    if (type === "CUSTOM") {
+      if (!options.custom)
+        throw validationFailed("role", ["role and resource-set: a CUSTOM role names both"]);
+      const role = this.iam.role(options.custom.roleId);
+      const set = this.iam.resourceSet(options.custom.resourceSetId);
+      custom = { roleId: role.id, resourceSetId: set.id, label: role.label };
+    }
+    const same = (r: RoleAssignment) =>
+      r.type === type &&
+      (!custom || (r.custom?.roleId === custom.roleId && r.custom.resourceSetId === custom.resourceSetId));
+    if (roles.some(same)) throw new OktaError("E0000090");
     const now = options.created ?? this.clock.now();
     const role: RoleAssignment = {
       id: this.ids.okta("ra1"),
@@ -378,11 +389,12 @@ export class OktaOrg {
       lastUpdated: now,
       groupTargets: [],
       appTargets: [],
+      ...(custom ? { custom } : {}),
     };
     roles.push(role);
     store.set(holder.id, roles);
     if (!options.silent)
-      this.log(holder.event("grant", `Grant ${holder.kind} privilege ${ROLE_LABELS[type]}`));
+      this.log(holder.event("grant", `Grant ${holder.kind} privilege ${custom?.label ?? ROLE_LABELS[type]}`));
     return role;
   }
 
@@ -399,7 +411,13 @@ export class OktaOrg {
     const index = roles.findIndex((r) => r.id === roleId);
     if (index < 0) throw notFound(roleId, "Role");
     const [role] = roles.splice(index, 1);
-    if (role) this.log(holder.event("revoke", `Revoke ${holder.kind} privilege ${ROLE_LABELS[role.type]}`));
+    if (role)
+      this.log(
+        holder.event(
+          "revoke",
+          `Revoke ${holder.kind} privilege ${role.custom?.label ?? ROLE_LABELS[role.type]}`,
+        ),
+      );
   }
 
   getRole(user: UserRecord, roleId: string): RoleAssignment {
@@ -413,8 +431,16 @@ export class OktaOrg {
     return this.rolesByClient.get(this.getClient(clientId).id) ?? [];
   }
 
-  assignClientRole(clientId: string, type: RoleType): RoleAssignment {
-    return this.assignTo(this.clientHolder(clientId), type, {});
+  assignClientRole(clientId: string, type: RoleType, options: AssignOptions = {}): RoleAssignment {
+    return this.assignTo(this.clientHolder(clientId), type, options);
+  }
+
+  /** Whether a role assignment names this custom role or resource set. */
+  private customInUse(id: string): boolean {
+    for (const store of [this.rolesByUser, this.rolesByGroup, this.rolesByClient])
+      for (const roles of store.values())
+        if (roles.some((r) => r.custom?.roleId === id || r.custom?.resourceSetId === id)) return true;
+    return false;
   }
 
   unassignClientRole(clientId: string, roleId: string): void {
@@ -677,6 +703,13 @@ export class OktaOrg {
 }
 
 /** Okta's error for a role type whose scope cannot be narrowed to groups (reference silent on the wording). */
+export interface AssignOptions {
+  silent?: boolean;
+  created?: number;
+  /** A CUSTOM assignment's custom role and resource set, by id or label. */
+  custom?: { roleId: string; resourceSetId: string };
+}
+
 /** Who holds a role, and the System Log event Okta writes when it changes. */
 interface RoleHolder {
   kind: "user" | "group" | "client";

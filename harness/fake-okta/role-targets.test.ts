@@ -252,3 +252,56 @@ describe("roles held by an OAuth 2.0 client, and role targets as ORNs", () => {
     }
   });
 });
+
+describe("custom roles over resource sets", () => {
+  const org = { users: [{ login: "cr@company.com", firstName: "C", lastName: "R" }] };
+
+  it("a CUSTOM assignment names a custom role and a resource set; neither goes while assigned", async () => {
+    const { call, state } = testApp(org);
+    const role = await call("POST", "/api/v1/iam/roles", {
+      label: "Viewer",
+      description: "reads users",
+      permissions: ["okta.users.read", "okta.groups.read"],
+    });
+    expect(role.status).toBe(200);
+    const badPermission = await call("POST", "/api/v1/iam/roles", {
+      label: "Bad",
+      description: "d",
+      permissions: ["users.read"],
+    });
+    expect(JSON.stringify(badPermission.body)).toContain("'users.read' is not Okta permission");
+    const set = await call("POST", "/api/v1/iam/resource-sets", {
+      label: "All users",
+      description: "d",
+      resources: ["https://acme.okta.test/api/v1/users"],
+    });
+    expect(set.status).toBe(200);
+    const [roleId, setId] = [(role.body as { id: string }).id, (set.body as { id: string }).id];
+    expect(roleId).toMatch(/^cr0/);
+    const user = state.org.getUser("cr@company.com");
+    const base = `/api/v1/users/${user.id}/roles`;
+    // A CUSTOM role names both; a standard one names neither.
+    expect((await call("POST", base, { type: "CUSTOM", role: roleId })).status).toBe(400);
+    expect((await call("POST", base, { type: "USER_ADMIN", role: roleId })).status).toBe(400);
+    expect(
+      (await call("POST", base, { type: "CUSTOM", role: "cr0nope", "resource-set": setId })).status,
+    ).toBe(404);
+    const assigned = await call("POST", base, { type: "CUSTOM", role: roleId, "resource-set": setId });
+    expect(assigned.body).toMatchObject({
+      type: "CUSTOM",
+      label: "Viewer",
+      role: roleId,
+      "resource-set": setId,
+    });
+    expect((await call("POST", base, { type: "CUSTOM", role: roleId, "resource-set": setId })).status).toBe(
+      409,
+    );
+    expect((await call("GET", "/api/v1/iam/roles/Viewer")).body).toMatchObject({ id: roleId });
+    expect((await call("DELETE", `/api/v1/iam/roles/${roleId}`)).status).toBe(400);
+    expect((await call("DELETE", `/api/v1/iam/resource-sets/${setId}`)).status).toBe(400);
+    await call("DELETE", `${base}/${(assigned.body as { id: string }).id}`);
+    expect((await call("DELETE", `/api/v1/iam/roles/${roleId}`)).status).toBe(204);
+    expect((await call("DELETE", `/api/v1/iam/resource-sets/${setId}`)).status).toBe(204);
+    expect((await call("GET", "/api/v1/iam/roles")).body).toEqual({ roles: [] });
+  });
+});

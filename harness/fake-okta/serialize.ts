@@ -105,10 +105,12 @@ export function groupJson(group: GroupRecord, origin: string) {
 }
 
 export function roleJson(role: RoleAssignment, origin: string) {
+  const { custom } = role;
   return {
     id: role.id,
-    label: ROLE_LABELS[role.type],
+    label: custom?.label ?? ROLE_LABELS[role.type],
     type: role.type,
+    ...(custom ? { role: custom.roleId, "resource-set": custom.resourceSetId } : {}),
     status: "ACTIVE",
     created: iso(role.created),
     lastUpdated: iso(role.lastUpdated),

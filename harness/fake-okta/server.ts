@@ -16,6 +16,7 @@ import { appRoutes } from "./routes/apps.js";
 import { authenticatorRoutes } from "./routes/authenticators.js";
 import { factorRoutes } from "./routes/factors.js";
 import { groupRoutes } from "./routes/groups.js";
+import { iamRoutes } from "./routes/iam.js";
 import { lifecycleRoutes } from "./routes/lifecycle.js";
 import { logRoutes } from "./routes/logs.js";
 import { orgRoutes } from "./routes/org.js";
@@ -160,6 +161,7 @@ export function createFakeOktaApp(options: FakeOktaOptions = {}): {
   policyRoutes(app, state);
   authenticatorRoutes(app, state);
   orgRoutes(app, state);
+  iamRoutes(app, state);
   logRoutes(app, state);
   adminRoutes(app, state);
   return { app, state };

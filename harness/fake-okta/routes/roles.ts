@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { notFound, validationFailed } from "../errors.js";
 import { objectBody, originOf, queryOf, sendPage } from "../http.js";
 import { ROLE_TYPES, type RoleAssignment, type RoleType } from "../model.js";
-import type { OktaOrg } from "../org.js";
+import type { AssignOptions, OktaOrg } from "../org.js";
 import { groupJson, roleJson } from "../serialize.js";
 import type { ServerState } from "../state.js";
 
@@ -16,7 +16,7 @@ interface Holder {
   prefix: string;
   roles(org: OktaOrg, id: string): RoleAssignment[];
   role(org: OktaOrg, id: string, roleId: string): RoleAssignment;
-  assign(org: OktaOrg, id: string, type: RoleType): RoleAssignment;
+  assign(org: OktaOrg, id: string, type: RoleType, options: AssignOptions): RoleAssignment;
   unassign(org: OktaOrg, id: string, roleId: string): void;
 }
 
@@ -25,21 +25,21 @@ const HOLDERS: Holder[] = [
     prefix: "/api/v1/users/:id/roles",
     roles: (org, id) => org.roles(org.getUser(id).id),
     role: (org, id, roleId) => org.getRole(org.getUser(id), roleId),
-    assign: (org, id, type) => org.assignRole(org.getUser(id), type),
+    assign: (org, id, type, options) => org.assignRole(org.getUser(id), type, options),
     unassign: (org, id, roleId) => org.unassignRole(org.getUser(id), roleId),
   },
   {
     prefix: "/api/v1/groups/:id/roles",
     roles: (org, id) => org.groupRoles(org.getGroup(id).id),
     role: (org, id, roleId) => org.getGroupRole(org.getGroup(id), roleId),
-    assign: (org, id, type) => org.assignGroupRole(org.getGroup(id), type),
+    assign: (org, id, type, options) => org.assignGroupRole(org.getGroup(id), type, options),
     unassign: (org, id, roleId) => org.unassignGroupRole(org.getGroup(id), roleId),
   },
   {
     prefix: "/oauth2/v1/clients/:id/roles",
     roles: (org, id) => org.clientRoles(id),
     role: (org, id, roleId) => org.getClientRole(id, roleId),
-    assign: (org, id, type) => org.assignClientRole(id, type),
+    assign: (org, id, type, options) => org.assignClientRole(id, type, options),
     unassign: (org, id, roleId) => org.unassignClientRole(id, roleId),
   },
 ];
@@ -84,12 +84,18 @@ function holderRoutes(app: FastifyInstance, state: ServerState, holder: Holder):
   app.post<{ Params: { id: string } }>(prefix, async (request, reply) => {
     const body = objectBody(request, ["type", "resource-set", "role"], "assignRole");
     const type = body.type;
-    if (typeof type !== "string" || !ROLE_TYPES.includes(type as RoleType) || type === "CUSTOM") {
-      throw validationFailed("type", [
-        `type: '${String(type)}' is not one of ${ROLE_TYPES.filter((t) => t !== "CUSTOM").join(", ")}`,
-      ]);
-    }
-    const role = holder.assign(state.org, request.params.id, type as RoleType);
+    if (typeof type !== "string" || !ROLE_TYPES.includes(type as RoleType))
+      throw validationFailed("type", [`type: '${String(type)}' is not one of ${ROLE_TYPES.join(", ")}`]);
+    // A CUSTOM role names a custom role and a resource set (Okta's CustomRoleAssignmentSchema).
+    const roleId = body.role;
+    const resourceSetId = body["resource-set"];
+    if (type === "CUSTOM" && (typeof roleId !== "string" || typeof resourceSetId !== "string"))
+      throw validationFailed("role", ["role and resource-set: a CUSTOM role names both, by id"]);
+    if (type !== "CUSTOM" && (roleId !== undefined || resourceSetId !== undefined))
+      throw validationFailed("role", ["role and resource-set: only a CUSTOM role names them"]);
+    const custom =
+      type === "CUSTOM" ? { roleId: roleId as string, resourceSetId: resourceSetId as string } : undefined;
+    const role = holder.assign(state.org, request.params.id, type as RoleType, { custom });
     return reply.code(201).send(roleJson(role, originOf(request)));
   });
 
