@@ -37,7 +37,7 @@ const fixture = {
   generate: { users: 20, logs: 10 },
   users: [{ login: "schema.sample@example.com", firstName: "Schema", lastName: "Sample", profile: { age: 30 } }],
 };
-// Okta runs these tests against a preview org: its role targets are `orn:oktapreview:…`.
+// Okta runs these tests against a preview org: its role targets read orn:oktapreview:...
 const okta = await startFakeOkta({ fixture, limits: "none", port: 0, token: process.env.OKTA_CLIENT_TOKEN, ornPartition: "oktapreview" });
 console.log(okta.url);
 EOF
