@@ -27,9 +27,10 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  * window. That window opened after X's last window turned — after the last refusal X saw
  * before one of its calls was answered again (the floor) — so at least `limit` counted calls
  * reached the server between the floor and the refused call. If X's own calls there cannot
- * make up the limit and Y's can make up the rest, X and Y are one budget. Falls prove that two budgets are not one; refusals cannot, so this evidence
- * is only taken between buckets whose answers never carried a count, and it is fooled by an
- * unseen spender (another client) as the falls are not.
+ * make up the limit and Y's can make up the rest, X and Y are one budget. Falls prove that two
+ * budgets are not one; refusals cannot, so this evidence is only taken between buckets whose
+ * answers never carried a count, and it is fooled by an unseen spender (another client) as the
+ * falls are not.
  */
 export interface CallRecord {
   sentAt: number;
