@@ -7,8 +7,10 @@ const [file, runs = "3"] = process.argv.slice(2);
 const scenario = await loadScenario(file);
 for (let i = 0; i < Number(runs); i++) {
   const result = await runScenario(scenario);
+  // A run's sockets and timers close asynchronously; what they hold for that moment is not what the
+  // run left behind (traced: +5 MB at 50 ms after one run in three, none at 1 s).
   globalThis.gc();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   globalThis.gc();
   const { heapUsed, arrayBuffers } = process.memoryUsage();
   console.log(JSON.stringify({ passed: result.passed, error: result.error, held: heapUsed + arrayBuffers }));
