@@ -69,7 +69,8 @@ export interface ToolErrorFacts {
 
 /** Reads the texts above back into facts; undefined for any other text (a successful output). */
 export function readToolError(text: string): ToolErrorFacts | undefined {
-  const status = (raw: string) => (/^\d+$/.test(raw) ? Number(raw) : undefined);
+  // The status in parentheses, when it is one (a gateway may write a word there).
+  const status = (raw = "") => (/^\d+$/.test(raw) ? { status: Number(raw) } : {});
   const okta =
     /^Error from Okta(?: (E\d+))? \(([^)]*)\): ([\s\S]*?)\. (?:Do not repeat|Nothing has that id|The user already has)/.exec(
       text,
@@ -78,14 +79,14 @@ export function readToolError(text: string): ToolErrorFacts | undefined {
     return {
       source: "okta",
       ...(okta[1] ? { code: okta[1] } : {}),
-      ...(status(okta[2] ?? "") === undefined ? {} : { status: status(okta[2] ?? "") }),
+      ...status(okta[2]),
       summary: okta[3] ?? "",
     };
   const gateway = /^Error from the MCP gateway \(([^)]*)\): ([\s\S]*?)\. Okta was not called/.exec(text);
   if (gateway)
     return {
       source: "gateway",
-      ...(status(gateway[1] ?? "") === undefined ? {} : { status: status(gateway[1] ?? "") }),
+      ...status(gateway[1]),
       summary: gateway[2] ?? "",
     };
   const limited = /^Rate limited by Okta: try \S+ again in (?:(\d+) s|a while)/.exec(text);

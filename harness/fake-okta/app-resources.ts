@@ -1,4 +1,5 @@
 import type { AppCsr, AppKey } from "./app-keys.js";
+import { notFound } from "./errors.js";
 
 /**
  * What an app carries besides its assignments, as Okta's SDK tests use it: signing keys and
@@ -33,14 +34,14 @@ export class AppResources {
   policyId?: string;
 }
 
-/** Looks an item up by id, or throws what `missing` builds (Okta's 404). */
-export function byId<T extends { id: string }>(items: readonly T[], id: string, missing: () => Error): T {
+/** An item by id, or Okta's 404 naming it as a `kind`. */
+export function byId<T extends { id: string }>(items: readonly T[], id: string, kind: string): T {
   const item = items.find((i) => i.id === id);
-  if (!item) throw missing();
+  if (!item) throw notFound(id, kind);
   return item;
 }
 
-/** Removes an item by id, or throws what `missing` builds. */
-export function removeById<T extends { id: string }>(items: T[], id: string, missing: () => Error): void {
-  items.splice(items.indexOf(byId(items, id, missing)), 1);
+/** Removes an item by id, or throws Okta's 404 naming it as a `kind`. */
+export function removeById<T extends { id: string }>(items: T[], id: string, kind: string): void {
+  items.splice(items.indexOf(byId(items, id, kind)), 1);
 }

@@ -60,7 +60,8 @@ export function parseEnrollment(
   if (factorType === "question") {
     // Okta keeps the answer to itself; it must be at least 4 characters.
     text("answer", 4);
-    profile = { question: text("question"), questionText: text("question") };
+    const question = text("question");
+    profile = { question, questionText: question };
   }
   if (factorType === "email") profile = { email: text("email") };
   return {

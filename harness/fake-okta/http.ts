@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { OktaError } from "./errors.js";
+import { OktaError, validationFailed } from "./errors.js";
 import { linkHeader, type Page } from "./pagination.js";
 
 /** Small helpers the routes share. */
@@ -106,6 +106,13 @@ export function objectBody(
     );
   }
   return body as Record<string, unknown>;
+}
+
+/** A string field of 1 to `max` characters, or Okta's validation error naming the field. */
+export function textField(value: unknown, field: string, max = 1024): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > max)
+    throw validationFailed(field, [`${field}: a string of 1 to ${max} characters is required`]);
+  return value;
 }
 
 export function booleanParam(value: string | undefined, fallback: boolean): boolean {

@@ -84,6 +84,11 @@ export interface RoleAssignment {
   custom?: CustomAssignment;
 }
 
+/** The label a role assignment reports: Okta's for a standard role, the custom role's own for CUSTOM. */
+export function roleLabel(role: Pick<RoleAssignment, "type" | "custom">): string {
+  return role.custom?.label ?? ROLE_LABELS[role.type];
+}
+
 export interface CustomAssignment {
   roleId: string;
   resourceSetId: string;

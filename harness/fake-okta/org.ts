@@ -20,6 +20,7 @@ import {
   ROLE_LABELS,
   type RoleAssignment,
   type RoleType,
+  roleLabel,
   type SessionRecord,
   type UserProfile,
   type UserRecord,
@@ -393,8 +394,7 @@ export class OktaOrg {
     };
     roles.push(role);
     store.set(holder.id, roles);
-    if (!options.silent)
-      this.log(holder.event("grant", `Grant ${holder.kind} privilege ${custom?.label ?? ROLE_LABELS[type]}`));
+    if (!options.silent) this.log(holder.event("grant", `Grant ${holder.kind} privilege ${roleLabel(role)}`));
     return role;
   }
 
@@ -408,22 +408,13 @@ export class OktaOrg {
 
   private unassignFrom(holder: RoleHolder, roleId: string): void {
     const roles = this.storeOf(holder).get(holder.id) ?? [];
-    const index = roles.findIndex((r) => r.id === roleId);
-    if (index < 0) throw notFound(roleId, "Role");
-    const [role] = roles.splice(index, 1);
-    if (role)
-      this.log(
-        holder.event(
-          "revoke",
-          `Revoke ${holder.kind} privilege ${role.custom?.label ?? ROLE_LABELS[role.type]}`,
-        ),
-      );
+    const role = roleIn(roles, roleId);
+    roles.splice(roles.indexOf(role), 1);
+    this.log(holder.event("revoke", `Revoke ${holder.kind} privilege ${roleLabel(role)}`));
   }
 
   getRole(user: UserRecord, roleId: string): RoleAssignment {
-    const role = this.roles(user.id).find((r) => r.id === roleId);
-    if (!role) throw notFound(roleId, "Role");
-    return role;
+    return roleIn(this.roles(user.id), roleId);
   }
 
   /** The roles an OAuth 2.0 client (an OIDC app, by its `client_id`) holds. */
@@ -448,9 +439,7 @@ export class OktaOrg {
   }
 
   getClientRole(clientId: string, roleId: string): RoleAssignment {
-    const role = this.clientRoles(clientId).find((r) => r.id === roleId);
-    if (!role) throw notFound(roleId, "Role");
-    return role;
+    return roleIn(this.clientRoles(clientId), roleId);
   }
 
   /** An OIDC app by its `client_id` (the app's id unless the app was created with its own). */
@@ -478,9 +467,7 @@ export class OktaOrg {
   }
 
   getGroupRole(group: GroupRecord, roleId: string): RoleAssignment {
-    const role = this.groupRoles(group.id).find((r) => r.id === roleId);
-    if (!role) throw notFound(roleId, "Role");
-    return role;
+    return roleIn(this.groupRoles(group.id), roleId);
   }
 
   private storeOf(holder: RoleHolder): Map<string, RoleAssignment[]> {
@@ -614,15 +601,23 @@ export class OktaOrg {
     return this.factorsByUser.get(userId) ?? [];
   }
 
-  enrollFactor(user: UserRecord, factorType: FactorType, id: string, created: number): FactorRecord {
+  /** Adds an enrolled factor: ACTIVE, with its type's usual provider and profile, unless given. */
+  enrollFactor(
+    user: UserRecord,
+    factorType: FactorType,
+    id: string,
+    created: number,
+    details: Partial<Pick<FactorRecord, "status" | "provider" | "profile">> = {},
+  ): FactorRecord {
     const factor: FactorRecord = {
       id,
       userId: user.id,
       factorType,
-      status: "ACTIVE",
+      status: details.status ?? "ACTIVE",
+      ...(details.provider ? { provider: details.provider } : {}),
       created,
       lastUpdated: created,
-      profile: factorProfile(factorType, user),
+      profile: details.profile ?? factorProfile(factorType, user),
     };
     const list = this.factorsByUser.get(user.id) ?? [];
     list.push(factor);
@@ -652,19 +647,17 @@ export class OktaOrg {
       )
     )
       throw validationFailed("factor", ["A factor of this type is already set up."]);
-    const now = this.clock.now();
-    const factor: FactorRecord = {
-      id: this.ids.okta(FACTORS[factorType].prefix),
-      userId: user.id,
+    const factor = this.enrollFactor(
+      user,
       factorType,
-      status: enrollment.status,
-      ...(provider === FACTORS[factorType].provider ? {} : { provider }),
-      created: now,
-      lastUpdated: now,
-      profile:
-        Object.keys(enrollment.profile).length > 0 ? enrollment.profile : factorProfile(factorType, user),
-    };
-    this.factorsByUser.set(user.id, [...this.factors(user.id), factor]);
+      this.ids.okta(FACTORS[factorType].prefix),
+      this.clock.now(),
+      {
+        status: enrollment.status,
+        provider: provider === FACTORS[factorType].provider ? undefined : provider,
+        profile: Object.keys(enrollment.profile).length > 0 ? enrollment.profile : undefined,
+      },
+    );
     if (factor.status === "ACTIVE")
       this.log(userEvent("user.mfa.factor.activate", "Activate factor or authenticator", user));
     return factor;
@@ -730,6 +723,13 @@ const groupHolder = (group: GroupRecord): RoleHolder => ({
   id: group.id,
   event: (action, message) => groupEvent(`group.privilege.${action}`, message, group),
 });
+
+/** A role assignment among a holder's, or Okta's 404. */
+function roleIn(roles: readonly RoleAssignment[], roleId: string): RoleAssignment {
+  const role = roles.find((r) => r.id === roleId);
+  if (!role) throw notFound(roleId, "Role");
+  return role;
+}
 
 function refuseUnlessAppAdmin(role: RoleAssignment): void {
   if (role.type !== "APP_ADMIN")

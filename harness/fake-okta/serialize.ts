@@ -1,6 +1,6 @@
 import { iso } from "../shared/clock.js";
 import type { GroupRecord, LogEventRecord, RoleAssignment, UserRecord, UserStatus } from "./model.js";
-import { ROLE_LABELS } from "./model.js";
+import { roleLabel } from "./model.js";
 
 /** Turns records into Okta's JSON shapes. Key order is fixed, so a seed reproduces bytes. */
 
@@ -108,7 +108,7 @@ export function roleJson(role: RoleAssignment, origin: string) {
   const { custom } = role;
   return {
     id: role.id,
-    label: custom?.label ?? ROLE_LABELS[role.type],
+    label: roleLabel(role),
     type: role.type,
     ...(custom ? { role: custom.roleId, "resource-set": custom.resourceSetId } : {}),
     status: "ACTIVE",

@@ -19,7 +19,6 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
     if (!key) throw notFound(request.params.kid, "JsonWebKey");
     return key;
   };
-  const csrNotFound = (csrId: string) => () => notFound(csrId, "Csr");
   /** Keys and CSRs an app may hold: each costs an RSA key pair (the harness's bound). */
   const refuseFull = (items: readonly unknown[], what: string) => {
     if (items.length >= MAX_PER_APP)
@@ -103,7 +102,7 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
     "/api/v1/apps/:id/credentials/csrs/:csrId",
     async (request) =>
       csrJson(
-        byId(resourcesOf(request).csrs, request.params.csrId, csrNotFound(request.params.csrId)),
+        byId(resourcesOf(request).csrs, request.params.csrId, "Csr"),
         originOf(request),
         request.params.id,
       ),
@@ -112,7 +111,7 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
   app.delete<{ Params: { id: string; csrId: string } }>(
     "/api/v1/apps/:id/credentials/csrs/:csrId",
     async (request, reply) => {
-      removeById(resourcesOf(request).csrs, request.params.csrId, csrNotFound(request.params.csrId));
+      removeById(resourcesOf(request).csrs, request.params.csrId, "Csr");
       return reply.code(204).send();
     },
   );
@@ -122,7 +121,7 @@ export function appCredentialRoutes(app: FastifyInstance, state: ServerState): v
     "/api/v1/apps/:id/credentials/csrs/:csrId/lifecycle/publish",
     async (request, reply) => {
       const resources = resourcesOf(request);
-      const csr = byId(resources.csrs, request.params.csrId, csrNotFound(request.params.csrId));
+      const csr = byId(resources.csrs, request.params.csrId, "Csr");
       if (!Buffer.isBuffer(request.body) || request.body.length === 0)
         throw validationFailed("certificate", [
           "certificate: send it as application/x-x509-ca-cert, application/pkix-cert or application/x-pem-file",

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { iso } from "../../shared/clock.js";
 import { byId, type FederatedClaim, removeById, type ScopeGrant } from "../app-resources.js";
 import { notFound, OktaError, validationFailed } from "../errors.js";
-import { objectBody, originOf } from "../http.js";
+import { objectBody, originOf, textField } from "../http.js";
 import type { ServerState } from "../state.js";
 
 /**
@@ -17,12 +17,6 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
   type AppRequest = FastifyRequest<{ Params: { id: string } }>;
   const resourcesOf = (request: AppRequest) => apps().resources(apps().get(request.params.id));
   const now = () => state.clock.now();
-  const text = (value: unknown, field: string, max = 1024): string => {
-    if (typeof value !== "string" || value.length === 0 || value.length > max)
-      throw validationFailed(field, [`${field}: a string of 1 to ${max} characters is required`]);
-    return value;
-  };
-
   // ---- OAuth 2.0 scope consent grants (OAuth2ScopeConsentGrant) ----
   const grantJson = (grant: ScopeGrant, request: AppRequest) => {
     const application = apps().get(request.params.id);
@@ -39,7 +33,6 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
       _links: { app: { href: `${originOf(request)}/api/v1/apps/${application.id}` } },
     };
   };
-  const grantNotFound = (id: string) => () => notFound(id, "OAuth2ScopeConsentGrant");
 
   app.get<{ Params: { id: string } }>("/api/v1/apps/:id/grants", async (request) =>
     resourcesOf(request).grants.map((g) => grantJson(g, request)),
@@ -48,8 +41,8 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
   app.post<{ Params: { id: string } }>("/api/v1/apps/:id/grants", async (request, reply) => {
     const resources = resourcesOf(request);
     const body = objectBody(request, ["issuer", "scopeId"], "oAuth2ScopeConsentGrant");
-    const issuer = text(body.issuer, "issuer");
-    const scopeId = text(body.scopeId, "scopeId", 100);
+    const issuer = textField(body.issuer, "issuer");
+    const scopeId = textField(body.scopeId, "scopeId", 100);
     if (!/^okta\.[a-zA-Z]+(\.[a-zA-Z]+)*$/.test(scopeId))
       throw validationFailed("scopeId", [`scopeId: '${scopeId}' is not an Okta scope (okta.*)`]);
     const existing = resources.grants.find((g) => g.scopeId === scopeId && g.issuer === issuer);
@@ -59,15 +52,12 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
     return reply.code(201).send(grantJson(grant, request));
   });
   app.get<{ Params: { id: string; grantId: string } }>("/api/v1/apps/:id/grants/:grantId", async (request) =>
-    grantJson(
-      byId(resourcesOf(request).grants, request.params.grantId, grantNotFound(request.params.grantId)),
-      request,
-    ),
+    grantJson(byId(resourcesOf(request).grants, request.params.grantId, "OAuth2ScopeConsentGrant"), request),
   );
   app.delete<{ Params: { id: string; grantId: string } }>(
     "/api/v1/apps/:id/grants/:grantId",
     async (request, reply) => {
-      removeById(resourcesOf(request).grants, request.params.grantId, grantNotFound(request.params.grantId));
+      removeById(resourcesOf(request).grants, request.params.grantId, "OAuth2ScopeConsentGrant");
       return reply.code(204).send();
     },
   );
@@ -99,14 +89,13 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
     created: iso(claim.created),
     lastUpdated: iso(claim.lastUpdated),
   });
-  const claimNotFound = (id: string) => () => notFound(id, "FederatedClaim");
   const claimBody = (request: FastifyRequest) => {
     const body = objectBody(
       request,
       ["id", "name", "expression", "created", "lastUpdated"],
       "federatedClaim",
     );
-    return { name: text(body.name, "name", 100), expression: text(body.expression, "expression") };
+    return { name: textField(body.name, "name", 100), expression: textField(body.expression, "expression") };
   };
 
   app.get<{ Params: { id: string } }>("/api/v1/apps/:id/federated-claims", async (request) =>
@@ -123,19 +112,12 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
   });
   app.get<{ Params: { id: string; claimId: string } }>(
     "/api/v1/apps/:id/federated-claims/:claimId",
-    async (request) =>
-      claimJson(
-        byId(resourcesOf(request).claims, request.params.claimId, claimNotFound(request.params.claimId)),
-      ),
+    async (request) => claimJson(byId(resourcesOf(request).claims, request.params.claimId, "FederatedClaim")),
   );
   app.put<{ Params: { id: string; claimId: string } }>(
     "/api/v1/apps/:id/federated-claims/:claimId",
     async (request) => {
-      const claim = byId(
-        resourcesOf(request).claims,
-        request.params.claimId,
-        claimNotFound(request.params.claimId),
-      );
+      const claim = byId(resourcesOf(request).claims, request.params.claimId, "FederatedClaim");
       Object.assign(claim, claimBody(request), { lastUpdated: now() });
       return claimJson(claim);
     },
@@ -143,7 +125,7 @@ export function appIntegrationRoutes(app: FastifyInstance, state: ServerState): 
   app.delete<{ Params: { id: string; claimId: string } }>(
     "/api/v1/apps/:id/federated-claims/:claimId",
     async (request, reply) => {
-      removeById(resourcesOf(request).claims, request.params.claimId, claimNotFound(request.params.claimId));
+      removeById(resourcesOf(request).claims, request.params.claimId, "FederatedClaim");
       return reply.code(204).send();
     },
   );

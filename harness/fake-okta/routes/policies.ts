@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { iso } from "../../shared/clock.js";
 import { validationFailed } from "../errors.js";
-import { objectBody, originOf, queryOf } from "../http.js";
+import { objectBody, originOf, queryOf, textField } from "../http.js";
 import { POLICY_TYPES, type PolicyRecord } from "../policies.js";
 import type { ServerState } from "../state.js";
 
@@ -57,8 +57,7 @@ export function policyRoutes(app: FastifyInstance, state: ServerState): void {
       throw validationFailed("type", [
         `type: '${String(body.type)}' is not one of ${POLICY_TYPES.join(", ")}`,
       ]);
-    if (typeof body.name !== "string" || body.name.length === 0 || body.name.length > 255)
-      throw validationFailed("name", ["name: a string of 1 to 255 characters is required"]);
+    const name = textField(body.name, "name", 255);
     if (body.description !== undefined && body.description !== null && typeof body.description !== "string")
       throw validationFailed("description", ["description: a string is required"]);
     if (body.status !== undefined && body.status !== "ACTIVE" && body.status !== "INACTIVE")
@@ -72,7 +71,7 @@ export function policyRoutes(app: FastifyInstance, state: ServerState): void {
         throw validationFailed(field, [`${field}: an object is required`]);
     return {
       type,
-      name: body.name,
+      name,
       description: (body.description as string | null | undefined) ?? undefined,
       status: body.status as PolicyRecord["status"] | undefined,
       settings: (body.settings as Record<string, unknown> | null | undefined) ?? undefined,
