@@ -144,6 +144,17 @@ describe("apps as Okta's SDK application tests drive them", () => {
       }),
     );
     expect(stranger.message).toContain("public key is not the CSR's");
+    const garbled = await refusal(
+      client.applicationApi.publishCsrFromApplication({
+        appId,
+        csrId: csr.id as string,
+        body: {
+          data: Buffer.from("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----"),
+          name: "c.pem",
+        },
+      }),
+    );
+    expect([garbled.status, garbled.message.includes("not an X.509 certificate")]).toEqual([400, true]);
     const cert = certify(request.publicKey as forge.pki.PublicKey);
     const key = await client.applicationApi.publishCsrFromApplication({
       appId,

@@ -52,7 +52,8 @@ async function rsaKeyPair() {
   };
 }
 
-const derBase64 = (asn1: forge.asn1.Asn1) => forge.util.encode64(forge.asn1.toDer(asn1).getBytes());
+/** DER bytes of a forge ASN.1 structure. */
+const der = (asn1: forge.asn1.Asn1) => Buffer.from(forge.asn1.toDer(asn1).getBytes(), "binary");
 
 /** The JWK Okta answers for a certificate (DER). */
 function keyOfCertificate(der: Buffer, kid: string, now: number): AppKey {
@@ -88,8 +89,7 @@ export async function newSigningKey(kid: string, validityYears: number, now: num
   certificate.setSubject(name);
   certificate.setIssuer(name);
   certificate.sign(keys.privateKey, forge.md.sha256.create());
-  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), "binary");
-  return keyOfCertificate(der, kid, now);
+  return keyOfCertificate(der(forge.pki.certificateToAsn1(certificate)), kid, now);
 }
 
 const SUBJECT_FIELDS = [
@@ -137,7 +137,7 @@ export async function newCsr(id: string, metadata: CsrMetadata, now: number): Pr
     id,
     created: iso(now),
     kty: "RSA",
-    csr: derBase64(forge.pki.certificationRequestToAsn1(request)),
+    csr: der(forge.pki.certificationRequestToAsn1(request)).toString("base64"),
     n: keys.n,
   };
 }
@@ -147,18 +147,21 @@ export async function newCsr(id: string, metadata: CsrMetadata, now: number): Pr
  * becomes. It must carry the CSR's public key.
  */
 export function publishedKey(body: Buffer, csr: AppCsr, kid: string, now: number): AppKey {
-  const text = body.toString("latin1").trim();
-  let der: Buffer;
-  if (text.startsWith("-----BEGIN CERTIFICATE-----")) der = Buffer.from(new X509Certificate(text).raw);
-  else if (/^[A-Za-z0-9+/=\r\n]+$/.test(text)) der = Buffer.from(text, "base64");
-  else der = body;
   let key: AppKey;
   try {
-    key = keyOfCertificate(der, kid, now);
+    key = keyOfCertificate(certificateBytes(body), kid, now);
   } catch {
     throw validationFailed("certificate", ["the body is not an X.509 certificate (DER, PEM or base64 DER)"]);
   }
   if (key.n !== csr.n)
     throw validationFailed("certificate", ["the certificate's public key is not the CSR's"]);
   return key;
+}
+
+/** A certificate's DER bytes, from DER, PEM or DER in base64. */
+function certificateBytes(body: Buffer): Buffer {
+  const text = body.toString("latin1").trim();
+  if (text.startsWith("-----BEGIN CERTIFICATE-----")) return Buffer.from(new X509Certificate(text).raw);
+  if (/^[A-Za-z0-9+/=\r\n]+$/.test(text)) return Buffer.from(text, "base64");
+  return body;
 }
