@@ -113,7 +113,11 @@ describe("paceline loadtest when the gateway dies", () => {
       ],
       { timeout: 50_000 },
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The gateway goes once the audit's calls are flowing (not after a fixed time: a busy machine
+    // may still be setting up), so the failure is the MCP client's.
+    const okta = harness.okta;
+    for (let i = 0; i < 600 && okta.state.journal.list({ pathPrefix: "/api/v1/users/" }).length < 20; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const origin = new URL(harness.gateway.mcpUrl).origin;
     await harness.close();
     harness = undefined;

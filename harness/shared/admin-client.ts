@@ -6,11 +6,18 @@ import type { RateLimitConfig } from "../fake-okta/rate-limits.js";
  * (the load test, a scenario against a running `serve` or the container). Errors name the request.
  */
 export async function adminRequest<T = unknown>(url: string, method: string, body?: unknown): Promise<T> {
-  const response = await fetch(url, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    // fetch says only "fetch failed"; its cause says why (ECONNREFUSED…), and the request says where.
+    const why = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw new Error(`${method} ${url}: ${why}`, { cause: error });
+  }
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
   return (text ? JSON.parse(text) : undefined) as T;
