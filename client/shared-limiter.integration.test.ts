@@ -31,10 +31,10 @@ describe("a limiter shared through Redis", () => {
     try {
       // Unknown (no key): granted, as the window's probe. Two units left: two grants, then spent
       // with the key's TTL.
-      expect(await budget.claim("users")).toEqual({ granted: true });
+      expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
       await store.set("claim-test:budget:users", "2", "PX", 5000);
-      expect(await budget.claim("users")).toEqual({ granted: true });
-      expect(await budget.claim("users")).toEqual({ granted: true });
+      expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
+      expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
       const spent = await budget.claim("users");
       expect(spent.granted).toBe(false);
       if (!spent.granted) expect(spent.retryInMs).toBeGreaterThan(4000);
@@ -44,6 +44,43 @@ describe("a limiter shared through Redis", () => {
       expect(await store.get("claim-test:budget:users")).toBe("1");
     } finally {
       await budget.close();
+      store.disconnect();
+    }
+  });
+
+  it("a merge one process learnt is every process's: following claims spend the root's budget, declared ones their own", {
+    timeout: 30_000,
+  }, async (context) => {
+    if (!redis) return context.skip("redis-server is not installed");
+    const a = new RedisBudget({ url: redis.url, keyPrefix: "merge-test" });
+    const b = new RedisBudget({ url: redis.url, keyPrefix: "merge-test" });
+    const store = new Redis(redis.url);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    try {
+      await store.set("merge-test:budget:groups", "5", "PX", 5000);
+      await store.set("merge-test:budget:roles", "5", "PX", 5000);
+      await a.claim("roles"); // connects a, so its merge goes out
+      // a learnt roles spends groups' budget (the name that sorts first is the root).
+      a.merged("roles", "groups");
+      await settle();
+      expect(await b.claim("roles", true)).toEqual({ granted: true, bucket: "groups" });
+      expect(await store.get("merge-test:budget:groups")).toBe("4");
+      // A declared bucket never follows a learnt merge.
+      expect(await b.claim("roles", false)).toEqual({ granted: true, bucket: "roles" });
+      expect(await store.get("merge-test:budget:roles")).toBe("3");
+      // Sets join at their roots, whichever way a merge is told: audit → roles → groups.
+      b.merged("roles", "audit");
+      await settle();
+      expect(await store.hgetall("merge-test:merges")).toEqual({ roles: "groups", groups: "audit" });
+      expect((await a.claim("roles", true)).bucket).toBe("audit");
+      expect((await a.claim("groups", true)).bucket).toBe("audit");
+      // A merge told again, or of two already one, changes nothing.
+      a.merged("groups", "roles");
+      await settle();
+      expect(await store.hlen("merge-test:merges")).toBe(2);
+    } finally {
+      await a.close();
+      await b.close();
       store.disconnect();
     }
   });
@@ -74,7 +111,7 @@ describe("a limiter shared through Redis", () => {
       }) as const;
     try {
       // No key: the first claim goes and marks it; another process waits for that answer, briefly.
-      expect(await a.claim("other")).toEqual({ granted: true });
+      expect(await a.claim("other")).toEqual({ granted: true, bucket: "other" });
       expect(await store.get("probe-test:budget:other")).toBe("-1");
       const waiting = await b.claim("other");
       expect(waiting.granted).toBe(false);
@@ -83,7 +120,7 @@ describe("a limiter shared through Redis", () => {
       a.tell(answered(59));
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await store.get("probe-test:budget:other")).toBe("59");
-      expect(await b.claim("other")).toEqual({ granted: true });
+      expect(await b.claim("other")).toEqual({ granted: true, bucket: "other" });
       expect(await store.get("probe-test:budget:other")).toBe("58");
       // A probe never sent unmarks the key, so another process may probe.
       await store.set("probe-test:budget:other", "-1", "PX", 2000);

@@ -47,6 +47,8 @@ export interface CoreOptions {
   pacing: boolean;
   /** Learn which buckets are one budget from the answers. */
   learnBuckets: boolean;
+  /** Other processes spend the same budgets (a shared limiter): falls are weighed as such. */
+  foreignSpend?: boolean;
   /** Budget above this is not paced; Infinity keeps buckets paced. */
   freeAbove?: number;
   /**
@@ -56,6 +58,8 @@ export interface CoreOptions {
   onPolicy?: (event: PolicyEvent) => void;
   /** A user hook threw: reported here, and nothing else changes. */
   onHookError?: (error: unknown, hook: string) => void;
+  /** The answers showed that `from` spends `into`'s budget (told a microtask later, as `onPolicy`). */
+  onMerge?: (from: string, into: string) => void;
 }
 
 export type PolicyStep = "answered" | "refused" | "concurrency-refused" | "unanswered" | "refill";
@@ -78,7 +82,10 @@ export interface Ticket {
 }
 
 interface Waiting {
+  /** The bucket as the caller named it. */
   declared: string;
+  /** Declared by the user: never resolved through a learnt merge. */
+  fixed: boolean;
   start: (ticket: Ticket) => void;
   /** The call gives up at this time (epoch ms): a refill planned later fails it at once. */
   deadline: number;
@@ -130,7 +137,7 @@ function lostSince(bucket: Bucket, since: number): number {
 
 export class PacingCore {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly shared = new SharedBuckets();
+  private readonly shared: SharedBuckets;
   private concurrency: ConcurrencyState;
   private readonly policy: PolicyOptions;
   private inFlight = 0;
@@ -139,6 +146,7 @@ export class PacingCore {
     private readonly options: CoreOptions,
     private readonly timers: Timers,
   ) {
+    this.shared = new SharedBuckets(undefined, options.foreignSpend);
     this.concurrency = initialConcurrency(options.maxConcurrent);
     this.policy = {
       freeAbove: options.freeAbove ?? 4 * options.maxConcurrent,
@@ -146,8 +154,9 @@ export class PacingCore {
     };
   }
 
-  resolve(declared: string): string {
-    return this.options.learnBuckets ? this.shared.resolve(declared) : declared;
+  /** The bucket a call of `bucket` spends: itself when declared (or nothing is learnt), else its merge. */
+  resolve(bucket: string, declared = false): string {
+    return this.options.learnBuckets && !declared ? this.shared.resolve(bucket) : bucket;
   }
 
   get concurrencyCap(): number {
@@ -166,9 +175,11 @@ export class PacingCore {
    * deadline comes before its bucket's planned refill is expired instead of held.
    */
   enqueue(declared: string, start: (ticket: Ticket) => void, options: EnqueueOptions = {}): Queued {
-    const bucket = this.bucket(declared, options.declared === true);
+    const fixed = options.declared === true;
+    const bucket = this.bucket(declared, fixed);
     const waiting: Waiting = {
       declared,
+      fixed,
       start,
       deadline: options.deadline ?? Number.POSITIVE_INFINITY,
       expire: options.expire,
@@ -176,11 +187,11 @@ export class PacingCore {
     if (options.front) bucket.queue.unshift(waiting);
     else bucket.queue.push(waiting);
     this.dispatch();
-    this.expireBeyond(this.bucket(declared));
+    this.expireBeyond(this.bucket(declared, fixed));
     return {
       withdraw: () => {
         // Its bucket may have merged into another meanwhile, taking its queue along.
-        const queue = this.bucket(declared).queue;
+        const queue = this.bucket(declared, fixed).queue;
         const index = queue.indexOf(waiting);
         if (index < 0) return false;
         queue.splice(index, 1);
@@ -203,7 +214,7 @@ export class PacingCore {
   }
 
   private bucket(declared: string, fixed = false): Bucket {
-    const name = this.resolve(declared);
+    const name = this.resolve(declared, fixed);
     let bucket = this.buckets.get(name);
     if (!bucket) {
       bucket = { name, state: initialBucket(this.policy), queue: [], inFlight: 0, lostAt: [], fixed };
@@ -267,9 +278,9 @@ export class PacingCore {
       reported = true;
       this.inFlight--;
       // Its bucket may have merged into another meanwhile, taking its count along.
-      this.bucket(waiting.declared).inFlight--;
+      this.bucket(waiting.declared, waiting.fixed).inFlight--;
       if (record) this.shared.settled(record, outcome?.receivedAt ?? this.timers.now(), step === "answered");
-      this.learn(waiting.declared, step, outcome, record);
+      this.learn(waiting, step, outcome, record);
       this.dispatch();
     };
     waiting.start({
@@ -281,13 +292,13 @@ export class PacingCore {
     });
   }
 
-  private learn(declared: string, step: PolicyStep, outcome?: Outcome, record?: CallRecord): void {
+  private learn(waiting: Waiting, step: PolicyStep, outcome?: Outcome, record?: CallRecord): void {
     if (step === "answered") this.concurrency = onCallSucceeded(this.concurrency);
     if (step === "concurrency-refused" && outcome)
       this.concurrency = onConcurrencyRefused(this.concurrency, outcome.sentAt, outcome.receivedAt);
     if (!this.options.pacing) return;
     // The call's bucket may have merged into another while it was out: its answer lands there.
-    let bucket = this.bucket(declared);
+    let bucket = this.bucket(waiting.declared, waiting.fixed);
     const exchange = outcome
       ? { ...outcome, inFlight: bucket.inFlight, lost: lostSince(bucket, bucket.state.refilledAt) }
       : undefined;
@@ -296,13 +307,13 @@ export class PacingCore {
       bucket.state = onAnswer(bucket.state, outcome?.signal, exchange, this.policy);
       if (record) {
         const merged = this.shared.observe(bucket.name, outcome?.signal, record);
-        if (merged) this.merge(merged.merged, merged.into);
+        if (merged) this.learnt(merged.merged, merged.into);
       }
     } else if (step === "refused" && exchange) {
       bucket.state = onRefused(bucket.state, outcome?.signal, exchange);
       if (record) {
         const merged = this.shared.refused(bucket.name, outcome?.signal, record);
-        if (merged) this.merge(merged.merged, merged.into);
+        if (merged) this.learnt(merged.merged, merged.into);
       }
     } else if (step === "concurrency-refused" || step === "unanswered") {
       // Refused before the server counted it, or no answer at all: its budget unit comes back
@@ -310,9 +321,45 @@ export class PacingCore {
       bucket.state = onReturned(bucket.state);
     }
     // A merge just now moved this call's bucket into another: that one is told and armed.
-    bucket = this.bucket(declared);
+    bucket = this.bucket(waiting.declared, waiting.fixed);
     this.tell({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now() });
     this.arm(bucket);
+  }
+
+  /** A merge this process learnt: carried out here, and told (for other processes to adopt). */
+  private learnt(from: string, into: string): void {
+    this.merge(from, into);
+    const hook = this.options.onMerge;
+    if (hook)
+      queueMicrotask(() => {
+        try {
+          hook(from, into);
+        } catch (error) {
+          this.options.onHookError?.(error, "onMerge");
+        }
+      });
+  }
+
+  /**
+   * Another process learnt that `from` (a bucket as this process names it) spends `into`'s
+   * budget, and the shared store says so: this process merges them too, unless `from` was
+   * declared or buckets are not learnt here.
+   */
+  adopt(from: string, into: string): void {
+    if (!this.options.learnBuckets || this.buckets.get(this.resolve(from))?.fixed) return;
+    const source = this.resolve(from);
+    if (!this.shared.adopt(from, into)) return;
+    const target = this.resolve(into);
+    const bucket = this.buckets.get(source);
+    if (bucket && !this.buckets.has(target)) {
+      // Nothing of `into` here yet: the bucket carries on under its new name.
+      this.buckets.delete(source);
+      bucket.name = target;
+      this.buckets.set(target, bucket);
+    } else this.merge(source, target);
+    const merged = this.buckets.get(target);
+    if (merged) this.arm(merged);
+    this.dispatch();
   }
 
   /** Queued calls of a merged bucket move to the one it merged into. */

@@ -19,10 +19,12 @@ function replay(
   budgetOf: (tool: string) => string,
   limit = 600,
   resetMs = 30_000,
+  /** Calls of other processes: the server counts them, the learner never sees them. */
+  unseen: Call[] = [],
 ) {
   const remaining = new Map<string, number>();
   const reported = new Map<Call, number>();
-  for (const call of [...calls].sort((a, b) => a.countedAt - b.countedAt)) {
+  for (const call of [...calls, ...unseen].sort((a, b) => a.countedAt - b.countedAt)) {
     const budget = budgetOf(call.tool);
     const left = (remaining.get(budget) ?? limit) - 1;
     remaining.set(budget, left);
@@ -139,6 +141,49 @@ describe("which tools share a budget, from the count alone", () => {
       t += 5;
     }
     expect(learner.resolve("x")).toBe("x");
+  });
+});
+
+describe("processes sharing the budgets (a shared limiter): other processes' calls are counted unseen", () => {
+  /** `process`'s share of a pipeline of roles and groups calls, `processes` of them interleaved. */
+  const share = (calls: Call[], processes: number, process: number) =>
+    calls.filter((_, i) => Math.floor(i / 2) % processes === process);
+  /** One process's user listing: pages one after another, 30 ms round trips. */
+  const pages = (from: number, n: number): Call[] =>
+    Array.from({ length: n }, (_, i) => ({
+      tool: "list",
+      sentAt: from + i * 31,
+      countedAt: from + i * 31 + 15,
+      receivedAt: from + i * 31 + 30,
+    }));
+
+  it("one budget is merged when three other processes spend it too", () => {
+    const calls = pipeline(8, 1600);
+    const learner = new SharedBuckets(2, true);
+    replay(
+      learner,
+      share(calls, 4, 0),
+      () => "other",
+      3000,
+      30_000,
+      [1, 2, 3].flatMap((p) => share(calls, 4, p)),
+    );
+    expect(learner.resolve("roles")).toBe("groups");
+  });
+
+  it("a page list on its own budget stays apart from busy tools, however other processes' pages make its count fall", () => {
+    // Each of four processes lists pages of the same limit while its audit calls spend another
+    // budget. The list's count falls by four for each page this process sees, and the audit's
+    // calls could explain that; but the list's count stays above the audit's, which one count
+    // (falling only) never does: two budgets.
+    const audit = pipeline(8, 1600);
+    const mine = [...share(audit, 4, 0), ...pages(1000, 40)];
+    const theirs = [1, 2, 3].flatMap((p) => [...share(audit, 4, p), ...pages(1000 + 7 * p, 40)]);
+    const learner = new SharedBuckets(2, true);
+    replay(learner, mine, (tool) => (tool === "list" ? "list" : "other"), 3000, 30_000, theirs);
+    expect(learner.resolve("list")).toBe("list");
+    expect(learner.resolve("roles")).not.toBe("list");
+    expect(learner.resolve("groups")).not.toBe("list");
   });
 });
 

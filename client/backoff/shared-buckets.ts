@@ -20,7 +20,9 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  * the learner let go of was answered, so a call it no longer holds is never read as Y's spend.
  * A client that is not alone on the budget (other processes) sees falls its tools do not explain:
  * those prove nothing, so such a client learns less; a budget shared by processes wants the shared
- * (Redis) limiter.
+ * (Redis) limiter. One count only falls within a window: an answer of X reporting no less than an
+ * answer of Y received before X's call was sent, while Y's window was certainly still open, proves
+ * two budgets whoever else spends (a break).
  *
  * A gateway that reports budgets only on its 429s gives no falls to weigh; the 429s are the
  * count. A refusal says the server had counted the bucket's whole limit in the refused call's
@@ -46,6 +48,8 @@ interface Answer {
   call: CallRecord;
   /** When this answer's window ends at the latest. */
   until: number;
+  /** …and at the earliest (a whole-second reset may be up to 2 s long). */
+  opensUntil: number;
 }
 
 /** Calls and answers kept per bucket: enough for several round trips at any concurrency. */
@@ -69,7 +73,16 @@ export class SharedBuckets {
   private readonly lastRefusal = new Map<string, CallRecord>();
   private readonly floor = new Map<string, number>();
 
-  constructor(private readonly evidence = 2) {}
+  /**
+   * `foreignSpend`: other processes spend these budgets too (a shared limiter), so a fall no
+   * call of this process explains proves nothing about which of its buckets made it. Then any
+   * unexplained fall while Y spent counts, `evidence + 1` pieces are needed, and one
+   * contradiction by the order of counts (which no other spender can fool) parts X and Y for good.
+   */
+  constructor(
+    private readonly evidence = 2,
+    private readonly foreignSpend = false,
+  ) {}
 
   /** The bucket a declared bucket currently spends from (itself, unless merged). */
   resolve(bucket: string): string {
@@ -116,6 +129,7 @@ export class SharedBuckets {
       limit: report.limit,
       call,
       until: call.receivedAt + (report.resetMs ?? 0) + 2000,
+      opensUntil: call.sentAt + (report.resetMs ?? 0) - 2000,
     };
     const own = this.answers.get(self) ?? [];
     // More remaining than an answer received before this call was sent: a new window.
@@ -184,9 +198,25 @@ export class SharedBuckets {
     answer: Answer,
   ): { merged: string; into: string } | undefined {
     const pair = [x, y].sort().join("\u0000");
-    if ((this.breaks.get(pair) ?? 0) >= 3) return undefined;
+    if ((this.breaks.get(pair) ?? 0) >= (this.foreignSpend ? 1 : 3)) return undefined;
     // Budgets of different limits are different budgets.
     if (this.answers.get(y)?.at(-1)?.limit !== answer.limit) return undefined;
+    // One budget's count only falls within a window: an answer of Y received before this call
+    // was sent, in a window still open when this answer came, reporting no more than this one
+    // proves two budgets. Another spender only lowers this count, so nothing fools this.
+    const contradicted = this.answers
+      .get(y)
+      ?.some(
+        (a) =>
+          a.call.receivedAt <= answer.call.sentAt &&
+          answer.call.receivedAt <= a.opensUntil &&
+          answer.remaining >= a.remaining,
+      );
+    if (contradicted) {
+      this.breaks.set(pair, (this.breaks.get(pair) ?? 0) + 1);
+      this.agree.delete(pair);
+      return undefined;
+    }
     const key = `${x}\u0000${y}`;
     const since = this.since.get(key) ?? Number.NEGATIVE_INFINITY;
     // Every call either bucket has let go of was answered before the interval starts.
@@ -210,12 +240,12 @@ export class SharedBuckets {
     if (deficit > 0) {
       this.breaks.set(pair, (this.breaks.get(pair) ?? 0) + 1);
       this.agree.delete(pair);
-    } else if (excess > 0 && theirs.possible >= excess && theirs.certain > 0) {
+    } else if (excess > 0 && theirs.certain > 0 && (this.foreignSpend || theirs.possible >= excess)) {
       this.agree.set(pair, (this.agree.get(pair) ?? 0) + 1);
     } else return undefined;
     // The next piece of evidence comes from a later interval.
     this.since.set(key, answer.call.receivedAt);
-    if ((this.agree.get(pair) ?? 0) < this.evidence) return undefined;
+    if ((this.agree.get(pair) ?? 0) < this.evidence + (this.foreignSpend ? 1 : 0)) return undefined;
     return this.mergePair(x, y);
   }
 
@@ -223,6 +253,24 @@ export class SharedBuckets {
     // The name that sorts first carries on, whichever was seen first: processes sharing a budget
     // (Redis) learn the same merge in any order and must name the one key alike.
     const [into, from] = x < y ? [x, y] : [y, x];
+    this.join(from, into);
+    return { merged: from, into };
+  }
+
+  /**
+   * Takes a merge another process learnt (`from` spends `into`'s budget, as the shared store
+   * says); false when `from` is already `into` here.
+   */
+  adopt(from: string, into: string): boolean {
+    const source = this.resolve(from);
+    const target = this.resolve(into);
+    if (source === target) return false;
+    this.join(source, target);
+    return true;
+  }
+
+  /** `from` spends `into`'s budget from now on: its calls and window floor go along. */
+  private join(from: string, into: string): void {
     this.alias.set(from, into);
     this.forgotten.set(into, Math.max(this.forgottenAt(into), this.forgottenAt(from)));
     this.calls.set(
@@ -235,11 +283,12 @@ export class SharedBuckets {
       ),
     );
     this.calls.delete(from);
+    // Both sides' answers of this window report one count now: kept, in the order they came.
+    const answers = [...(this.answers.get(into) ?? []), ...(this.answers.get(from) ?? [])];
+    this.answers.set(into, answers.sort((a, b) => a.call.receivedAt - b.call.receivedAt).slice(-KEEP));
     this.answers.delete(from);
-    this.answers.delete(into);
     if (this.counted.has(from)) this.counted.add(into);
     this.floor.set(into, Math.max(this.floor.get(into) ?? -Infinity, this.floor.get(from) ?? -Infinity));
-    return { merged: from, into };
   }
 
   private forgottenAt(bucket: string): number {

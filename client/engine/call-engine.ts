@@ -56,14 +56,23 @@ export interface EngineOptions {
   onHookError?: (error: unknown, hook: string) => void;
 }
 
-/** One claim on a shared budget: granted, or spent for `retryInMs` more. */
-export type Claim = { granted: true } | { granted: false; retryInMs: number };
+/**
+ * One claim on a shared budget: granted, or spent for `retryInMs` more. `bucket` names the budget
+ * claimed from when another process had learnt that the asked bucket spends it.
+ */
+export type Claim = ({ granted: true } | { granted: false; retryInMs: number }) & { bucket?: string };
 
 export interface SharedBudget {
-  /** Claims one unit of the bucket's shared budget; rejects (naming the store) when it is unreachable. */
-  claim(bucket: string): Promise<Claim>;
+  /**
+   * Claims one unit of the bucket's shared budget, or of the budget other processes learnt it
+   * spends (`follow`: a bucket the user did not declare); rejects (naming the store) when it is
+   * unreachable.
+   */
+  claim(bucket: string, follow?: boolean): Promise<Claim>;
   /** Returns a unit claimed for a call that was never sent. */
   giveBack(bucket: string): void;
+  /** This process learnt that `from` spends `into`'s budget: the others follow from their next claim. */
+  merged?(from: string, into: string): void;
   /** What a policy step showed: the budget after an answer, a refusal's hold. */
   tell(event: PolicyEvent): void;
   close(): Promise<void>;
@@ -170,12 +179,14 @@ export class CallEngine {
         maxConcurrent,
         pacing: options.pacing ?? true,
         learnBuckets: options.learnBuckets ?? true,
+        foreignSpend: options.shared !== undefined,
         freeAbove: options.freeAbove,
         onPolicy: (event) => {
           options.shared?.tell(event);
           options.onPolicy?.(event);
         },
         onHookError: (error, hook) => this.hookFailed(error, hook),
+        onMerge: (from, into) => options.shared?.merged?.(from, into),
       },
       // Refill timers fire a margin late: a reset read off another host's clock may be early.
       { now: () => timers.now(), at: (at, fn) => timers.at(at + margin, fn) },
@@ -363,8 +374,13 @@ export class CallEngine {
     const { spec, deadline, signal } = call;
     const shared = this.options.shared as SharedBudget;
     const { timers } = this.options;
+    const follow = spec.declared !== true && (this.options.learnBuckets ?? true);
     for (;;) {
-      const claim = await shared.claim(this.core.resolve(spec.bucket));
+      const asked = this.core.resolve(spec.bucket, !follow);
+      const claim = await shared.claim(asked, follow);
+      // Another process learnt the bucket spends another's budget: the claim was of that one.
+      if (follow && claim.bucket !== undefined && claim.bucket !== asked)
+        this.core.adopt(asked, claim.bucket);
       if (signal.aborted) {
         if (claim.granted) this.giveBackShared(spec);
         throw gaveUp(signal)
@@ -387,7 +403,7 @@ export class CallEngine {
   }
 
   private giveBackShared<T>(spec: CallSpec<T>): void {
-    this.options.shared?.giveBack(this.core.resolve(spec.bucket));
+    this.options.shared?.giveBack(this.core.resolve(spec.bucket, spec.declared === true));
   }
 
   /** One attempt on the wire with its slot; the ticket is reported exactly once, whatever happens. */

@@ -201,6 +201,35 @@ describe("rule 6: a shared budget is claimed before a local slot", () => {
     expect(run.results[0]).toMatchObject({ ok: true, at: 5050 });
   });
 
+  it("a bucket another process learnt to spend another's budget follows it here; a declared one does not", async () => {
+    // The store says "b" merged into "a" (another process learnt it). "a" is spent for 5 s.
+    const asked: [string, boolean | undefined][] = [];
+    const shared: SharedBudget = {
+      claim: async (bucket, follow): Promise<Claim> => {
+        asked.push([bucket, follow]);
+        return { granted: true, bucket: follow && bucket === "b" ? "a" : bucket };
+      },
+      giveBack: () => {},
+      tell: () => {},
+      close: async () => {},
+    };
+    const spent = { limit: 10, remaining: 0, resetMs: 5000 };
+    const run = new VirtualRun((call) => (call === 0 ? ok(50, spent) : ok(50)), { shared });
+    await run.run([
+      { bucket: "a" },
+      { bucket: "b", startAt: 100 },
+      { bucket: "b", startAt: 100, declared: true },
+    ]);
+    expect(asked).toEqual([
+      ["a", true],
+      ["b", true],
+      ["b", false],
+    ]);
+    // The followed call waits for a's refill; the declared one, its own bucket, goes at once.
+    expect(sendsOf(run.log, 1)[0]?.at).toBeGreaterThan(3000);
+    expect(sendsOf(run.log, 2)[0]?.at).toBe(100);
+  });
+
   it("a shared store that fails ends the call with its error, within the deadline", async () => {
     const shared: SharedBudget = {
       claim: async () => {

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+
 import type { PolicyEvent } from "../backoff/pacing-core.js";
 import { SharedLimiterError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
@@ -31,18 +32,53 @@ export const PROBE_POLL_MS = 25;
 /** A key freed by an answer that reported no budget: claims go, decrementing this. */
 export const FREE = 1_000_000_000;
 
+/** Merge links followed from a bucket to its root, at most (a guard; chains are short). */
+export const MERGE_HOPS = 32;
+/** How long the learnt merges live after the last one (they describe the server, not a window). */
+const MERGES_TTL_MS = 24 * 3600_000;
+
+/** A bucket's root in the merge sets (KEYS[1], a hash from bucket to the bucket it merged into). */
+const ROOT = `
+local function root(name)
+  for i = 1, ${MERGE_HOPS} do
+    local into = redis.call('HGET', KEYS[1], name)
+    if not into then return name end
+    name = into
+  end
+  return name
+end`;
+
 /**
  * Grants a unit when the budget is positive, or the first claim of an unknown window (marking the
  * key); otherwise says when to ask again: the probe's answer soon, or the end of a spent window.
- * ARGV: probe hold (ms), poll interval (ms).
+ * A following claim is of its bucket's root: the budget another process learnt it spends. (The
+ * root's key is found in the script, so a Redis Cluster would need every key in one slot.)
+ * ARGV: probe hold (ms), poll interval (ms), budget key prefix, bucket, '1' to follow merges.
+ * Returns granted (1/0), the count left or the wait (ms), and the bucket claimed from.
  */
-const CLAIM = `
-local v = redis.call('GET', KEYS[1])
-if not v then redis.call('SET', KEYS[1], '-1', 'PX', ARGV[1]) return {1, -1} end
+const CLAIM = `${ROOT}
+local name = ARGV[4]
+if ARGV[5] == '1' then name = root(name) end
+local key = ARGV[3] .. name
+local v = redis.call('GET', key)
+if not v then redis.call('SET', key, '-1', 'PX', ARGV[1]) return {1, -1, name} end
 local n = tonumber(v)
-if n > 0 then redis.call('DECR', KEYS[1]) return {1, n - 1} end
-if n < 0 then return {0, math.min(redis.call('PTTL', KEYS[1]), tonumber(ARGV[2]))} end
-return {0, redis.call('PTTL', KEYS[1])}`;
+if n > 0 then redis.call('DECR', key) return {1, n - 1, name} end
+if n < 0 then return {0, math.min(redis.call('PTTL', key), tonumber(ARGV[2])), name} end
+return {0, redis.call('PTTL', key), name}`;
+
+/**
+ * Two buckets are one budget: their sets join under the root that sorts first (the name the
+ * processes' own learning keeps, see shared-buckets.ts). ARGV: the two buckets, the sets' life (ms).
+ */
+const MERGE = `${ROOT}
+local a = root(ARGV[1])
+local b = root(ARGV[2])
+if a ~= b then
+  if a < b then redis.call('HSET', KEYS[1], b, a) else redis.call('HSET', KEYS[1], a, b) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
 
 /**
  * An answer lowers the budget (never raises it within the key's window) and its life (the
@@ -97,10 +133,15 @@ export function sharedUpdate(
   // The local policy's plan (its next probe, from the learnt window) beats a whole-second reset.
   if (step === "refused") return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), kind: "hold" };
   if (step !== "answered") return undefined;
+  // The window's latest end, never past the reset the server last reported (as the policy's refills).
+  const end = Math.min(
+    state.end?.hi ?? Number.POSITIVE_INFINITY,
+    state.reportedEnd ?? Number.POSITIVE_INFINITY,
+  );
   if (state.mode === "paced" && state.remaining !== undefined)
     return {
       value: state.remaining,
-      ttlMs: ttl(state.refillAt ?? state.end?.hi ?? state.reportedEnd),
+      ttlMs: ttl(state.refillAt ?? (Number.isFinite(end) ? end : undefined)),
       kind: "answer",
     };
   // No budget in this window's answers: nothing to count, so a probe's mark must not hold the others.
@@ -119,8 +160,16 @@ export class RedisBudget implements SharedBudget {
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
+  private get budgetPrefix(): string {
+    return `${this.options.keyPrefix ?? "paceline"}:budget:`;
+  }
+
   private key(bucket: string): string {
-    return `${this.options.keyPrefix ?? "paceline"}:budget:${bucket}`;
+    return `${this.budgetPrefix}${bucket}`;
+  }
+
+  private get mergesKey(): string {
+    return `${this.options.keyPrefix ?? "paceline"}:merges`;
   }
 
   /** The connection, made on first use: without ioredis installed, the claim says so. */
@@ -175,18 +224,32 @@ export class RedisBudget implements SharedBudget {
     return client;
   }
 
-  async claim(bucket: string): Promise<Claim> {
+  async claim(bucket: string, follow = false): Promise<Claim> {
     const client = await this.ready();
-    let reply: [number, number];
+    let reply: [number, number, string];
     try {
-      reply = (await client.eval(CLAIM, 1, this.key(bucket), PROBE_HOLD_MS, PROBE_POLL_MS)) as [
-        number,
-        number,
-      ];
+      reply = (await client.eval(
+        CLAIM,
+        1,
+        this.mergesKey,
+        PROBE_HOLD_MS,
+        PROBE_POLL_MS,
+        this.budgetPrefix,
+        bucket,
+        follow ? "1" : "0",
+      )) as [number, number, string];
     } catch (error) {
       throw new SharedLimiterError(this.address, (error as Error).message, { cause: error });
     }
-    return reply[0] === 1 ? { granted: true } : { granted: false, retryInMs: reply[1] > 0 ? reply[1] : 100 };
+    const [granted, count, claimed] = reply;
+    return granted === 1
+      ? { granted: true, bucket: claimed }
+      : { granted: false, retryInMs: count > 0 ? count : 100, bucket: claimed };
+  }
+
+  merged(from: string, into: string): void {
+    // Best effort, like a report: a lost merge is learnt again, or by another process.
+    this.client?.eval(MERGE, 1, this.mergesKey, from, into, MERGES_TTL_MS).catch(() => {});
   }
 
   giveBack(bucket: string): void {

@@ -32,8 +32,8 @@ export interface MatrixCell extends AuditCell {
  */
 const OPEN: [RegExp, string][] = [
   [
-    /Redis budget/,
-    "each worker learns on its own which tools share a budget: until every worker has, their claims go to a key a tool, and each key's count misses the others' calls (traced: two keys for one budget 3 s into a 1 s-window run)",
+    /^(1s, \d|10s, 4) workers on one Redis budget/,
+    "merges are shared, but each worker learns the window's edges alone: the shared key lives until the last refusing worker's plan (10 s, 4 workers: about 1 s late a window on the worst seed), and a 1 s window's probes are one worker's at a time across the store",
   ],
   [
     /^1s reset .* 100 ms/,

@@ -1,6 +1,6 @@
 import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
 import type { Claim, SharedBudget } from "../../client/engine/call-engine.js";
-import { PROBE_HOLD_MS, PROBE_POLL_MS, sharedUpdate } from "../../client/engine/redis-budget.js";
+import { MERGE_HOPS, PROBE_HOLD_MS, PROBE_POLL_MS, sharedUpdate } from "../../client/engine/redis-budget.js";
 import type { EventLoop } from "./event-loop.js";
 
 /**
@@ -9,7 +9,8 @@ import type { EventLoop } from "./event-loop.js";
  * the key is positive, and decrements it; the first claim on a missing key marks it (-1) and goes,
  * and the others wait for that probe's answer; an answer lowers the key and its life (sets it when
  * missing or marked), an answer without a budget frees a missing or marked key; a 429 sets it to 0 until its
- * reset; a probe never sent unmarks it; keys expire.
+ * reset; a probe never sent unmarks it; keys expire. A merge one worker learnt joins two buckets'
+ * sets (the name that sorts first is the root), and a following claim is of its bucket's root.
  */
 interface Key {
   value: number;
@@ -18,6 +19,7 @@ interface Key {
 
 export class VirtualRedis {
   private readonly keys = new Map<string, Key>();
+  private readonly merges = new Map<string, string>();
 
   constructor(private readonly loop: EventLoop) {}
 
@@ -33,19 +35,21 @@ export class VirtualRedis {
   /** One worker's handle on the store (what `RedisBudget` is for one process). */
   budget(): SharedBudget {
     return {
-      claim: async (bucket): Promise<Claim> => {
+      claim: async (asked, follow): Promise<Claim> => {
+        const bucket = follow ? rootOf(this.merges, asked) : asked;
         const key = this.get(bucket);
         if (!key) {
           this.keys.set(bucket, { value: -1, expiresAt: this.loop.now + PROBE_HOLD_MS });
-          return { granted: true };
+          return { granted: true, bucket };
         }
         if (key.value > 0) {
           key.value--;
-          return { granted: true };
+          return { granted: true, bucket };
         }
         const left = key.expiresAt - this.loop.now;
-        return { granted: false, retryInMs: key.value < 0 ? Math.min(left, PROBE_POLL_MS) : left };
+        return { granted: false, retryInMs: key.value < 0 ? Math.min(left, PROBE_POLL_MS) : left, bucket };
       },
+      merged: (from, into) => joinRoots(this.merges, from, into),
       giveBack: (bucket) => {
         const key = this.get(bucket);
         if (key && key.value < 0) this.keys.delete(bucket);
@@ -70,4 +74,21 @@ export class VirtualRedis {
       close: async () => {},
     };
   }
+}
+
+/** A bucket's root in the store's merge sets, as MERGE_ROOT follows them (at most MERGE_HOPS links). */
+function rootOf(merges: Map<string, string>, bucket: string): string {
+  let name = bucket;
+  for (let hop = 0; hop < MERGE_HOPS; hop++) {
+    const next = merges.get(name);
+    if (next === undefined) break;
+    name = next;
+  }
+  return name;
+}
+
+/** Joins two buckets' sets under the root that sorts first, as the MERGE script does. */
+function joinRoots(merges: Map<string, string>, a: string, b: string): void {
+  const [root, other] = [rootOf(merges, a), rootOf(merges, b)].sort();
+  if (root !== undefined && other !== undefined && root !== other) merges.set(other, root);
 }
