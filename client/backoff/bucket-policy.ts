@@ -47,6 +47,12 @@ export interface BucketState {
   start?: Interval;
   /** The window's length, learnt across windows. */
   windowMs?: Interval;
+  /**
+   * Windows sit on a grid: what was learnt of their length contradicted itself, as it does when
+   * windows do not open with a call. A call that finds a window open then shows only that it
+   * opened before the call, after the last moment the old one was seen open.
+   */
+  grid?: boolean;
   /** `receivedAt + reset` of the latest report: a refill never waits past it. */
   reportedEnd?: number;
   /** The reset of the latest 429 this window. */
@@ -135,12 +141,11 @@ export function onAnswer(
     // The probe, the only call out, opened this window (windows open with the first call after
     // the last one ended): its start is the probe's exchange. The last window, opened the same
     // way, ended before this answer came, which bounds the length the refused probes bound below.
-    const start = { lo: sentAt, hi: receivedAt };
-    const windowMs = state.start
-      ? intersectOrReset(state.windowMs, { lo: 0, hi: receivedAt - state.start.lo })
-      : state.windowMs;
+    const next = { ...state };
+    const start = openedAt(state, sentAt, receivedAt);
+    const windowMs = state.start ? relearn(next, { lo: 0, hi: receivedAt - state.start.lo }) : state.windowMs;
     return {
-      ...state,
+      ...next,
       mode: "paced",
       held: false,
       probing: false,
@@ -148,7 +153,7 @@ export function onAnswer(
       remainingAt: receivedAt,
       start,
       windowMs,
-      end: windowMs ? { lo: start.lo + windowMs.lo, hi: start.hi + windowMs.hi } : undefined,
+      end: windowMs && start ? { lo: start.lo + windowMs.lo, hi: start.hi + windowMs.hi } : undefined,
       refusedUntil: undefined,
       refusedProbes: 0,
       refusedProbeAt: undefined,
@@ -171,7 +176,7 @@ export function onAnswer(
   if (turned) {
     if (state.start && state.remaining !== undefined) {
       // The previous window ended before this answer arrived.
-      next.windowMs = intersectOrReset(state.windowMs, { lo: 0, hi: receivedAt - state.start.lo });
+      next.windowMs = relearn(next, { lo: 0, hi: receivedAt - state.start.lo });
     }
     next.remaining = report.remaining;
     next.remainingAt = receivedAt;
@@ -182,7 +187,7 @@ export function onAnswer(
 
     // This call opened the window when it spent the window's first unit.
     next.start =
-      limit !== undefined && report.remaining === limit - 1 ? { lo: sentAt, hi: receivedAt } : undefined;
+      limit !== undefined && report.remaining === limit - 1 ? openedAt(state, sentAt, receivedAt) : undefined;
   } else {
     if (report.remaining < (state.remaining ?? Number.POSITIVE_INFINITY)) {
       next.remaining = report.remaining;
@@ -212,16 +217,36 @@ export function onAnswer(
 function learnWindow(state: BucketState): void {
   if (!state.start || !state.end) return;
   const { start, end } = state;
-  state.windowMs = intersectOrReset(state.windowMs, { lo: end.lo - start.hi, hi: end.hi - start.lo });
+  state.windowMs = relearn(state, { lo: end.lo - start.hi, hi: end.hi - start.lo });
   if (state.windowMs) {
     const fromLength = { lo: start.lo + state.windowMs.lo, hi: start.hi + state.windowMs.hi };
     state.end = intersect(end, fromLength) ?? end;
   }
 }
 
-/** Bounds that contradict what was learnt mean the server is not what we thought: start over. */
-function intersectOrReset(current: Interval | undefined, bound: Interval): Interval {
-  return intersect(current, bound) ?? bound;
+/**
+ * The window's length within a new bound. A bound that contradicts what was learnt means the
+ * server is not what we thought: start over, and take windows to sit on a grid (`grid`).
+ */
+function relearn(state: BucketState, bound: Interval): Interval {
+  const both = intersect(state.windowMs, bound);
+  if (both) return both;
+  if (state.windowMs) state.grid = true;
+  return bound;
+}
+
+/**
+ * Where the window a call found open (its first unit spent) began. Windows open with the first
+ * call after the last one ended, so at the call; on a grid, only after the last moment the old
+ * window was seen open (a refused probe's send, or the old end's earliest) and before the answer.
+ */
+function openedAt(state: BucketState, sentAt: number, receivedAt: number): Interval | undefined {
+  if (!state.grid) return { lo: sentAt, hi: receivedAt };
+  const seenOpen = Math.max(
+    state.refusedProbeAt ?? Number.NEGATIVE_INFINITY,
+    state.end?.lo ?? Number.NEGATIVE_INFINITY,
+  );
+  return Number.isFinite(seenOpen) ? { lo: Math.min(seenOpen, sentAt), hi: receivedAt } : undefined;
 }
 
 /**
@@ -265,10 +290,7 @@ export function onRefused(
     // The window was still open when the call arrived, at or after it was sent.
     next.end = intersect(agrees, { lo: sentAt, hi: Number.POSITIVE_INFINITY }) ?? agrees;
     if (probe && state.start) {
-      next.windowMs = intersectOrReset(state.windowMs, {
-        lo: sentAt - state.start.hi,
-        hi: Number.POSITIVE_INFINITY,
-      });
+      next.windowMs = relearn(next, { lo: sentAt - state.start.hi, hi: Number.POSITIVE_INFINITY });
     }
     learnWindow(next);
     next.refillAt = planRefill(next, receivedAt);
@@ -276,6 +298,11 @@ export function onRefused(
     // Retry-After is the server's explicit word: no probe before it.
     next.refillAt = receivedAt + waitMs;
   } else {
+    // A probe sent when the window we learnt was surely over, refused: what we learnt of its
+    // length is wrong (windows on a grid), or the 429 is not this window's (injected, another
+    // client's). Either way the length is learnt again, reading starts as a grid's.
+    if (probe && state.start && state.end && sentAt >= state.end.hi)
+      next.windowMs = relearn(next, { lo: sentAt - state.start.hi, hi: Number.POSITIVE_INFINITY });
     // Nothing we know says the window is spent: probe again soon (the 429's reset is only a cap),
     // waiting twice as long after each refused probe.
     next.refillAt = Math.min(
