@@ -128,6 +128,24 @@ describe("refills", () => {
     expect(s.refillAt).toBe(T + 2010);
   });
 
+  it("after a refused probe, bisects again only while the edge spans over 15% of the window, three times at most", () => {
+    const base: BucketState = {
+      ...initialBucket(options),
+      mode: "paced",
+      budget: 0,
+      held: true,
+      windowMs: { lo: 1000, hi: 1000 },
+      refusedProbes: 1,
+      refusedProbeAt: T,
+    };
+    // Edge in (T, T + 400], wider than 150 ms: its middle.
+    expect(planRefill({ ...base, end: { lo: T, hi: T + 400 } }, T)).toBe(T + 200);
+    // (T, T + 100]: its top.
+    expect(planRefill({ ...base, end: { lo: T, hi: T + 100 } }, T)).toBe(T + 100);
+    // Three refused: the top.
+    expect(planRefill({ ...base, refusedProbes: 3, end: { lo: T, hi: T + 400 } }, T)).toBe(T + 400);
+  });
+
   it("an answer to a call sent before the refill speaks of the old window: ignored", () => {
     const s = onRefill(spent(), T + 1005);
     expect(answer(s, { limit: 60, remaining: 0, resetMs: 1000 }, T + 900, T + 1010)).toEqual(s);
@@ -344,5 +362,99 @@ describe("two buckets found to be one budget", () => {
     expect(mergedBudget({ budget: 20, inFlight: 2 }, { budget: 15, inFlight: 3 })).toBe(13);
     expect(mergedBudget({ budget: null, inFlight: 4 }, { budget: 10, inFlight: 1 })).toBe(6);
     expect(mergedBudget({ budget: null, inFlight: 4 }, { budget: null, inFlight: 1 })).toBeNull();
+  });
+});
+
+describe("resets rounded down", () => {
+  it("a 429 saying its window resets within the second marks resets early; a 1 s reset does not", () => {
+    const probe = onRelease(
+      onRefill(
+        answer(initialBucket(options), { limit: 60, remaining: 0, resetMs: 2000 }, T, T + 10),
+        T + 1005,
+      ),
+    );
+    const exchange = { sentAt: T + 1005, receivedAt: T + 1015, inFlight: 0 };
+    expect(onRefused(probe, { limit: 60, remaining: 0, resetMs: 0 }, exchange).resetsEarly).toBe(true);
+    expect(
+      onRefused(probe, { limit: 60, remaining: 0, resetMs: 1000 }, exchange).resetsEarly,
+    ).toBeUndefined();
+  });
+
+  it("then a reported reset caps a refill a second later", () => {
+    // Spent at T + 10 with a 2 s reset: end (T, T + 3010], reported end T + 2010.
+    const s = answer(initialBucket(options), { limit: 60, remaining: 0, resetMs: 2000 }, T, T + 10);
+    // Bisect (T, T + 2010] → T + 1005; resets early, bisect (T, T + 3010] → T + 1505.
+    expect(planRefill(s, T + 10)).toBe(T + 1005);
+    expect(planRefill({ ...s, resetsEarly: true }, T + 10)).toBe(T + 1505);
+  });
+});
+
+/**
+ * A bucket of 60 calls on a server whose windows sit on a 1 s grid (edges at `phase` + k s) or
+ * open with the first call after the last one ended. One call is out at a time: counted 5 ms
+ * after it is sent, answered 5 ms later, with the window's reset in whole seconds rounded up. The
+ * policy's own plan decides when each probe goes. Returns the policy's last state, the window
+ * edges, and the refused calls per window.
+ */
+function serve(model: "grid" | "first-request", windows: number, phase = 337) {
+  const limit = 60;
+  let state = initialBucket(options);
+  let now = T;
+  let windowStart = model === "grid" ? T - 1000 + phase : Number.NEGATIVE_INFINITY;
+  let counted = 0;
+  const edges: number[] = [];
+  const refused: number[] = [];
+  while (edges.length < windows) {
+    if (state.budget === 0) {
+      now = Math.max(now, state.refillAt ?? now);
+      state = onRefill(state, now);
+    }
+    state = onRelease(state);
+    const sentAt = now;
+    const at = now + 5;
+    // The window the call arrives in.
+    if (model === "grid") {
+      while (at >= windowStart + 1000) {
+        windowStart += 1000;
+        counted = 0;
+        edges.push(windowStart);
+      }
+    } else if (at >= windowStart + 1000) {
+      windowStart = at;
+      counted = 0;
+      edges.push(windowStart);
+    }
+    const resetMs = Math.ceil((windowStart + 1000 - at) / 1000) * 1000;
+    now += 10;
+    if (counted < limit) {
+      counted++;
+      state = answer(state, { limit, remaining: limit - counted, resetMs }, sentAt, now);
+    } else {
+      refused[edges.length] = (refused[edges.length] ?? 0) + 1;
+      state = onRefused(state, { limit, remaining: 0, resetMs }, { sentAt, receivedAt: now, inFlight: 0 });
+    }
+  }
+  return { state, edges, refused };
+}
+
+describe("windows on a grid", () => {
+  it("a grid is found, its windows' length taken as the whole second, and its edges hit without refusals", () => {
+    const { state, edges, refused } = serve("grid", 30);
+    expect(state.grid).toBe(true);
+    expect(state.windowMs).toEqual({ lo: 1000, hi: 1000 });
+    // The next edge is the grid's, and the learnt end holds it to about a round trip each side
+    // (10 ms round trips: within 25 ms).
+    const next = (edges.at(-1) as number) + 1000;
+    expect(state.end?.lo).toBeLessThanOrEqual(next);
+    expect(state.end?.hi).toBeGreaterThanOrEqual(next);
+    expect((state.end?.hi ?? 0) - (state.end?.lo ?? 0)).toBeLessThanOrEqual(25);
+    // Once learnt, no window's probe is refused.
+    expect(refused.slice(20).reduce((a, b) => a + (b ?? 0), 0)).toBe(0);
+  });
+
+  it("windows that open with a call are never taken for a grid", () => {
+    const { state, refused } = serve("first-request", 30);
+    expect(state.grid).toBeUndefined();
+    expect(refused.slice(10).reduce((a, b) => a + (b ?? 0), 0)).toBeLessThanOrEqual(2);
   });
 });

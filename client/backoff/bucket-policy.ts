@@ -20,8 +20,12 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  *    window's length is learnt across windows (each turn and each early probe bounds it).
  * 4. A spent bucket releases one probe at the earliest plausible end (halving the interval while
  *    it is wide, its top once narrow); the probe's answer turns the window or tells us it has not.
- *    One refused probe a window, then the top. A refill never waits past the latest reset the
- *    server reported, nor past the reset of the last 429: nothing seen later moves it further.
+ *    After a refused probe, bisect again only while the edge is wide against the window (at most
+ *    three refused a window), then the top. A refill never waits past the latest reset the server
+ *    reported (a second past it once a 429 showed resets rounded down), nor past the reset of the
+ *    last 429: nothing seen later moves it further. Where windows sit on a grid (what was learnt
+ *    of their length contradicts itself), a start is read as a grid's and whole-second lengths
+ *    carry each edge to the next.
  * 5. A 429 holds the bucket until its own reset (a probe may go sooner when the 429 contradicts
  *    the budget we knew: an injected 429, or another client's spend). A concurrency 429 (limit 0, remaining 0,
  *    okta-api.md §3) is about calls in flight, not this bucket: see `concurrency-policy.ts`.
@@ -53,10 +57,17 @@ export interface BucketState {
    * opened before the call, after the last moment the old one was seen open.
    */
   grid?: boolean;
+  /** On a grid: the narrowest interval known to hold a window's edge (later edges are whole lengths on). */
+  anchor?: Interval;
   /** `receivedAt + reset` of the latest report: a refill never waits past it. */
   reportedEnd?: number;
   /** The reset of the latest 429 this window. */
   refusedUntil?: number;
+  /**
+   * A 429 said its window resets within the second: this server rounds its whole-second resets
+   * down, so a reset caps a refill only a second later.
+   */
+  resetsEarly?: boolean;
   /** A 429 holds the bucket until a probe is answered (set even when the 429 spoke of no known window). */
   held: boolean;
   /** A refill released one probe and its answer has not come yet. */
@@ -91,6 +102,15 @@ export interface PolicyOptions {
 /** How far a whole-second reset may be from the truth: rounded at Okta, then again at a gateway. */
 const REPORT_EARLY_MS = 2000;
 const REPORT_LATE_MS = 1000;
+/**
+ * Probes a window may bisect its edge with, and the share of the window's length an edge must
+ * still span to bisect again after a refused one: a further halving saves a quarter of the edge
+ * on average for a 429 half the time, worth it only where the edge is wide (1 s windows at 100 ms).
+ */
+const MAX_BISECTS = 3;
+const REBISECT_SHARE = 0.15;
+/** A whole-second reset rounded down is up to this early. */
+const WHOLE_SECOND_MS = 1000;
 /** A wait when the server said nothing of when to come back. */
 const UNKNOWN_RESET_MS = 1000;
 
@@ -142,8 +162,8 @@ export function onAnswer(
     // the last one ended): its start is the probe's exchange. The last window, opened the same
     // way, ended before this answer came, which bounds the length the refused probes bound below.
     const next = { ...state };
-    const start = openedAt(state, sentAt, receivedAt);
     const windowMs = state.start ? relearn(next, { lo: 0, hi: receivedAt - state.start.lo }) : state.windowMs;
+    const start = openedAt(state, sentAt, receivedAt, next.grid);
     return {
       ...next,
       mode: "paced",
@@ -187,7 +207,10 @@ export function onAnswer(
 
     // This call opened the window when it spent the window's first unit.
     next.start =
-      limit !== undefined && report.remaining === limit - 1 ? openedAt(state, sentAt, receivedAt) : undefined;
+      limit !== undefined && report.remaining === limit - 1
+        ? openedAt(state, sentAt, receivedAt, next.grid)
+        : undefined;
+    learnGrid(next);
   } else {
     if (report.remaining < (state.remaining ?? Number.POSITIVE_INFINITY)) {
       next.remaining = report.remaining;
@@ -231,8 +254,48 @@ function learnWindow(state: BucketState): void {
 function relearn(state: BucketState, bound: Interval): Interval {
   const both = intersect(state.windowMs, bound);
   if (both) return both;
-  if (state.windowMs) state.grid = true;
+  if (state.windowMs && !state.grid) {
+    // What was read from probes as window starts, and the edges drawn from them, go too.
+    state.grid = true;
+    state.start = undefined;
+    state.end = undefined;
+  }
   return bound;
+}
+
+const middle = (i: Interval) => (i.lo + i.hi) / 2;
+
+/**
+ * On a grid, edges sit whole lengths apart: from an earlier edge and the windows since, the
+ * length is bounded that many times tighter, and so is this window's start. Used while the
+ * count of windows is unambiguous (that many lengths known to within half of one).
+ */
+function learnGrid(state: BucketState): void {
+  if (!state.grid || !state.start) return;
+  // A window is a whole number of seconds (RateLimit-Policy's `w`; Okta's are "usually 60 s"): a
+  // length bounded to one such number is that number. On a grid, edges then follow each other
+  // exactly, and each window's edge is learnt from the last one's.
+  const seconds = state.windowMs && {
+    lo: Math.ceil(state.windowMs.lo / 1000),
+    hi: Math.floor(state.windowMs.hi / 1000),
+  };
+  if (seconds && seconds.lo === seconds.hi && seconds.lo >= 1)
+    state.windowMs = { lo: seconds.lo * 1000, hi: seconds.lo * 1000 };
+  const { start, anchor, windowMs: length } = state;
+  if (anchor && length && length.lo > 0 && Number.isFinite(length.hi)) {
+    const windows = Math.round((middle(start) - middle(anchor)) / middle(length));
+    if (windows >= 1 && windows * (length.hi - length.lo) < length.lo / 2) {
+      const whole = relearn(state, {
+        lo: (start.lo - anchor.hi) / windows,
+        hi: (start.hi - anchor.lo) / windows,
+      });
+      state.windowMs = whole;
+      const edge = { lo: anchor.lo + windows * whole.lo, hi: anchor.hi + windows * whole.hi };
+      state.start = intersect(start, edge) ?? start;
+    }
+  }
+  const edge = state.start as Interval;
+  if (!anchor || edge.hi - edge.lo <= anchor.hi - anchor.lo) state.anchor = edge;
 }
 
 /**
@@ -240,8 +303,13 @@ function relearn(state: BucketState, bound: Interval): Interval {
  * call after the last one ended, so at the call; on a grid, only after the last moment the old
  * window was seen open (a refused probe's send, or the old end's earliest) and before the answer.
  */
-function openedAt(state: BucketState, sentAt: number, receivedAt: number): Interval | undefined {
-  if (!state.grid) return { lo: sentAt, hi: receivedAt };
+function openedAt(
+  state: BucketState,
+  sentAt: number,
+  receivedAt: number,
+  grid = state.grid,
+): Interval | undefined {
+  if (!grid) return { lo: sentAt, hi: receivedAt };
   const seenOpen = Math.max(
     state.refusedProbeAt ?? Number.NEGATIVE_INFINITY,
     state.end?.lo ?? Number.NEGATIVE_INFINITY,
@@ -278,6 +346,8 @@ export function onRefused(
     refusedProbes: state.refusedProbes + (probe && state.end ? 1 : 0),
     refusedProbeAt: probe ? sentAt : state.refusedProbeAt,
   };
+  // Refused, with the window said to reset within this very second: resets are rounded down.
+  if (report?.resetMs === 0) next.resetsEarly = true;
   if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;
   const reportEnd =
     report?.resetMs !== undefined ? reportedEndInterval(report.resetMs, sentAt, receivedAt) : undefined;
@@ -325,9 +395,10 @@ function probeStep(state: BucketState): number {
 export function planRefill(state: BucketState, now: number): number {
   // A reset the server reported before a probe that was then refused has proven early.
   const proven = state.refusedProbeAt ?? Number.NEGATIVE_INFINITY;
-  const caps = [state.reportedEnd, state.refusedUntil].filter(
-    (t): t is number => t !== undefined && t > proven,
-  );
+  const late = state.resetsEarly ? WHOLE_SECOND_MS : 0;
+  const caps = [state.reportedEnd, state.refusedUntil]
+    .filter((t): t is number => t !== undefined && t > proven)
+    .map((t) => t + late);
   const end = state.end;
   // With no reset heard this window (a gateway that reports only on its 429s), the edge learnt
   // from the window's start and length is the cap.
@@ -336,8 +407,11 @@ export function planRefill(state: BucketState, now: number): number {
   if (end) {
     const hi = Math.min(end.hi, latest);
     const lo = Math.min(end.lo, hi);
-    // Bisect while the edge is uncertain, once a window; then its top.
-    at = hi - lo > probeStep(state) && state.refusedProbes === 0 ? (lo + hi) / 2 : hi;
+    // Bisect while the edge is uncertain, once a window; again after a refused probe only while
+    // the edge is wide against the window (the 429 of a probe refused buys a quarter of it).
+    const wide =
+      state.refusedProbes === 0 ? probeStep(state) : REBISECT_SHARE * (state.windowMs?.lo ?? Infinity);
+    at = hi - lo > wide && state.refusedProbes < MAX_BISECTS ? (lo + hi) / 2 : hi;
   }
   // After refused probes, wait longer each time: the edge is later than we thought.
   // …but never past the latest reset the server reported (rule 4).
