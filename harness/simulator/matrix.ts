@@ -51,6 +51,10 @@ const OPEN: [RegExp, string][] = [
     /^1s, 40 in flight against 20/,
     "the 1 s window's edge at 100 ms costs a round trip per window (as in the 1 s, 100 ms cells); with half of each round trip outside Okta, a window's first burst meets a limit the calls between bursts never did",
   ],
+  [
+    /^1\.5s windows .*periodic/,
+    "a grid whose windows are not whole seconds: its length is learnt only from the edges' wide intervals, so probes are refused about twice a window",
+  ],
   [/^1s storm/, "1 s windows under a 30% storm: injected resets of 1–2 s hold a whole window"],
   [
     /^10s reset (up|down), first-request windows, 50 ms|^10s, HTTP 429/,
@@ -185,6 +189,18 @@ export function matrixCells(): MatrixCell[] {
       targets: { ratio: 1.5, share429: 0.33 },
     });
   }
+  // Windows that are not a whole number of seconds (the sources say only "usually 60 s"): the
+  // values that help a client that counts in whole seconds least.
+  for (const windowModel of ["first-request", "periodic"] as const)
+    cells.push({
+      name: `1.5s windows (not whole seconds), ${windowModel} windows, 10 ms ±50%`,
+      users: 500,
+      limits: { ...tight, windowMs: 1500, windowModel },
+      latencyMs: 10,
+      jitter: 0.5,
+      concurrency: 16,
+      targets: { ratio: 1.1, share429: 0.01 },
+    });
   // Above the org's concurrency limit, with latency long enough for it to bind.
   cells.push({
     name: "60s, 100 in flight against 75 at 300 ms",
