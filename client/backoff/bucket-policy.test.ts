@@ -397,10 +397,11 @@ describe("resets rounded down", () => {
  * edges, and the refused calls per window.
  */
 function serve(model: "grid" | "first-request", windows: number, phase = 337) {
+  const length = 1000;
   const limit = 60;
   let state = initialBucket(options);
   let now = T;
-  let windowStart = model === "grid" ? T - 1000 + phase : Number.NEGATIVE_INFINITY;
+  let windowStart = model === "grid" ? T - length + phase : Number.NEGATIVE_INFINITY;
   let counted = 0;
   const edges: number[] = [];
   const refused: number[] = [];
@@ -414,17 +415,17 @@ function serve(model: "grid" | "first-request", windows: number, phase = 337) {
     const at = now + 5;
     // The window the call arrives in.
     if (model === "grid") {
-      while (at >= windowStart + 1000) {
-        windowStart += 1000;
+      while (at >= windowStart + length) {
+        windowStart += length;
         counted = 0;
         edges.push(windowStart);
       }
-    } else if (at >= windowStart + 1000) {
+    } else if (at >= windowStart + length) {
       windowStart = at;
       counted = 0;
       edges.push(windowStart);
     }
-    const resetMs = Math.ceil((windowStart + 1000 - at) / 1000) * 1000;
+    const resetMs = Math.ceil((windowStart + length - at) / 1000) * 1000;
     now += 10;
     if (counted < limit) {
       counted++;
@@ -450,6 +451,30 @@ describe("windows on a grid", () => {
     expect((state.end?.hi ?? 0) - (state.end?.lo ?? 0)).toBeLessThanOrEqual(25);
     // Once learnt, no window's probe is refused.
     expect(refused.slice(20).reduce((a, b) => a + (b ?? 0), 0)).toBe(0);
+  });
+
+  it("on a grid, a length taken as a whole second is checked once, by a probe a little before its edge", () => {
+    const base: BucketState = {
+      ...initialBucket(options),
+      mode: "paced",
+      budget: 0,
+      remaining: 0,
+      grid: true,
+      windowMs: { lo: 1000, hi: 1000 },
+      start: { lo: T, hi: T + 10 },
+      end: { lo: T + 1000, hi: T + 1010 },
+    };
+    // 5% of the window (50 ms, more than two 10 ms probe steps) before the edge's earliest.
+    expect(planRefill(base, T + 500)).toBe(T + 950);
+    // Refused there: the length is no overestimate, and the edge is probed at its top from then on.
+    const probe = onRelease(onRefill(base, T + 950));
+    const refused = onRefused(
+      probe,
+      { limit: 60, remaining: 0, resetMs: 1000 },
+      { sentAt: T + 950, receivedAt: T + 960, inFlight: 0 },
+    );
+    expect(refused.lengthChecked).toBe(true);
+    expect(planRefill({ ...base, lengthChecked: true }, T + 500)).toBe(T + 1010);
   });
 
   it("windows that open with a call are never taken for a grid", () => {

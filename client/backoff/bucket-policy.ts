@@ -57,6 +57,14 @@ export interface BucketState {
    * opened before the call, after the last moment the old one was seen open.
    */
   grid?: boolean;
+  /** On a grid, the length taken as a whole number of seconds was contradicted: never again. */
+  fractional?: boolean;
+  /**
+   * On a grid, a probe sent a little before the edge a whole-second length gives was refused: the
+   * length is no overestimate. Until then one probe a window checks it, since a length rounded up
+   * would only ever make probes late, never refused.
+   */
+  lengthChecked?: boolean;
   /** On a grid: the narrowest interval known to hold a window's edge (later edges are whole lengths on). */
   anchor?: Interval;
   /** `receivedAt + reset` of the latest report: a refill never waits past it. */
@@ -254,6 +262,7 @@ function learnWindow(state: BucketState): void {
 function relearn(state: BucketState, bound: Interval): Interval {
   const both = intersect(state.windowMs, bound);
   if (both) return both;
+  if (state.grid && state.windowMs?.lo === state.windowMs?.hi) state.fractional = true;
   if (state.windowMs && !state.grid) {
     // What was read from probes as window starts, and the edges drawn from them, go too.
     state.grid = true;
@@ -279,7 +288,7 @@ function learnGrid(state: BucketState): void {
     lo: Math.ceil(state.windowMs.lo / 1000),
     hi: Math.floor(state.windowMs.hi / 1000),
   };
-  if (seconds && seconds.lo === seconds.hi && seconds.lo >= 1)
+  if (seconds && seconds.lo === seconds.hi && seconds.lo >= 1 && !state.fractional)
     state.windowMs = { lo: seconds.lo * 1000, hi: seconds.lo * 1000 };
   const { start, anchor, windowMs: length } = state;
   if (anchor && length && length.lo > 0 && Number.isFinite(length.hi)) {
@@ -346,6 +355,8 @@ export function onRefused(
     refusedProbes: state.refusedProbes + (probe && state.end ? 1 : 0),
     refusedProbeAt: probe ? sentAt : state.refusedProbeAt,
   };
+  // Still open a little before the edge a whole-second length gives: it is no overestimate.
+  if (probe && lengthCheck(state) !== undefined) next.lengthChecked = true;
   // Refused, with the window said to reset within this very second: resets are rounded down.
   if (report?.resetMs === 0) next.resetsEarly = true;
   if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;
@@ -412,11 +423,24 @@ export function planRefill(state: BucketState, now: number): number {
     const wide =
       state.refusedProbes === 0 ? probeStep(state) : REBISECT_SHARE * (state.windowMs?.lo ?? Infinity);
     at = hi - lo > wide && state.refusedProbes < MAX_BISECTS ? (lo + hi) / 2 : hi;
+    const check = lengthCheck(state);
+    if (check !== undefined && state.refusedProbes === 0) at = check;
   }
   // After refused probes, wait longer each time: the edge is later than we thought.
   // …but never past the latest reset the server reported (rule 4).
   const earliest = state.refusedProbes > 0 ? now + probeStep(state) * 2 ** (state.refusedProbes - 1) : now;
   return Math.max(now, Math.min(Math.round(latest), Math.max(earliest, Math.round(at))));
+}
+
+/**
+ * On a grid, where to probe to check a length taken as a whole number of seconds, while
+ * unchecked: a little before the edge it gives (5% of the window, at least two probe steps).
+ */
+function lengthCheck(state: BucketState): number | undefined {
+  const length = state.windowMs;
+  if (!state.grid || !state.end || !length || length.lo !== length.hi || state.fractional) return undefined;
+  if (state.lengthChecked) return undefined;
+  return state.end.lo - Math.max(2 * probeStep(state), 0.05 * length.lo);
 }
 
 /** The refill time has come: release one probe; its answer tells whether the window turned. */
