@@ -262,6 +262,7 @@ function learnWindow(state: BucketState): void {
 function relearn(state: BucketState, bound: Interval): Interval {
   const both = intersect(state.windowMs, bound);
   if (both) return both;
+  // Already on a grid, a length taken as a whole number of seconds was not one.
   if (state.grid && state.windowMs?.lo === state.windowMs?.hi) state.fractional = true;
   if (state.windowMs && !state.grid) {
     // What was read from probes as window starts, and the edges drawn from them, go too.
