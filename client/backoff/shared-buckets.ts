@@ -48,7 +48,7 @@ interface Answer {
   call: CallRecord;
   /** When this answer's window ends at the latest. */
   until: number;
-  /** …and at the earliest (a whole-second reset may be up to 2 s long). */
+  /** …and at the earliest (a whole-second reset may be up to 2 s early). */
   opensUntil: number;
 }
 
