@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-
 import type { PolicyEvent } from "../backoff/pacing-core.js";
 import { SharedLimiterError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
