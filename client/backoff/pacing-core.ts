@@ -236,12 +236,16 @@ export class PacingCore {
   /** Tells the policy hook of a step, outside the critical section; a throwing hook changes nothing. */
   private tell(event: PolicyEvent): void {
     const hook = this.options.onPolicy;
-    if (!hook) return;
+    if (hook) this.later("onPolicy", () => hook(event));
+  }
+
+  /** Runs a hook a microtask later, outside the critical section; a throw is reported, not obeyed. */
+  private later(name: string, run: () => void): void {
     queueMicrotask(() => {
       try {
-        hook(event);
+        run();
       } catch (error) {
-        this.options.onHookError?.(error, "onPolicy");
+        this.options.onHookError?.(error, name);
       }
     });
   }
@@ -330,14 +334,7 @@ export class PacingCore {
   private learnt(from: string, into: string): void {
     this.merge(from, into);
     const hook = this.options.onMerge;
-    if (hook)
-      queueMicrotask(() => {
-        try {
-          hook(from, into);
-        } catch (error) {
-          this.options.onHookError?.(error, "onMerge");
-        }
-      });
+    if (hook) this.later("onMerge", () => hook(from, into));
   }
 
   /**
@@ -346,8 +343,8 @@ export class PacingCore {
    * declared or buckets are not learnt here.
    */
   adopt(from: string, into: string): void {
-    if (!this.options.learnBuckets || this.buckets.get(this.resolve(from))?.fixed) return;
     const source = this.resolve(from);
+    if (!this.options.learnBuckets || this.buckets.get(source)?.fixed) return;
     if (!this.shared.adopt(from, into)) return;
     const target = this.resolve(into);
     const bucket = this.buckets.get(source);

@@ -79,10 +79,17 @@ export class SharedBuckets {
    * unexplained fall while Y spent counts, `evidence + 1` pieces are needed, and one
    * contradiction by the order of counts (which no other spender can fool) parts X and Y for good.
    */
-  constructor(
-    private readonly evidence = 2,
-    private readonly foreignSpend = false,
-  ) {}
+  /** Pieces of evidence that merge a pair, and breaks that part it for good. */
+  private readonly toMerge: number;
+  private readonly toPart: number;
+  /** Other processes spend these budgets: any unexplained fall while Y spent is evidence. */
+  private readonly foreignSpend: boolean;
+
+  constructor(evidence = 2, foreignSpend = false) {
+    this.foreignSpend = foreignSpend;
+    this.toMerge = foreignSpend ? evidence + 1 : evidence;
+    this.toPart = foreignSpend ? 1 : 3;
+  }
 
   /** The bucket a declared bucket currently spends from (itself, unless merged). */
   resolve(bucket: string): string {
@@ -198,7 +205,7 @@ export class SharedBuckets {
     answer: Answer,
   ): { merged: string; into: string } | undefined {
     const pair = [x, y].sort().join("\u0000");
-    if ((this.breaks.get(pair) ?? 0) >= (this.foreignSpend ? 1 : 3)) return undefined;
+    if ((this.breaks.get(pair) ?? 0) >= this.toPart) return undefined;
     // Budgets of different limits are different budgets.
     if (this.answers.get(y)?.at(-1)?.limit !== answer.limit) return undefined;
     // One budget's count only falls within a window: an answer of Y received before this call
@@ -245,7 +252,7 @@ export class SharedBuckets {
     } else return undefined;
     // The next piece of evidence comes from a later interval.
     this.since.set(key, answer.call.receivedAt);
-    if ((this.agree.get(pair) ?? 0) < this.evidence + (this.foreignSpend ? 1 : 0)) return undefined;
+    if ((this.agree.get(pair) ?? 0) < this.toMerge) return undefined;
     return this.mergePair(x, y);
   }
 

@@ -43,6 +43,14 @@ const strings = (value: unknown, field: string, valid: (s: string) => boolean, w
   return [...new Set(value as string[])];
 };
 
+/** What custom roles and resource sets share: a unique label, a description, timestamps. */
+interface Labelled {
+  id: string;
+  label: string;
+  created: number;
+  lastUpdated: number;
+}
+
 export class IamDirectory {
   readonly roles: CustomRoleRecord[] = [];
   readonly resourceSets: ResourceSetRecord[] = [];
@@ -64,32 +72,16 @@ export class IamDirectory {
       (p) => PERMISSION.test(p),
       "Okta permissions",
     );
-    if (this.roles.some((r) => r.label === label))
-      throw validationFailed("label", [`label: '${label}' is taken`]);
-    const now = this.clock.now();
-    const role = {
-      id: this.ids.okta("cr0"),
-      label,
-      description,
-      permissions,
-      created: now,
-      lastUpdated: now,
-    };
-    this.roles.push(role);
-    return role;
+    return this.add(this.roles, "cr0", { label, description, permissions });
   }
 
   /** A custom role by id or label (Okta's `roleIdOrLabel`). */
   role(idOrLabel: string): CustomRoleRecord {
-    const role = this.roles.find((r) => r.id === idOrLabel || r.label === idOrLabel);
-    if (!role) throw notFound(idOrLabel, "IamRole");
-    return role;
+    return find(this.roles, idOrLabel, "IamRole");
   }
 
   removeRole(idOrLabel: string): void {
-    const role = this.role(idOrLabel);
-    if (this.inUse(role.id)) throw validationFailed("role", [`${role.label} is assigned: unassign it first`]);
-    this.roles.splice(this.roles.indexOf(role), 1);
+    this.remove(this.roles, this.role(idOrLabel), "role");
   }
 
   /** A resource set from Okta's CreateResourceSetRequest: resources are ORNs or API URLs. */
@@ -102,24 +94,42 @@ export class IamDirectory {
       (r) => /^orn:[a-z-]+:/.test(r) || /^https?:\/\/[^\s]+\/api\/v1\//.test(r),
       "ORNs or Okta API URLs",
     );
-    if (this.resourceSets.some((r) => r.label === label))
-      throw validationFailed("label", [`label: '${label}' is taken`]);
-    const now = this.clock.now();
-    const set = { id: this.ids.okta("iam"), label, description, resources, created: now, lastUpdated: now };
-    this.resourceSets.push(set);
-    return set;
+    return this.add(this.resourceSets, "iam", { label, description, resources });
   }
 
   resourceSet(idOrLabel: string): ResourceSetRecord {
-    const set = this.resourceSets.find((r) => r.id === idOrLabel || r.label === idOrLabel);
-    if (!set) throw notFound(idOrLabel, "ResourceSet");
-    return set;
+    return find(this.resourceSets, idOrLabel, "ResourceSet");
   }
 
   removeResourceSet(idOrLabel: string): void {
-    const set = this.resourceSet(idOrLabel);
-    if (this.inUse(set.id))
-      throw validationFailed("resourceSet", [`${set.label} is assigned: unassign it first`]);
-    this.resourceSets.splice(this.resourceSets.indexOf(set), 1);
+    this.remove(this.resourceSets, this.resourceSet(idOrLabel), "resourceSet");
   }
+
+  /** Adds a record under a new id, unless its label is taken. */
+  private add<T extends Labelled>(
+    list: T[],
+    prefix: string,
+    fields: Omit<T, "id" | "created" | "lastUpdated">,
+  ): T {
+    if (list.some((r) => r.label === fields.label))
+      throw validationFailed("label", [`label: '${fields.label}' is taken`]);
+    const now = this.clock.now();
+    const record = { id: this.ids.okta(prefix), ...fields, created: now, lastUpdated: now } as T;
+    list.push(record);
+    return record;
+  }
+
+  /** Removes a record no role assignment names. */
+  private remove<T extends Labelled>(list: T[], record: T, field: string): void {
+    if (this.inUse(record.id))
+      throw validationFailed(field, [`${record.label} is assigned: unassign it first`]);
+    list.splice(list.indexOf(record), 1);
+  }
+}
+
+/** A record by id or label, or Okta's 404 naming its kind. */
+function find<T extends Labelled>(list: T[], idOrLabel: string, kind: string): T {
+  const record = list.find((r) => r.id === idOrLabel || r.label === idOrLabel);
+  if (!record) throw notFound(idOrLabel, kind);
+  return record;
 }
