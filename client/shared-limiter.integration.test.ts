@@ -29,15 +29,18 @@ describe("a limiter shared through Redis", () => {
     const budget = new RedisBudget({ url: redis.url, keyPrefix: "claim-test" });
     const store = new Redis(redis.url);
     try {
-      // Unknown (no key): granted, as the window's probe. Two units left: two grants, then spent
-      // with the key's TTL.
+      // Unknown (no key): granted, as the window's probe. Two units left: two grants, then spent:
+      // ask again at a quarter of the key's 5 s life (another process may shorten it meanwhile).
       expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
       await store.set("claim-test:budget:users", "2", "PX", 5000);
       expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
       expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
       const spent = await budget.claim("users");
       expect(spent.granted).toBe(false);
-      if (!spent.granted) expect(spent.retryInMs).toBeGreaterThan(4000);
+      if (!spent.granted) {
+        expect(spent.retryInMs).toBeLessThanOrEqual(1250);
+        expect(spent.retryInMs).toBeGreaterThan(500);
+      }
       // A unit claimed for a call that was never sent comes back.
       budget.giveBack("users");
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -132,6 +135,78 @@ describe("a limiter shared through Redis", () => {
       a.tell({ ...answered(0), state: { ...answered(0).state, mode: "unknown", remaining: undefined } });
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(Number(await store.get("probe-test:budget:other"))).toBeGreaterThan(1000);
+    } finally {
+      await a.close();
+      await b.close();
+      store.disconnect();
+    }
+  });
+
+  it("what one process learns of a window is every process's: where it opened, and the windows' length", {
+    timeout: 30_000,
+  }, async (context) => {
+    if (!redis) return context.skip("redis-server is not installed");
+    const a = new RedisBudget({ url: redis.url, keyPrefix: "window-test" });
+    const b = new RedisBudget({ url: redis.url, keyPrefix: "window-test" });
+    const store = new Redis(redis.url);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    // The length a granted claim carries.
+    const lengthOf = async (budget: RedisBudget) => {
+      const claim = await budget.claim("users");
+      return claim.granted ? claim.length : "not granted";
+    };
+    const at = 1_800_000_000_000.25;
+    const answered = (windowMs: { lo: number; hi: number }, opened?: { lo: number; hi: number }) =>
+      ({
+        bucket: "users",
+        step: "answered",
+        at,
+        opened,
+        state: {
+          mode: "paced",
+          budget: 58,
+          remaining: 59,
+          remainingAt: at,
+          refilledAt: at,
+          held: false,
+          probing: false,
+          refusedProbes: 0,
+          windowMs,
+        },
+      }) as const;
+    try {
+      // a's probe opens the window; its answer says when, and what a has learnt of the length.
+      expect(await a.claim("users")).toEqual({ granted: true, bucket: "users" });
+      a.tell(answered({ lo: 950.5, hi: 1100 }, { lo: at - 12, hi: at }));
+      await settle();
+      expect(await b.claim("users")).toEqual({
+        granted: true,
+        bucket: "users",
+        opened: { lo: at - 12, hi: at },
+        length: { lo: 950.5, hi: 1100 },
+      });
+      // b's bounds narrow the known length; bounds that contradict it replace it (newest wins).
+      b.tell(answered({ lo: 900, hi: 1010 }));
+      await settle();
+      expect(await lengthOf(a)).toEqual({ lo: 950.5, hi: 1010 });
+      b.tell(answered({ lo: 2000, hi: 2500 }));
+      await settle();
+      expect(await lengthOf(a)).toEqual({ lo: 2000, hi: 2500 });
+      // The next window's probe forgets the old window's start (the length stays).
+      await store.del("window-test:budget:users");
+      expect(await b.claim("users")).toEqual({ granted: true, bucket: "users" });
+      expect(await store.exists("window-test:opened:users")).toBe(0);
+      // A probe's answer that did not find the start leaves none: claims carry no start.
+      b.tell(answered({ lo: 2000, hi: 2500 }));
+      await settle();
+      const granted = await a.claim("users");
+      expect(granted).toEqual({ granted: true, bucket: "users", length: { lo: 2000, hi: 2500 } });
+      // A value no process wrote is no interval, and the next length told replaces it.
+      await store.set("window-test:length:users", "soon,later");
+      expect(await lengthOf(a)).toBeUndefined();
+      a.tell(answered({ lo: 990, hi: 1000 }));
+      await settle();
+      expect(await lengthOf(b)).toEqual({ lo: 990, hi: 1000 });
     } finally {
       await a.close();
       await b.close();

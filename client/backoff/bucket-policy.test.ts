@@ -223,6 +223,85 @@ describe("the window's length, learnt across windows", () => {
   });
 });
 
+describe("what other processes on one shared budget learnt (a shared limiter's store)", () => {
+  const shared = (
+    state: BucketState,
+    report: { limit?: number; remaining?: number; resetMs?: number },
+    sentAt: number,
+    receivedAt: number,
+    known: { opened?: { lo: number; hi: number }; length?: { lo: number; hi: number } },
+  ) => onAnswer(state, report, { sentAt, receivedAt, inFlight: 0, ...known }, options);
+
+  it("a window another process opened is read as if we had: its start, and the end from start and length", () => {
+    // Another process's call opened the window at [T, T + 10]; the length is known to [990, 1000].
+    // Our call, sent at T + 100, finds 40 left: it did not open the window.
+    const s = shared(initialBucket(options), { limit: 60, remaining: 40, resetMs: 1000 }, T + 100, T + 110, {
+      opened: { lo: T, hi: T + 10 },
+      length: { lo: 990, hi: 1000 },
+    });
+    expect(s.start).toEqual({ lo: T, hi: T + 10 });
+    expect(s.windowMs).toEqual({ lo: 990, hi: 1000 });
+    // The reset puts the end in [T + 100 + 1000 − 2000, T + 110 + 1000 + 1000]; start and length
+    // in [T + 990, T + 1010]: the latter holds.
+    expect(s.end).toEqual({ lo: T + 990, hi: T + 1010 });
+    // Without the store's word, only the reset's wide interval is known.
+    const alone = answer(
+      initialBucket(options),
+      { limit: 60, remaining: 40, resetMs: 1000 },
+      T + 100,
+      T + 110,
+    );
+    expect(alone.start).toBeUndefined();
+    expect(alone.end).toEqual({ lo: T - 900, hi: T + 2110 });
+  });
+
+  it("a start that cannot be this call's window is not read: opened after the call was sent, or a whole window before", () => {
+    const report = { limit: 60, remaining: 40, resetMs: 1000 };
+    const length = { lo: 990, hi: 1000 };
+    // Opened after the call left: another window than the one the call found.
+    const later = shared(initialBucket(options), report, T + 100, T + 110, {
+      opened: { lo: T + 105, hi: T + 108 },
+      length,
+    });
+    expect(later.start).toBeUndefined();
+    // Sent 1000 ms (the longest window) after the window's latest start: that window was over.
+    const over = shared(initialBucket(options), report, T + 1010, T + 1020, {
+      opened: { lo: T, hi: T + 10 },
+      length,
+    });
+    expect(over.start).toBeUndefined();
+    // 999 ms after: it may still have been open.
+    const open = shared(initialBucket(options), report, T + 1009, T + 1020, {
+      opened: { lo: T, hi: T + 10 },
+      length,
+    });
+    expect(open.start).toEqual({ lo: T, hi: T + 10 });
+  });
+
+  it("the store's length narrows ours where they agree; where they contradict, ours holds", () => {
+    const s = { ...initialBucket(options), windowMs: { lo: 950, hi: 1000 } };
+    const report = { limit: 60, remaining: 40, resetMs: 1000 };
+    expect(shared(s, report, T, T + 10, { length: { lo: 990, hi: 1200 } }).windowMs).toEqual({
+      lo: 990,
+      hi: 1000,
+    });
+    expect(shared(s, report, T, T + 10, { length: { lo: 2000, hi: 2500 } }).windowMs).toEqual({
+      lo: 950,
+      hi: 1000,
+    });
+  });
+
+  it("on a grid a process reads only its own probes: the store's start and length are not taken", () => {
+    const s = { ...initialBucket(options), grid: true, windowMs: { lo: 950, hi: 1050 } };
+    const after = shared(s, { limit: 60, remaining: 40, resetMs: 1000 }, T + 100, T + 110, {
+      opened: { lo: T, hi: T + 10 },
+      length: { lo: 990, hi: 1000 },
+    });
+    expect(after.start).toBeUndefined();
+    expect(after.windowMs).toEqual({ lo: 950, hi: 1050 });
+  });
+});
+
 describe("the concurrency cap", () => {
   it("a concurrency 429 is limit 0 and remaining 0 (okta-api.md §3)", () => {
     expect(isConcurrencyRefusal({ limit: 0, remaining: 0 })).toBe(true);

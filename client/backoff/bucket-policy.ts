@@ -98,6 +98,13 @@ export interface Exchange {
   inFlight: number;
   /** This bucket's calls lost (no answer) in this window: the server may have counted them unseen. */
   lost?: number;
+  /**
+   * Where the window this call was granted in opened, as the process whose call opened it saw it
+   * (a shared limiter's store keeps it): what a process that did not open the window knows of it.
+   */
+  opened?: Interval;
+  /** What the processes sharing the budget have learnt of its windows' length. */
+  length?: Interval;
 }
 
 export interface PolicyOptions {
@@ -154,6 +161,7 @@ export function onAnswer(
   options: PolicyOptions,
 ): BucketState {
   const { sentAt, receivedAt } = exchange;
+  state = withSharedLength(state, exchange.length);
   if (report?.remaining === undefined) {
     // A server that reports no budget cannot be paced from it; 429s still pace it. A probe
     // answered without a report (a gateway that speaks of budgets only on its 429s) ends the
@@ -213,11 +221,11 @@ export function onAnswer(
     next.refusedProbes = 0;
     next.refusedProbeAt = undefined;
 
-    // This call opened the window when it spent the window's first unit.
+    // This call opened the window when it spent the window's first unit; else another process's did.
     next.start =
       limit !== undefined && report.remaining === limit - 1
         ? openedAt(state, sentAt, receivedAt, next.grid)
-        : undefined;
+        : sharedStart(next, exchange);
     learnGrid(next);
   } else {
     if (report.remaining < (state.remaining ?? Number.POSITIVE_INFINITY)) {
@@ -225,6 +233,7 @@ export function onAnswer(
       next.remainingAt = receivedAt;
     }
     next.end = intersect(state.end, reportEnd) ?? reportEnd ?? state.end;
+    next.start ??= sharedStart(next, exchange);
   }
   learnWindow(next);
   const target = Math.max(0, (next.remaining ?? 0) - exchange.inFlight - (exchange.lost ?? 0));
@@ -306,6 +315,28 @@ function learnGrid(state: BucketState): void {
   }
   const edge = state.start as Interval;
   if (!anchor || edge.hi - edge.lo <= anchor.hi - anchor.lo) state.anchor = edge;
+}
+
+/**
+ * The start another process saw for the window this call was granted in, where it can be this
+ * call's window: opened before the call was sent, and not so long before that the window must
+ * have ended. On a grid only a process's own probes are read (as a grid's starts).
+ */
+function sharedStart(state: BucketState, { opened, sentAt }: Exchange): Interval | undefined {
+  if (!opened || state.grid || opened.lo > sentAt) return undefined;
+  return sentAt < opened.hi + (state.windowMs?.hi ?? Number.POSITIVE_INFINITY) ? opened : undefined;
+}
+
+/** What other processes learnt of the windows' length, where it agrees with ours (not on a grid). */
+function withSharedLength(state: BucketState, length: Interval | undefined): BucketState {
+  if (!length || state.grid) return state;
+  const both = intersect(state.windowMs, length);
+  return both ? { ...state, windowMs: both } : state;
+}
+
+/** The start this answer found: the window opened with its call (a start read from it ends at its receipt). */
+export function foundStart(state: BucketState, receivedAt: number): Interval | undefined {
+  return state.start?.hi === receivedAt ? state.start : undefined;
 }
 
 /**

@@ -2,6 +2,8 @@ import {
   absorb,
   type BucketState,
   ensureRefill,
+  foundStart,
+  type Interval,
   initialBucket,
   mergedBudget,
   onAnswer,
@@ -39,7 +41,16 @@ export interface TimerHandle {
   hold?(keepAlive: boolean): void;
 }
 
-export type PolicyEvent = { bucket: string; step: PolicyStep; state: BucketState; at: number };
+export type PolicyEvent = {
+  bucket: string;
+  step: PolicyStep;
+  state: BucketState;
+  at: number;
+  /** This answer's call opened the bucket's window, between these times. */
+  opened?: Interval;
+  /** What a shared store said of the windows' length. */
+  length?: Interval;
+};
 
 export interface CoreOptions {
   maxConcurrent: number;
@@ -69,6 +80,8 @@ export interface Outcome {
   sentAt: number;
   receivedAt: number;
   signal?: RateLimitSignal;
+  /** Where a shared store said the window the call was granted in opened. */
+  opened?: Interval;
 }
 
 export interface Ticket {
@@ -326,7 +339,8 @@ export class PacingCore {
     }
     // A merge just now moved this call's bucket into another: that one is told and armed.
     bucket = this.bucket(waiting.declared, waiting.fixed);
-    this.tell({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now() });
+    const opened = step === "answered" && outcome ? foundStart(bucket.state, outcome.receivedAt) : undefined;
+    this.tell({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now(), opened });
     this.arm(bucket);
   }
 

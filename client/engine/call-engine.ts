@@ -1,3 +1,4 @@
+import type { Interval } from "../backoff/bucket-policy.js";
 import {
   PacingCore,
   type PolicyEvent,
@@ -60,7 +61,16 @@ export interface EngineOptions {
  * One claim on a shared budget: granted, or spent for `retryInMs` more. `bucket` names the budget
  * claimed from when another process had learnt that the asked bucket spends it.
  */
-export type Claim = ({ granted: true } | { granted: false; retryInMs: number }) & { bucket?: string };
+export type Claim = (
+  | {
+      granted: true;
+      /** Where the budget's current window opened, as the process whose call opened it saw it. */
+      opened?: Interval;
+      /** What the processes sharing the budget have learnt of its windows' length. */
+      length?: Interval;
+    }
+  | { granted: false; retryInMs: number }
+) & { bucket?: string };
 
 export interface SharedBudget {
   /**
@@ -145,6 +155,9 @@ interface Running<T> {
   deadline: number;
   /** The call's own signal: the caller's abort, close() or the deadline. */
   signal: AbortSignal;
+  /** Where the shared budget's window this attempt was granted in opened (told to the policy). */
+  opened?: Interval;
+  length?: Interval;
 }
 
 const abortReason = (signal: AbortSignal): unknown =>
@@ -391,7 +404,11 @@ export class CallEngine {
               "the call's deadline passed while it waited for the shared budget",
             );
       }
-      if (claim.granted) return;
+      if (claim.granted) {
+        call.opened = claim.opened;
+        call.length = claim.length;
+        return;
+      }
       if (timers.now() + claim.retryInMs + this.retry.minAttemptMs > deadline)
         throw new RateLimitedError(
           spec.tool,
@@ -408,11 +425,12 @@ export class CallEngine {
 
   /** One attempt on the wire with its slot; the ticket is reported exactly once, whatever happens. */
   private async attempt<T>(
-    { spec, signal }: Running<T>,
+    call: Running<T>,
     ticket: Ticket,
     number: number,
     timeoutMs: number,
   ): Promise<AttemptAnswer<T>> {
+    const { spec, signal } = call;
     const { timers } = this.options;
     this.counts.attempts++;
     this.safely("attempt", () => spec.observe?.attempt?.(ticket.bucket, number));
@@ -425,7 +443,13 @@ export class CallEngine {
       answer = { thrown, answered: false, failure: { kind: "fatal" } };
     }
     try {
-      const outcome = { sentAt, receivedAt: timers.now(), signal: answer.signal };
+      const outcome = {
+        sentAt,
+        receivedAt: timers.now(),
+        signal: answer.signal,
+        opened: call.opened,
+        length: call.length,
+      };
       const failure = answer.failure;
       if (failure?.kind === "rate_limited") {
         this.counts.rateLimited++;

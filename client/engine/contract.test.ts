@@ -4,7 +4,7 @@ import type { RateLimitSignal } from "../backoff/rate-limit-headers.js";
 import { ClientClosedError, RateLimitedError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
 import { MAX_TIMER_MS, realTimers } from "./real-timers.js";
-import { type Reply, sendsOf, VirtualRun } from "./test-helpers.js";
+import { type Reply, START, sendsOf, VirtualRun } from "./test-helpers.js";
 
 /**
  * The call contract (README, "The call contract"), one rule at a time, each in virtual time
@@ -228,6 +228,34 @@ describe("rule 6: a shared budget is claimed before a local slot", () => {
     // The followed call waits for a's refill; the declared one, its own bucket, goes at once.
     expect(sendsOf(run.log, 1)[0]?.at).toBeGreaterThan(3000);
     expect(sendsOf(run.log, 2)[0]?.at).toBe(100);
+  });
+
+  it("what the store knows of the window reaches the policy; a call that opens a window tells the store when", async () => {
+    const told: PolicyEvent[] = [];
+    const storeOf = (grant: Claim): SharedBudget => ({
+      claim: async () => grant,
+      giveBack: () => {},
+      tell: (event) => told.push(event),
+      close: async () => {},
+    });
+    // Another process's call opened the window at [START − 20, START − 10]; the windows' length is
+    // known to [990, 1000]. Our call (sent at 0, answered at 50) finds 40 of 60 left.
+    const opened = { lo: START - 20, hi: START - 10 };
+    const elsewhere = storeOf({ granted: true, opened, length: { lo: 990, hi: 1000 } });
+    const found = { limit: 60, remaining: 40, resetMs: 1000 };
+    await new VirtualRun(() => ok(50, found), { shared: elsewhere }).run([{ bucket: "a" }]);
+    const answered = told.find((event) => event.step === "answered");
+    expect(answered?.state.start).toEqual(opened);
+    // The end from start and length: [START − 20 + 990, START − 10 + 1000].
+    expect(answered?.state.end).toEqual({ lo: START + 970, hi: START + 990 });
+    expect(answered?.opened).toBeUndefined();
+    // Our call opens the window (59 of 60 left): the store is told it opened between send and answer.
+    told.length = 0;
+    const opening = { limit: 60, remaining: 59, resetMs: 1000 };
+    await new VirtualRun(() => ok(50, opening), { shared: storeOf({ granted: true }) }).run([
+      { bucket: "a" },
+    ]);
+    expect(told.find((event) => event.step === "answered")?.opened).toEqual({ lo: START, hi: START + 50 });
   });
 
   it("a shared store that fails ends the call with its error, within the deadline", async () => {

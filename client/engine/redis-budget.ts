@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { Interval } from "../backoff/bucket-policy.js";
 import type { PolicyEvent } from "../backoff/pacing-core.js";
 import { SharedLimiterError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
@@ -28,6 +29,17 @@ export interface RedisBudgetOptions {
 export const PROBE_HOLD_MS = 2000;
 /** How often a claim waiting for another process's probe asks again. */
 export const PROBE_POLL_MS = 25;
+/**
+ * When a claim on a spent key asks again: a quarter of the key's life, no sooner than a poll.
+ * Another process's answer may shorten that life after the claim read it (its plan for the next
+ * window is sooner than the reset it first reported); a claim sleeping the whole life would miss
+ * the window that opens then, for every process. Asking again at a quarter of what is left finds
+ * a shortened life within a quarter, in about 25 asks from 60 s to a poll.
+ */
+export function askAgainInMs(leftMs: number): number {
+  return Math.min(leftMs, Math.max(PROBE_POLL_MS, leftMs / 4));
+}
+
 /** A key freed by an answer that reported no budget: claims go, decrementing this. */
 export const FREE = 1_000_000_000;
 
@@ -35,6 +47,11 @@ export const FREE = 1_000_000_000;
 export const MERGE_HOPS = 32;
 /** How long the learnt merges live after the last one (they describe the server, not a window). */
 const MERGES_TTL_MS = 24 * 3600_000;
+/**
+ * How long a window's start and the windows' length live after they were last told: the start is
+ * forgotten by the next window's probe anyway, and the length describes the server.
+ */
+const KNOWN_TTL_MS = MERGES_TTL_MS;
 
 /** A bucket's root in the merge sets (KEYS[1], a hash from bucket to the bucket it merged into). */
 const ROOT = `
@@ -49,20 +66,31 @@ end`;
 
 /**
  * Grants a unit when the budget is positive, or the first claim of an unknown window (marking the
- * key); otherwise says when to ask again: the probe's answer soon, or the end of a spent window.
- * A following claim is of its bucket's root: the budget another process learnt it spends. (The
- * root's key is found in the script, so a Redis Cluster would need every key in one slot.)
- * ARGV: probe hold (ms), poll interval (ms), budget key prefix, bucket, '1' to follow merges.
- * Returns granted (1/0), the count left or the wait (ms), and the bucket claimed from.
+ * key, and forgetting the old window's start); otherwise says when to ask again: the probe's
+ * answer soon, or the end of a spent window. A following claim is of its bucket's root: the
+ * budget another process learnt it spends. (The root's key is found in the script, so a Redis
+ * Cluster would need every key in one slot.) A grant carries what the processes know of the
+ * window: where it opened, and the windows' length.
+ * ARGV: probe hold (ms), poll interval (ms), budget key prefix, bucket, '1' to follow merges,
+ * opened key prefix, length key prefix.
+ * Returns granted (1/0), the count left or the wait (ms), the bucket claimed from, the window's
+ * start and the length ('lo,hi', or '' where unknown).
  */
 const CLAIM = `${ROOT}
 local name = ARGV[4]
 if ARGV[5] == '1' then name = root(name) end
 local key = ARGV[3] .. name
 local v = redis.call('GET', key)
-if not v then redis.call('SET', key, '-1', 'PX', ARGV[1]) return {1, -1, name} end
+if not v then
+  redis.call('SET', key, '-1', 'PX', ARGV[1])
+  redis.call('DEL', ARGV[6] .. name)
+  return {1, -1, name, '', ''}
+end
 local n = tonumber(v)
-if n > 0 then redis.call('DECR', key) return {1, n - 1, name} end
+if n > 0 then
+  redis.call('DECR', key)
+  return {1, n - 1, name, redis.call('GET', ARGV[6] .. name) or '', redis.call('GET', ARGV[7] .. name) or ''}
+end
 if n < 0 then return {0, math.min(redis.call('PTTL', key), tonumber(ARGV[2])), name} end
 return {0, redis.call('PTTL', key), name}`;
 
@@ -82,8 +110,11 @@ return 1`;
 /**
  * An answer lowers the budget (never raises it within the key's window) and its life (the
  * soonest any process plans to probe), and replaces a probe's mark; a refusal holds it at 0; an
- * answer without a budget frees a marked or missing key.
- * ARGV: value, ttl (ms), 'answer' | 'hold' | 'free'.
+ * answer without a budget frees a marked or missing key. An answer whose call opened the window
+ * says when; a key set afresh without that forgets the old window's start. A length narrows the
+ * one the processes know (one that contradicts it replaces it: the newest evidence wins).
+ * KEYS: the budget, the window's start, the length. ARGV: value, ttl (ms), 'answer' | 'hold' |
+ * 'free', the start ('lo,hi' or ''), the length ('lo,hi' or ''), the start's and length's life (ms).
  */
 const REPORT = `
 local v = redis.call('GET', KEYS[1])
@@ -97,6 +128,18 @@ else
   local left = redis.call('PTTL', KEYS[1])
   if left < 0 or tonumber(ARGV[2]) < left then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[6])
+elseif unknown then redis.call('DEL', KEYS[2]) end
+if ARGV[5] ~= '' then
+  local lo, hi = string.match(ARGV[5], '^([^,]+),([^,]+)$')
+  lo, hi = tonumber(lo), tonumber(hi)
+  local klo, khi = string.match(redis.call('GET', KEYS[3]) or '', '^([^,]+),([^,]+)$')
+  klo, khi = tonumber(klo), tonumber(khi)
+  if klo and khi and math.max(lo, klo) <= math.min(hi, khi) then
+    lo, hi = math.max(lo, klo), math.min(hi, khi)
+  end
+  redis.call('SET', KEYS[3], lo .. ',' .. hi, 'PX', ARGV[6])
+end
 return 1`;
 
 /** A unit claimed and never sent goes back; a probe never sent unmarks the key for another. */
@@ -105,6 +148,18 @@ local v = redis.call('GET', KEYS[1])
 if not v then return 1 end
 if tonumber(v) < 0 then redis.call('DEL', KEYS[1]) else redis.call('INCR', KEYS[1]) end
 return 1`;
+
+/** An interval as the scripts keep it: `lo,hi` ('' for none). */
+const formatInterval = (interval: Interval | undefined): string =>
+  interval ? `${interval.lo},${interval.hi}` : "";
+
+/** An interval a script returned; anything else (none, or a value not written by paceline) is none. */
+export function parseInterval(text: string | undefined): Interval | undefined {
+  const [lo, hi] = (text ?? "").split(",").map(Number);
+  return lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi
+    ? { lo, hi }
+    : undefined;
+}
 
 /** `redis://host:port`: never the password a URL may carry. */
 export function redisAddress(url: string): string {
@@ -124,13 +179,19 @@ export function redisAddress(url: string): string {
  * other process's calls in flight. Once it expires, one probe finds the new window for all.
  */
 export function sharedUpdate(
-  { step, state, at }: PolicyEvent,
+  { step, state, at, opened }: PolicyEvent,
   keyTtlMs = Number.POSITIVE_INFINITY,
-): { value: number; ttlMs: number; kind: "answer" | "hold" | "free" } | undefined {
+):
+  | { value: number; ttlMs: number; kind: "answer" | "hold" | "free"; opened?: Interval; length?: Interval }
+  | undefined {
   const ttl = (until: number | undefined) =>
     Math.round(Math.max(50, Math.min(keyTtlMs, (until ?? at + 1000) - at)));
   // The local policy's plan (its next probe, from the learnt window) beats a whole-second reset.
-  if (step === "refused") return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), kind: "hold" };
+  // The windows' length as learnt here, where it is bounded both ways (on a grid, each process's own).
+  const length =
+    !state.grid && state.windowMs && Number.isFinite(state.windowMs.hi) ? state.windowMs : undefined;
+  if (step === "refused")
+    return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), kind: "hold", length };
   if (step !== "answered") return undefined;
   // The window's latest end, never past the reset the server last reported (as the policy's refills).
   const end = Math.min(
@@ -142,6 +203,9 @@ export function sharedUpdate(
       value: state.remaining,
       ttlMs: ttl(state.refillAt ?? (Number.isFinite(end) ? end : undefined)),
       kind: "answer",
+      // This call opened the window: every process that spends it learns when.
+      opened,
+      length,
     };
   // No budget in this window's answers: nothing to count, so a probe's mark must not hold the others.
   return { value: FREE, ttlMs: ttl(undefined), kind: "free" };
@@ -159,12 +223,9 @@ export class RedisBudget implements SharedBudget {
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
-  private get budgetPrefix(): string {
-    return `${this.options.keyPrefix ?? "paceline"}:budget:`;
-  }
-
-  private key(bucket: string): string {
-    return `${this.budgetPrefix}${bucket}`;
+  /** Where the keys of one kind live: `paceline:budget:`, `paceline:opened:`, `paceline:length:`. */
+  private prefix(kind: "budget" | "opened" | "length"): string {
+    return `${this.options.keyPrefix ?? "paceline"}:${kind}:`;
   }
 
   private get mergesKey(): string {
@@ -225,7 +286,7 @@ export class RedisBudget implements SharedBudget {
 
   async claim(bucket: string, follow = false): Promise<Claim> {
     const client = await this.ready();
-    let reply: [number, number, string];
+    let reply: [number, number, string, string?, string?];
     try {
       reply = (await client.eval(
         CLAIM,
@@ -233,17 +294,19 @@ export class RedisBudget implements SharedBudget {
         this.mergesKey,
         PROBE_HOLD_MS,
         PROBE_POLL_MS,
-        this.budgetPrefix,
+        this.prefix("budget"),
         bucket,
         follow ? "1" : "0",
-      )) as [number, number, string];
+        this.prefix("opened"),
+        this.prefix("length"),
+      )) as typeof reply;
     } catch (error) {
       throw new SharedLimiterError(this.address, (error as Error).message, { cause: error });
     }
-    const [granted, count, claimed] = reply;
+    const [granted, count, claimed, opened, length] = reply;
     return granted === 1
-      ? { granted: true, bucket: claimed }
-      : { granted: false, retryInMs: count > 0 ? count : 100, bucket: claimed };
+      ? { granted: true, bucket: claimed, opened: parseInterval(opened), length: parseInterval(length) }
+      : { granted: false, retryInMs: count > 0 ? askAgainInMs(count) : 100, bucket: claimed };
   }
 
   merged(from: string, into: string): void {
@@ -252,7 +315,7 @@ export class RedisBudget implements SharedBudget {
   }
 
   giveBack(bucket: string): void {
-    this.client?.eval(GIVE_BACK, 1, this.key(bucket)).catch(() => {});
+    this.client?.eval(GIVE_BACK, 1, `${this.prefix("budget")}${bucket}`).catch(() => {});
   }
 
   tell(event: PolicyEvent): void {
@@ -260,7 +323,22 @@ export class RedisBudget implements SharedBudget {
     const client = this.client;
     if (!update || client?.status !== "ready") return;
     // Best effort: a lost report is corrected by the next answer, and 429s still pace.
-    client.eval(REPORT, 1, this.key(event.bucket), update.value, update.ttlMs, update.kind).catch(() => {});
+    const keys = (["budget", "opened", "length"] as const).map(
+      (kind) => `${this.prefix(kind)}${event.bucket}`,
+    );
+    client
+      .eval(
+        REPORT,
+        keys.length,
+        ...keys,
+        update.value,
+        update.ttlMs,
+        update.kind,
+        formatInterval(update.opened),
+        formatInterval(update.length),
+        KNOWN_TTL_MS,
+      )
+      .catch(() => {});
   }
 
   async close(): Promise<void> {

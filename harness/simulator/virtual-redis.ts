@@ -1,6 +1,13 @@
+import type { Interval } from "../../client/backoff/bucket-policy.js";
 import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
 import type { Claim, SharedBudget } from "../../client/engine/call-engine.js";
-import { MERGE_HOPS, PROBE_HOLD_MS, PROBE_POLL_MS, sharedUpdate } from "../../client/engine/redis-budget.js";
+import {
+  askAgainInMs,
+  MERGE_HOPS,
+  PROBE_HOLD_MS,
+  PROBE_POLL_MS,
+  sharedUpdate,
+} from "../../client/engine/redis-budget.js";
 import type { EventLoop } from "./event-loop.js";
 
 /**
@@ -11,6 +18,9 @@ import type { EventLoop } from "./event-loop.js";
  * missing or marked), an answer without a budget frees a missing or marked key; a 429 sets it to 0 until its
  * reset; a probe never sent unmarks it; keys expire. A merge one worker learnt joins two buckets'
  * sets (the name that sorts first is the root), and a following claim is of its bucket's root.
+ * A grant carries the window's start (told by the answer whose call opened it, forgotten by the
+ * next probe or a key set afresh without one) and the windows' length (each told length narrows
+ * it; one that contradicts it replaces it).
  */
 interface Key {
   value: number;
@@ -20,6 +30,10 @@ interface Key {
 export class VirtualRedis {
   private readonly keys = new Map<string, Key>();
   private readonly merges = new Map<string, string>();
+  /** Where each budget's current window opened, as the process whose call opened it told. */
+  private readonly opened = new Map<string, Interval>();
+  /** What the processes learnt of each budget's windows' length. */
+  private readonly lengths = new Map<string, Interval>();
 
   constructor(private readonly loop: EventLoop) {}
 
@@ -40,14 +54,19 @@ export class VirtualRedis {
         const key = this.get(bucket);
         if (!key) {
           this.keys.set(bucket, { value: -1, expiresAt: this.loop.now + PROBE_HOLD_MS });
+          this.opened.delete(bucket);
           return { granted: true, bucket };
         }
         if (key.value > 0) {
           key.value--;
-          return { granted: true, bucket };
+          return { granted: true, bucket, opened: this.opened.get(bucket), length: this.lengths.get(bucket) };
         }
         const left = key.expiresAt - this.loop.now;
-        return { granted: false, retryInMs: key.value < 0 ? Math.min(left, PROBE_POLL_MS) : left, bucket };
+        return {
+          granted: false,
+          retryInMs: askAgainInMs(key.value < 0 ? Math.min(left, PROBE_POLL_MS) : left),
+          bucket,
+        };
       },
       merged: (from, into) => joinRoots(this.merges, from, into),
       giveBack: (bucket) => {
@@ -61,6 +80,16 @@ export class VirtualRedis {
         if (!update) return;
         const key = this.get(event.bucket);
         const unknown = !key || key.value < 0;
+        if (update.opened) this.opened.set(event.bucket, update.opened);
+        else if (unknown) this.opened.delete(event.bucket);
+        if (update.length) {
+          const known = this.lengths.get(event.bucket);
+          const both = known && {
+            lo: Math.max(known.lo, update.length.lo),
+            hi: Math.min(known.hi, update.length.hi),
+          };
+          this.lengths.set(event.bucket, both && both.lo <= both.hi ? both : update.length);
+        }
         const set = () =>
           this.keys.set(event.bucket, { value: update.value, expiresAt: event.at + update.ttlMs });
         if (update.kind === "hold" || (unknown && update.kind === "answer")) set();
