@@ -192,15 +192,18 @@ describe("a limiter shared through Redis", () => {
       b.tell(answered({ lo: 2000, hi: 2500 }));
       await settle();
       expect(await lengthOf(a)).toEqual({ lo: 2000, hi: 2500 });
-      // The next window's probe forgets the old window's start (the length stays).
+      // The next window: its probe's answer did not find the start, so the old window's is forgotten
+      // (the length stays).
       await store.del("window-test:budget:users");
       expect(await b.claim("users")).toEqual({ granted: true, bucket: "users" });
-      expect(await store.exists("window-test:opened:users")).toBe(0);
-      // A probe's answer that did not find the start leaves none: claims carry no start.
       b.tell(answered({ lo: 2000, hi: 2500 }));
       await settle();
-      const granted = await a.claim("users");
-      expect(granted).toEqual({ granted: true, bucket: "users", length: { lo: 2000, hi: 2500 } });
+      expect(await a.claim("users")).toEqual({
+        granted: true,
+        bucket: "users",
+        length: { lo: 2000, hi: 2500 },
+      });
+      expect(await store.exists("window-test:opened:users")).toBe(0);
       // A value no process wrote is no interval, and the next length told replaces it.
       await store.set("window-test:length:users", "soon,later");
       expect(await lengthOf(a)).toBeUndefined();

@@ -49,7 +49,7 @@ export const MERGE_HOPS = 32;
 const MERGES_TTL_MS = 24 * 3600_000;
 /**
  * How long a window's start and the windows' length live after they were last told: the start is
- * forgotten by the next window's probe anyway, and the length describes the server.
+ * replaced or forgotten by the next window's first answer anyway, and the length describes the server.
  */
 const KNOWN_TTL_MS = MERGES_TTL_MS;
 
@@ -66,7 +66,7 @@ end`;
 
 /**
  * Grants a unit when the budget is positive, or the first claim of an unknown window (marking the
- * key, and forgetting the old window's start); otherwise says when to ask again: the probe's
+ * key); otherwise says when to ask again: the probe's
  * answer soon, or the end of a spent window. A following claim is of its bucket's root: the
  * budget another process learnt it spends. (The root's key is found in the script, so a Redis
  * Cluster would need every key in one slot.) A grant carries what the processes know of the
@@ -83,7 +83,6 @@ local key = ARGV[3] .. name
 local v = redis.call('GET', key)
 if not v then
   redis.call('SET', key, '-1', 'PX', ARGV[1])
-  redis.call('DEL', ARGV[6] .. name)
   return {1, -1, name, '', ''}
 end
 local n = tonumber(v)

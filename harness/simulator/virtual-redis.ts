@@ -18,8 +18,8 @@ import type { EventLoop } from "./event-loop.js";
  * missing or marked), an answer without a budget frees a missing or marked key; a 429 sets it to 0 until its
  * reset; a probe never sent unmarks it; keys expire. A merge one worker learnt joins two buckets'
  * sets (the name that sorts first is the root), and a following claim is of its bucket's root.
- * A grant carries the window's start (told by the answer whose call opened it, forgotten by the
- * next probe or a key set afresh without one) and the windows' length (each told length narrows
+ * A grant carries the window's start (told by the answer whose call opened it, forgotten when a
+ * probe's answer, or any answer setting a key afresh, does not tell one) and the windows' length (each told length narrows
  * it; one that contradicts it replaces it).
  */
 interface Key {
@@ -54,7 +54,6 @@ export class VirtualRedis {
         const key = this.get(bucket);
         if (!key) {
           this.keys.set(bucket, { value: -1, expiresAt: this.loop.now + PROBE_HOLD_MS });
-          this.opened.delete(bucket);
           return { granted: true, bucket };
         }
         if (key.value > 0) {
