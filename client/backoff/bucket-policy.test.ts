@@ -233,26 +233,22 @@ describe("what other processes on one shared budget learnt (a shared limiter's s
   ) => onAnswer(state, report, { sentAt, receivedAt, inFlight: 0, ...known }, options);
 
   it("a window another process opened is read as if we had: its start, and the end from start and length", () => {
-    // Another process's call opened the window at [T, T + 10]; the length is known to [990, 1000].
-    // Our call, sent at T + 100, finds 40 left: it did not open the window.
-    const s = shared(initialBucket(options), { limit: 60, remaining: 40, resetMs: 1000 }, T + 100, T + 110, {
+    // Another process's call opened the window at [T, T + 10]; the length is known to [1490, 1500]
+    // (no whole second). Our call, sent at T + 100, finds 40 left: it did not open the window.
+    const report = { limit: 60, remaining: 40, resetMs: 2000 };
+    const s = shared(initialBucket(options), report, T + 100, T + 110, {
       opened: { lo: T, hi: T + 10 },
-      length: { lo: 990, hi: 1000 },
+      length: { lo: 1490, hi: 1500 },
     });
     expect(s.start).toEqual({ lo: T, hi: T + 10 });
-    expect(s.windowMs).toEqual({ lo: 990, hi: 1000 });
-    // The reset puts the end in [T + 100 + 1000 − 2000, T + 110 + 1000 + 1000]; start and length
-    // in [T + 990, T + 1010]: the latter holds.
-    expect(s.end).toEqual({ lo: T + 990, hi: T + 1010 });
+    expect(s.windowMs).toEqual({ lo: 1490, hi: 1500 });
+    // The reset puts the end in [T + 100 + 2000 − 2000, T + 110 + 2000 + 1000]; start and length
+    // in [T + 1490, T + 1510]: the latter holds.
+    expect(s.end).toEqual({ lo: T + 1490, hi: T + 1510 });
     // Without the store's word, only the reset's wide interval is known.
-    const alone = answer(
-      initialBucket(options),
-      { limit: 60, remaining: 40, resetMs: 1000 },
-      T + 100,
-      T + 110,
-    );
+    const alone = answer(initialBucket(options), report, T + 100, T + 110);
     expect(alone.start).toBeUndefined();
-    expect(alone.end).toEqual({ lo: T - 900, hi: T + 2110 });
+    expect(alone.end).toEqual({ lo: T + 100, hi: T + 3110 });
   });
 
   it("a start that cannot be this call's window is not read: opened after the call was sent, or a whole window before", () => {
@@ -299,6 +295,45 @@ describe("what other processes on one shared budget learnt (a shared limiter's s
     });
     expect(after.start).toBeUndefined();
     expect(after.windowMs).toEqual({ lo: 950, hi: 1050 });
+  });
+});
+
+describe("a length bounded to one whole number of seconds", () => {
+  // Learnt across windows, the length is [950, 1040]: one whole second lies in it. Our call opens
+  // the next window (59 of 60 left), sent at T, answered at T + 10.
+  const learnt = { ...initialBucket(options), windowMs: { lo: 950, hi: 1040 } };
+  const opened = answer(learnt, { limit: 60, remaining: 59, resetMs: 1000 }, T, T + 10);
+  const spent = answer(opened, { limit: 60, remaining: 0, resetMs: 1000 }, T + 500, T + 510);
+
+  it("is taken to be that second: the edge is the start's interval a second on", () => {
+    expect(opened.windowMs).toEqual({ lo: 1000, hi: 1000 });
+    expect(opened.end).toEqual({ lo: T + 1000, hi: T + 1010 });
+  });
+
+  it("is checked once, by a probe 5% of the window before the edge it gives", () => {
+    // The edge's earliest, less max(2 probe steps of 10 ms, 5% of 1000 ms): T + 1000 − 50.
+    expect(spent.refillAt).toBe(T + 950);
+    // Refused: the length is no overestimate; the next probe goes at the edge's top.
+    const refused = onRefused(
+      onRelease(onRefill(spent, T + 950)),
+      { limit: 60, remaining: 0, resetMs: 1000 },
+      {
+        sentAt: T + 950,
+        receivedAt: T + 960,
+        inFlight: 0,
+      },
+    );
+    expect(refused.lengthChecked).toBe(true);
+    expect(refused.refillAt).toBe(T + 1010);
+  });
+
+  it("answered, the window was shorter: the whole second is dropped for good", () => {
+    // The probe finds a new window (59 left) at T + 960: the old one lasted under 960 − T ms.
+    const probe = onRelease(onRefill(spent, T + 950));
+    const turned = answer(probe, { limit: 60, remaining: 59, resetMs: 1000 }, T + 950, T + 960);
+    expect(turned.fractional).toBe(true);
+    expect(turned.windowMs?.hi).toBeLessThanOrEqual(960);
+    expect(turned.grid).toBeFalsy();
   });
 });
 

@@ -23,9 +23,10 @@ import type { RateLimitSignal } from "./rate-limit-headers.js";
  *    After a refused probe, bisect again only while the edge is wide against the window (at most
  *    three refused a window), then the top. A refill never waits past the latest reset the server
  *    reported (a second past it once a 429 showed resets rounded down), nor past the reset of the
- *    last 429: nothing seen later moves it further. Where windows sit on a grid (what was learnt
- *    of their length contradicts itself), a start is read as a grid's and whole-second lengths
- *    carry each edge to the next.
+ *    last 429: nothing seen later moves it further. A length bounded to one whole number of
+ *    seconds is taken to be it, until one probe a little before the edge it gives is answered.
+ *    Where windows sit on a grid (what was learnt of their length contradicts itself), a start
+ *    is read as a grid's and whole-second lengths carry each edge to the next.
  * 5. A 429 holds the bucket until its own reset (a probe may go sooner when the 429 contradicts
  *    the budget we knew: an injected 429, or another client's spend). A concurrency 429 (limit 0, remaining 0,
  *    okta-api.md §3) is about calls in flight, not this bucket: see `concurrency-policy.ts`.
@@ -57,11 +58,14 @@ export interface BucketState {
    * opened before the call, after the last moment the old one was seen open.
    */
   grid?: boolean;
-  /** On a grid, the length taken as a whole number of seconds was contradicted: never again. */
+  /**
+   * The length taken as a whole number of seconds was contradicted: never again (until windows
+   * are found to sit on a grid, and their lengths are read afresh).
+   */
   fractional?: boolean;
   /**
-   * On a grid, a probe sent a little before the edge a whole-second length gives was refused: the
-   * length is no overestimate. Until then one probe a window checks it, since a length rounded up
+   * A probe sent a little before the edge a whole-second length gives was refused: the length is
+   * no overestimate. Until then one probe a window checks it, since a length rounded up
    * would only ever make probes late, never refused.
    */
   lengthChecked?: boolean;
@@ -225,7 +229,8 @@ export function onAnswer(
     next.start =
       limit !== undefined && report.remaining === limit - 1
         ? openedAt(state, sentAt, receivedAt, next.grid)
-        : sharedStart(next, exchange);
+        : sharedStart(next, exchange, state.start);
+    wholeSeconds(next);
     learnGrid(next);
   } else {
     if (report.remaining < (state.remaining ?? Number.POSITIVE_INFINITY)) {
@@ -271,11 +276,16 @@ function learnWindow(state: BucketState): void {
 function relearn(state: BucketState, bound: Interval): Interval {
   const both = intersect(state.windowMs, bound);
   if (both) return both;
-  // Already on a grid, a length taken as a whole number of seconds was not one.
-  if (state.grid && state.windowMs?.lo === state.windowMs?.hi) state.fractional = true;
+  // A length taken as a whole number of seconds was not one: that is all this says.
+  if (state.windowMs?.lo === state.windowMs?.hi) {
+    state.fractional = true;
+    return bound;
+  }
   if (state.windowMs && !state.grid) {
-    // What was read from probes as window starts, and the edges drawn from them, go too.
+    // What was read from probes as window starts, and the edges drawn from them, go too; read
+    // as a grid's, its lengths may be whole seconds again.
     state.grid = true;
+    state.fractional = false;
     state.start = undefined;
     state.end = undefined;
   }
@@ -285,21 +295,26 @@ function relearn(state: BucketState, bound: Interval): Interval {
 const middle = (i: Interval) => (i.lo + i.hi) / 2;
 
 /**
+ * A window is a whole number of seconds (RateLimit-Policy's `w`; Okta's are "usually 60 s"): a
+ * length bounded to one such number is taken to be that number, until a probe a little before
+ * the edge it gives is answered (`lengthCheck`, `fractional`). Learnt across windows, a length is
+ * only known to within a round trip; taken whole, each edge is then known to within the start's.
+ */
+function wholeSeconds(state: BucketState): void {
+  if (!state.start || state.fractional || !state.windowMs) return;
+  const seconds = { lo: Math.ceil(state.windowMs.lo / 1000), hi: Math.floor(state.windowMs.hi / 1000) };
+  if (seconds.lo === seconds.hi && seconds.lo >= 1)
+    state.windowMs = { lo: seconds.lo * 1000, hi: seconds.lo * 1000 };
+}
+
+/**
  * On a grid, edges sit whole lengths apart: from an earlier edge and the windows since, the
  * length is bounded that many times tighter, and so is this window's start. Used while the
- * count of windows is unambiguous (that many lengths known to within half of one).
+ * count of windows is unambiguous (that many lengths known to within half of one). With
+ * whole-second lengths, edges follow each other exactly, each learnt from the last one's.
  */
 function learnGrid(state: BucketState): void {
   if (!state.grid || !state.start) return;
-  // A window is a whole number of seconds (RateLimit-Policy's `w`; Okta's are "usually 60 s"): a
-  // length bounded to one such number is that number. On a grid, edges then follow each other
-  // exactly, and each window's edge is learnt from the last one's.
-  const seconds = state.windowMs && {
-    lo: Math.ceil(state.windowMs.lo / 1000),
-    hi: Math.floor(state.windowMs.hi / 1000),
-  };
-  if (seconds && seconds.lo === seconds.hi && seconds.lo >= 1 && !state.fractional)
-    state.windowMs = { lo: seconds.lo * 1000, hi: seconds.lo * 1000 };
   const { start, anchor, windowMs: length } = state;
   if (anchor && length && length.lo > 0 && Number.isFinite(length.hi)) {
     const windows = Math.round((middle(start) - middle(anchor)) / middle(length));
@@ -319,11 +334,18 @@ function learnGrid(state: BucketState): void {
 
 /**
  * The start another process saw for the window this call was granted in, where it can be this
- * call's window: opened before the call was sent, and not so long before that the window must
- * have ended. On a grid only a process's own probes are read (as a grid's starts).
+ * call's window: opened before the call was sent, not so long before that the window must have
+ * ended, and after the start of the window this answer turned from (`left`). On a grid only a
+ * process's own probes are read (as a grid's starts).
  */
-function sharedStart(state: BucketState, { opened, sentAt }: Exchange): Interval | undefined {
+function sharedStart(
+  state: BucketState,
+  { opened, sentAt }: Exchange,
+  left?: Interval,
+): Interval | undefined {
   if (!opened || state.grid || opened.lo > sentAt) return undefined;
+  // A window that turned: the start told when the call was granted may be the one it turned from.
+  if (left && opened.lo <= left.hi) return undefined;
   return sentAt < opened.hi + (state.windowMs?.hi ?? Number.POSITIVE_INFINITY) ? opened : undefined;
 }
 
@@ -465,12 +487,12 @@ export function planRefill(state: BucketState, now: number): number {
 }
 
 /**
- * On a grid, where to probe to check a length taken as a whole number of seconds, while
+ * Where to probe to check a length taken as a whole number of seconds, while
  * unchecked: a little before the edge it gives (5% of the window, at least two probe steps).
  */
 function lengthCheck(state: BucketState): number | undefined {
   const length = state.windowMs;
-  if (!state.grid || !state.end || !length || length.lo !== length.hi || state.fractional) return undefined;
+  if (!state.end || !length || length.lo !== length.hi || state.fractional) return undefined;
   if (state.lengthChecked) return undefined;
   return state.end.lo - Math.max(2 * probeStep(state), 0.05 * length.lo);
 }

@@ -239,15 +239,15 @@ describe("rule 6: a shared budget is claimed before a local slot", () => {
       close: async () => {},
     });
     // Another process's call opened the window at [START − 20, START − 10]; the windows' length is
-    // known to [990, 1000]. Our call (sent at 0, answered at 50) finds 40 of 60 left.
+    // known to [1490, 1500]. Our call (sent at 0, answered at 50) finds 40 of 60 left.
     const opened = { lo: START - 20, hi: START - 10 };
-    const elsewhere = storeOf({ granted: true, opened, length: { lo: 990, hi: 1000 } });
-    const found = { limit: 60, remaining: 40, resetMs: 1000 };
+    const elsewhere = storeOf({ granted: true, opened, length: { lo: 1490, hi: 1500 } });
+    const found = { limit: 60, remaining: 40, resetMs: 2000 };
     await new VirtualRun(() => ok(50, found), { shared: elsewhere }).run([{ bucket: "a" }]);
     const answered = told.find((event) => event.step === "answered");
     expect(answered?.state.start).toEqual(opened);
-    // The end from start and length: [START − 20 + 990, START − 10 + 1000].
-    expect(answered?.state.end).toEqual({ lo: START + 970, hi: START + 990 });
+    // The end from start and length: [START − 20 + 1490, START − 10 + 1500].
+    expect(answered?.state.end).toEqual({ lo: START + 1470, hi: START + 1490 });
     expect(answered?.opened).toBeUndefined();
     // Our call opens the window (59 of 60 left): the store is told it opened between send and answer.
     told.length = 0;

@@ -187,8 +187,14 @@ export function sharedUpdate(
     Math.round(Math.max(50, Math.min(keyTtlMs, (until ?? at + 1000) - at)));
   // The local policy's plan (its next probe, from the learnt window) beats a whole-second reset.
   // The windows' length as learnt here, where it is bounded both ways (on a grid, each process's own).
+  // Not one taken as a whole number of seconds: that is this process's guess, checked by its own probe.
   const length =
-    !state.grid && state.windowMs && Number.isFinite(state.windowMs.hi) ? state.windowMs : undefined;
+    !state.grid &&
+    state.windowMs &&
+    state.windowMs.lo < state.windowMs.hi &&
+    Number.isFinite(state.windowMs.hi)
+      ? state.windowMs
+      : undefined;
   if (step === "refused")
     return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), kind: "hold", length };
   if (step !== "answered") return undefined;
