@@ -337,6 +337,36 @@ describe("a length bounded to one whole number of seconds", () => {
   });
 });
 
+describe("a first window's edge, the length not yet learnt", () => {
+  // Our call opened the window (599 of 600 left), sent at T, answered at T + 30: a 10 s reset puts
+  // the end in [T + 8000, T + 11030], so the length is in [7970, 11030] (8 to 11 whole seconds).
+  const opened = answer(initialBucket(options), { limit: 600, remaining: 599, resetMs: 10_000 }, T, T + 30);
+  // Spent at T + 2010 with an 8 s reset: the end is in [T + 8000, T + 11010], a refill no later
+  // than the reset, T + 10010.
+  const spent = answer(opened, { limit: 600, remaining: 0, resetMs: 8000 }, T + 2000, T + 2010);
+
+  it("is probed a whole number of seconds after the window opened, not at the interval's middle", () => {
+    expect(opened.windowMs).toEqual({ lo: 7970, hi: 11_030 });
+    // The first whole second in the interval, at the start's top: T + 30 + 8000 (the middle of
+    // [T + 8000, T + 10010] would be T + 9005).
+    expect(spent.refillAt).toBe(T + 8030);
+  });
+
+  it("a refused probe rules that second out: the next probe goes a second later", () => {
+    const probe = onRelease(onRefill(spent, T + 8030));
+    const refused = onRefused(
+      probe,
+      { limit: 600, remaining: 0, resetMs: 2000 },
+      {
+        sentAt: T + 8030,
+        receivedAt: T + 8040,
+        inFlight: 0,
+      },
+    );
+    expect(refused.refillAt).toBe(T + 9030);
+  });
+});
+
 describe("the concurrency cap", () => {
   it("a concurrency 429 is limit 0 and remaining 0 (okta-api.md §3)", () => {
     expect(isConcurrencyRefusal({ limit: 0, remaining: 0 })).toBe(true);
@@ -464,8 +494,9 @@ describe("a gateway that reports budgets only on its 429s", () => {
     s = probeAnswered({ ...s, budget: 0 }, T + 2300);
     expect(s.windowMs).toEqual({ lo: 0, hi: 1110 });
     expect(s.end).toEqual({ lo: T + 2300, hi: T + 2310 + 1110 });
-    // Spent again with no 429 this window: the probe goes inside [start, start + W], not a second on.
-    expect(planRefill({ ...s, budget: 0 }, T + 2400)).toBe(Math.round(T + 2300 + (2310 + 1110 - 2300) / 2));
+    // Spent again with no 429 this window: the probe goes inside [start, start + W], not a second
+    // after now (T + 3400): at the one whole second W may be, from the start's top (T + 2310 + 1000).
+    expect(planRefill({ ...s, budget: 0 }, T + 2400)).toBe(T + 3310);
   });
 });
 

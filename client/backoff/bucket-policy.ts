@@ -477,6 +477,7 @@ export function planRefill(state: BucketState, now: number): number {
     const wide =
       state.refusedProbes === 0 ? probeStep(state) : REBISECT_SHARE * (state.windowMs?.lo ?? Infinity);
     at = hi - lo > wide && state.refusedProbes < MAX_BISECTS ? (lo + hi) / 2 : hi;
+    at = wholeSecondEdge(state, lo, hi) ?? at;
     const check = lengthCheck(state);
     if (check !== undefined && state.refusedProbes === 0) at = check;
   }
@@ -484,6 +485,26 @@ export function planRefill(state: BucketState, now: number): number {
   // …but never past the latest reset the server reported (rule 4).
   const earliest = state.refusedProbes > 0 ? now + probeStep(state) * 2 ** (state.refusedProbes - 1) : now;
   return Math.max(now, Math.min(Math.round(latest), Math.max(earliest, Math.round(at))));
+}
+
+/**
+ * While the length is not pinned to a whole number of seconds, a window that opened with one of
+ * our calls ends a whole number of seconds after it (see wholeSeconds): the first such edge in
+ * [lo, hi], after the last refused probe and within the length learnt, at its latest (the start's
+ * top, k seconds on), finds the window turned without bisecting a wide interval. A refused probe
+ * there rules that second out; the next one is a second later.
+ */
+function wholeSecondEdge(state: BucketState, lo: number, hi: number): number | undefined {
+  const { start, windowMs: length } = state;
+  if (!start || state.grid || state.fractional || (length && length.lo === length.hi)) return undefined;
+  const seconds = Math.max(
+    1,
+    Math.ceil((lo - start.hi) / 1000),
+    Math.ceil((length?.lo ?? 0) / 1000),
+    state.refusedProbeAt === undefined ? 1 : Math.floor((state.refusedProbeAt - start.hi) / 1000) + 1,
+  );
+  const edge = start.hi + seconds * 1000;
+  return edge <= hi && seconds * 1000 <= (length?.hi ?? Number.POSITIVE_INFINITY) ? edge : undefined;
 }
 
 /**
