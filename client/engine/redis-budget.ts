@@ -153,7 +153,7 @@ const formatInterval = (interval: Interval | undefined): string =>
   interval ? `${interval.lo},${interval.hi}` : "";
 
 /** An interval a script returned; anything else (none, or a value not written by paceline) is none. */
-export function parseInterval(text: string | undefined): Interval | undefined {
+function parseInterval(text: string | undefined): Interval | undefined {
   const [lo, hi] = (text ?? "").split(",").map(Number);
   return lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi
     ? { lo, hi }
