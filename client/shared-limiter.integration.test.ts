@@ -2,21 +2,14 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RedisHandle, startRedis } from "../harness/redis-server.js";
+import { describe, expect, it } from "vitest";
+import { startRedis } from "../harness/redis-server.js";
 import { startHarness } from "../harness/start.js";
+import { suiteRedis } from "../test/support/redis.js";
 import { RedisBudget } from "./engine/redis-budget.js";
 import { connect, SharedLimiterError } from "./index.js";
 
-let redis: RedisHandle | undefined;
-beforeAll(async () => {
-  redis = await startRedis();
-  if (!redis)
-    console.warn(
-      "\n*** redis-server not found: the shared-limiter tests are SKIPPED. Install Debian's redis-server (.ci/run does). ***\n",
-    );
-}, 30_000);
-afterAll(async () => redis?.stop());
+const redisServer = suiteRedis("the shared-limiter tests are");
 
 const run = promisify(execFile);
 const WORKER = join(import.meta.dirname, "..", "test", "support", "audit-worker.mjs");
@@ -25,6 +18,7 @@ describe("a limiter shared through Redis", () => {
   it("claims a unit of the shared budget before a local slot: a key at 0 holds every process until it expires", {
     timeout: 30_000,
   }, async (context) => {
+    const redis = redisServer();
     if (!redis) return context.skip("redis-server is not installed");
     const budget = new RedisBudget({ url: redis.url, keyPrefix: "claim-test" });
     const store = new Redis(redis.url);
@@ -54,6 +48,7 @@ describe("a limiter shared through Redis", () => {
   it("a merge one process learnt is every process's: following claims spend the root's budget, declared ones their own", {
     timeout: 30_000,
   }, async (context) => {
+    const redis = redisServer();
     if (!redis) return context.skip("redis-server is not installed");
     const a = new RedisBudget({ url: redis.url, keyPrefix: "merge-test" });
     const b = new RedisBudget({ url: redis.url, keyPrefix: "merge-test" });
@@ -91,6 +86,7 @@ describe("a limiter shared through Redis", () => {
   it("a new window starts with one probe across processes; its answer sets the count the others claim from", {
     timeout: 30_000,
   }, async (context) => {
+    const redis = redisServer();
     if (!redis) return context.skip("redis-server is not installed");
     const a = new RedisBudget({ url: redis.url, keyPrefix: "probe-test" });
     const b = new RedisBudget({ url: redis.url, keyPrefix: "probe-test" });
@@ -145,6 +141,7 @@ describe("a limiter shared through Redis", () => {
   it("what one process learns of a window is every process's: where it opened, and the windows' length", {
     timeout: 30_000,
   }, async (context) => {
+    const redis = redisServer();
     if (!redis) return context.skip("redis-server is not installed");
     const a = new RedisBudget({ url: redis.url, keyPrefix: "window-test" });
     const b = new RedisBudget({ url: redis.url, keyPrefix: "window-test" });
@@ -261,6 +258,7 @@ describe("a limiter shared through Redis", () => {
   it("two worker processes on one Redis limiter: every call answered, every 429 accounted, the refusals bounded", {
     timeout: 120_000,
   }, async (context) => {
+    const redis = redisServer();
     if (!redis) return context.skip("redis-server is not installed");
     const harness = await startHarness({
       fixture: { seed: 9, generate: { users: 300, logs: 0 } },

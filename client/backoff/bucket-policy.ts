@@ -128,8 +128,8 @@ const REPORT_LATE_MS = 1000;
  */
 const MAX_BISECTS = 3;
 const REBISECT_SHARE = 0.15;
-/** A whole-second reset rounded down is up to this early. */
-const WHOLE_SECOND_MS = 1000;
+/** Resets and windows are whole seconds; a reset rounded down is up to one early. */
+const SECOND_MS = 1000;
 /** A wait when the server said nothing of when to come back. */
 const UNKNOWN_RESET_MS = 1000;
 
@@ -145,7 +145,7 @@ export function initialBucket(options: PolicyOptions): BucketState {
   };
 }
 
-const intersect = (a: Interval | undefined, b: Interval | undefined): Interval | undefined => {
+export const intersect = (a: Interval | undefined, b: Interval | undefined): Interval | undefined => {
   if (!a || !b) return a ?? b;
   const lo = Math.max(a.lo, b.lo);
   const hi = Math.min(a.hi, b.hi);
@@ -277,7 +277,7 @@ function relearn(state: BucketState, bound: Interval): Interval {
   const both = intersect(state.windowMs, bound);
   if (both) return both;
   // A length taken as a whole number of seconds was not one: that is all this says.
-  if (state.windowMs?.lo === state.windowMs?.hi) {
+  if (takenWhole(state.windowMs)) {
     state.fractional = true;
     return bound;
   }
@@ -302,9 +302,14 @@ const middle = (i: Interval) => (i.lo + i.hi) / 2;
  */
 function wholeSeconds(state: BucketState): void {
   if (!state.start || state.fractional || !state.windowMs) return;
-  const seconds = { lo: Math.ceil(state.windowMs.lo / 1000), hi: Math.floor(state.windowMs.hi / 1000) };
-  if (seconds.lo === seconds.hi && seconds.lo >= 1)
-    state.windowMs = { lo: seconds.lo * 1000, hi: seconds.lo * 1000 };
+  const seconds = Math.ceil(state.windowMs.lo / SECOND_MS);
+  if (seconds >= 1 && seconds === Math.floor(state.windowMs.hi / SECOND_MS))
+    state.windowMs = { lo: seconds * SECOND_MS, hi: seconds * SECOND_MS };
+}
+
+/** A length taken as a whole number of seconds (it is bounded to no other). */
+export function takenWhole(length: Interval | undefined): boolean {
+  return length !== undefined && length.lo === length.hi;
 }
 
 /**
@@ -460,7 +465,7 @@ function probeStep(state: BucketState): number {
 export function planRefill(state: BucketState, now: number): number {
   // A reset the server reported before a probe that was then refused has proven early.
   const proven = state.refusedProbeAt ?? Number.NEGATIVE_INFINITY;
-  const late = state.resetsEarly ? WHOLE_SECOND_MS : 0;
+  const late = state.resetsEarly ? SECOND_MS : 0;
   const caps = [state.reportedEnd, state.refusedUntil]
     .filter((t): t is number => t !== undefined && t > proven)
     .map((t) => t + late);
@@ -496,25 +501,25 @@ export function planRefill(state: BucketState, now: number): number {
  */
 function wholeSecondEdge(state: BucketState, lo: number, hi: number): number | undefined {
   const { start, windowMs: length } = state;
-  if (!start || state.grid || state.fractional || (length && length.lo === length.hi)) return undefined;
+  if (!start || state.grid || state.fractional || takenWhole(length)) return undefined;
   const seconds = Math.max(
     1,
-    Math.ceil((lo - start.hi) / 1000),
-    Math.ceil((length?.lo ?? 0) / 1000),
-    state.refusedProbeAt === undefined ? 1 : Math.floor((state.refusedProbeAt - start.hi) / 1000) + 1,
+    Math.ceil((lo - start.hi) / SECOND_MS),
+    Math.ceil((length?.lo ?? 0) / SECOND_MS),
+    state.refusedProbeAt === undefined ? 1 : Math.floor((state.refusedProbeAt - start.hi) / SECOND_MS) + 1,
   );
-  const edge = start.hi + seconds * 1000;
-  return edge <= hi && seconds * 1000 <= (length?.hi ?? Number.POSITIVE_INFINITY) ? edge : undefined;
+  const edge = start.hi + seconds * SECOND_MS;
+  return edge <= hi && seconds * SECOND_MS <= (length?.hi ?? Number.POSITIVE_INFINITY) ? edge : undefined;
 }
 
 /**
- * Where to probe to check a length taken as a whole number of seconds, while
- * unchecked: a little before the edge it gives (5% of the window, at least two probe steps).
+ * Where to probe to check a length taken as a whole number of seconds, while unchecked: a little
+ * before the edge it gives (5% of the window, at least two probe steps).
  */
 function lengthCheck(state: BucketState): number | undefined {
   const length = state.windowMs;
-  if (!state.end || !length || length.lo !== length.hi || state.fractional) return undefined;
-  if (state.lengthChecked) return undefined;
+  if (!state.end || !length || !takenWhole(length) || state.fractional || state.lengthChecked)
+    return undefined;
   return state.end.lo - Math.max(2 * probeStep(state), 0.05 * length.lo);
 }
 

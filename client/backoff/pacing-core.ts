@@ -48,8 +48,6 @@ export type PolicyEvent = {
   at: number;
   /** This answer's call opened the bucket's window, between these times. */
   opened?: Interval;
-  /** What a shared store said of the windows' length. */
-  length?: Interval;
 };
 
 export interface CoreOptions {
@@ -82,6 +80,8 @@ export interface Outcome {
   signal?: RateLimitSignal;
   /** Where a shared store said the window the call was granted in opened. */
   opened?: Interval;
+  /** What a shared store said of the windows' length. */
+  length?: Interval;
 }
 
 export interface Ticket {

@@ -1,5 +1,6 @@
 import type { Interval } from "../backoff/bucket-policy.js";
 import {
+  type Outcome,
   PacingCore,
   type PolicyEvent,
   type Queued,
@@ -155,9 +156,8 @@ interface Running<T> {
   deadline: number;
   /** The call's own signal: the caller's abort, close() or the deadline. */
   signal: AbortSignal;
-  /** Where the shared budget's window this attempt was granted in opened (told to the policy). */
-  opened?: Interval;
-  length?: Interval;
+  /** What the shared store said of the window this attempt was granted in (told to the policy). */
+  window?: Pick<Outcome, "opened" | "length">;
 }
 
 const abortReason = (signal: AbortSignal): unknown =>
@@ -405,8 +405,7 @@ export class CallEngine {
             );
       }
       if (claim.granted) {
-        call.opened = claim.opened;
-        call.length = claim.length;
+        call.window = { opened: claim.opened, length: claim.length };
         return;
       }
       if (timers.now() + claim.retryInMs + this.retry.minAttemptMs > deadline)
@@ -443,13 +442,7 @@ export class CallEngine {
       answer = { thrown, answered: false, failure: { kind: "fatal" } };
     }
     try {
-      const outcome = {
-        sentAt,
-        receivedAt: timers.now(),
-        signal: answer.signal,
-        opened: call.opened,
-        length: call.length,
-      };
+      const outcome: Outcome = { sentAt, receivedAt: timers.now(), signal: answer.signal, ...call.window };
       const failure = answer.failure;
       if (failure?.kind === "rate_limited") {
         this.counts.rateLimited++;

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Interval } from "../backoff/bucket-policy.js";
+import { type Interval, takenWhole } from "../backoff/bucket-policy.js";
 import type { PolicyEvent } from "../backoff/pacing-core.js";
 import { SharedLimiterError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
@@ -66,9 +66,8 @@ end`;
 
 /**
  * Grants a unit when the budget is positive, or the first claim of an unknown window (marking the
- * key); otherwise says when to ask again: the probe's
- * answer soon, or the end of a spent window. A following claim is of its bucket's root: the
- * budget another process learnt it spends. (The root's key is found in the script, so a Redis
+ * key); otherwise says when to ask again: the probe's answer soon, or the end of a spent window.
+ * A following claim is of its bucket's root: the budget another process learnt it spends. (The root's key is found in the script, so a Redis
  * Cluster would need every key in one slot.) A grant carries what the processes know of the
  * window: where it opened, and the windows' length.
  * ARGV: probe hold (ms), poll interval (ms), budget key prefix, bucket, '1' to follow merges,
@@ -185,16 +184,13 @@ export function sharedUpdate(
   | undefined {
   const ttl = (until: number | undefined) =>
     Math.round(Math.max(50, Math.min(keyTtlMs, (until ?? at + 1000) - at)));
-  // The local policy's plan (its next probe, from the learnt window) beats a whole-second reset.
-  // The windows' length as learnt here, where it is bounded both ways (on a grid, each process's own).
-  // Not one taken as a whole number of seconds: that is this process's guess, checked by its own probe.
+  // The windows' length as learnt here, where it is bounded both ways (on a grid, each process's
+  // own). Not one taken as a whole number of seconds: that is this process's guess, checked by
+  // its own probe.
+  const { windowMs } = state;
   const length =
-    !state.grid &&
-    state.windowMs &&
-    state.windowMs.lo < state.windowMs.hi &&
-    Number.isFinite(state.windowMs.hi)
-      ? state.windowMs
-      : undefined;
+    !state.grid && windowMs && !takenWhole(windowMs) && Number.isFinite(windowMs.hi) ? windowMs : undefined;
+  // The local policy's plan (its next probe, from the learnt window) beats a whole-second reset.
   if (step === "refused")
     return { value: 0, ttlMs: ttl(state.refillAt ?? state.refusedUntil), kind: "hold", length };
   if (step !== "answered") return undefined;

@@ -43,7 +43,7 @@ const strings = (value: unknown, field: string, valid: (s: string) => boolean, w
   return [...new Set(value as string[])];
 };
 
-/** What custom roles and resource sets share: a unique label, a description, timestamps. */
+/** What custom roles and resource sets share: an id, a unique label, timestamps. */
 interface Labelled {
   id: string;
   label: string;
@@ -105,7 +105,11 @@ export class IamDirectory {
     this.remove(this.resourceSets, this.resourceSet(idOrLabel), "resourceSet");
   }
 
-  /** Adds a record under a new id, unless its label is taken. */
+  /**
+   * Adds a record under a new id, unless its label is taken: Okta's spec gives roles a "Unique
+   * label" and resource sets a "Unique name" (okta-management-minimal.yaml), and a taken one is a
+   * validation error (E0000001).
+   */
   private add<T extends Labelled>(
     list: T[],
     prefix: string,
@@ -119,7 +123,11 @@ export class IamDirectory {
     return record;
   }
 
-  /** Removes a record no role assignment names. */
+  /**
+   * Removes a record no role assignment names. The reference is silent on deleting a role or
+   * resource set still assigned; refusing it (E0000001) is this harness's choice, and a client
+   * that unassigns first works either way.
+   */
   private remove<T extends Labelled>(list: T[], record: T, field: string): void {
     if (this.inUse(record.id))
       throw validationFailed(field, [`${record.label} is assigned: unassign it first`]);

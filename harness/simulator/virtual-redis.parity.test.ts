@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BucketState } from "../../client/backoff/bucket-policy.js";
 import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
 import type { Claim, SharedBudget } from "../../client/engine/call-engine.js";
 import { RedisBudget } from "../../client/engine/redis-budget.js";
-import { type RedisHandle, startRedis } from "../redis-server.js";
+import { suiteRedis } from "../../test/support/redis.js";
 import { EventLoop } from "./event-loop.js";
 import { VirtualRedis } from "./virtual-redis.js";
 
@@ -18,15 +18,7 @@ import { VirtualRedis } from "./virtual-redis.js";
  * a machine that may be busy).
  * Virtual time is set to the real clock before each operation, so keys expire alike.
  */
-let redis: RedisHandle | undefined;
-beforeAll(async () => {
-  redis = await startRedis();
-  if (!redis)
-    console.warn(
-      "\n*** redis-server not found: the store parity property is SKIPPED. Install Debian's redis-server (.ci/run does). ***\n",
-    );
-}, 30_000);
-afterAll(async () => redis?.stop());
+const redis = suiteRedis("the store parity property is");
 
 const bucket = fc.constantFrom("a", "b", "c");
 const interval = (min: number, max: number) =>
@@ -110,7 +102,7 @@ describe("the simulator's store keeps the Lua scripts' rules", () => {
   it("the same operations on VirtualRedis and on redis-server answer every claim alike", {
     timeout: 120_000,
   }, async (context) => {
-    const url = redis?.url;
+    const url = redis()?.url;
     if (!url) return context.skip("redis-server is not installed");
     const store = new Redis(url);
     let run = 0;

@@ -1,4 +1,4 @@
-import type { Interval } from "../../client/backoff/bucket-policy.js";
+import { type Interval, intersect } from "../../client/backoff/bucket-policy.js";
 import type { PolicyEvent } from "../../client/backoff/pacing-core.js";
 import type { Claim, SharedBudget } from "../../client/engine/call-engine.js";
 import {
@@ -18,8 +18,8 @@ import type { EventLoop } from "./event-loop.js";
  * missing or marked), an answer without a budget frees a missing or marked key; a 429 sets it to 0 until its
  * reset; a probe never sent unmarks it; keys expire. A merge one worker learnt joins two buckets'
  * sets (the name that sorts first is the root), and a following claim is of its bucket's root.
- * A grant carries the window's start (told by the answer whose call opened it, forgotten when a
- * probe's answer, or any answer setting a key afresh, does not tell one) and the windows' length (each told length narrows
+ * A grant carries the window's start (told by the answer whose call opened it, forgotten when
+ * an answer setting a key afresh tells none) and the windows' length (each told length narrows
  * it; one that contradicts it replaces it).
  */
 interface Key {
@@ -81,14 +81,12 @@ export class VirtualRedis {
         const unknown = !key || key.value < 0;
         if (update.opened) this.opened.set(event.bucket, update.opened);
         else if (unknown) this.opened.delete(event.bucket);
-        if (update.length) {
-          const known = this.lengths.get(event.bucket);
-          const both = known && {
-            lo: Math.max(known.lo, update.length.lo),
-            hi: Math.min(known.hi, update.length.hi),
-          };
-          this.lengths.set(event.bucket, both && both.lo <= both.hi ? both : update.length);
-        }
+        // A length narrows the one known; one that contradicts it replaces it.
+        if (update.length)
+          this.lengths.set(
+            event.bucket,
+            intersect(this.lengths.get(event.bucket), update.length) ?? update.length,
+          );
         const set = () =>
           this.keys.set(event.bucket, { value: update.value, expiresAt: event.at + update.ttlMs });
         if (update.kind === "hold" || (unknown && update.kind === "answer")) set();
