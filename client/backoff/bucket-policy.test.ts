@@ -457,6 +457,19 @@ describe("a gateway that reports budgets only on its 429s", () => {
   const probeAnswered = (s: BucketState, at: number) =>
     answer(onRelease(onRefill(s, at)), none, at, at + 10, 0);
 
+  it("its first 429 is the first word on the window: the reset bounds the edge, no probe goes at once", () => {
+    const free = answer(initialBucket(options), none, T, T + 10);
+    const s = onRefused(
+      free,
+      { limit: 600, remaining: 0, resetMs: 9000 },
+      { sentAt: T + 100, receivedAt: T + 110, inFlight: 0 },
+    );
+    // End ∈ [T + 100 + 9000 − 2000, T + 110 + 9000 + 1000], capped by the 429's own reset at
+    // T + 9110: the first probe bisects [T + 7100, T + 9110].
+    expect(s.end).toEqual({ lo: T + 7100, hi: T + 10_110 });
+    expect(s.refillAt).toBe(T + 8105);
+  });
+
   it("the probe that is answered opened the window: its start, and the limit less one, are known", () => {
     const s = probeAnswered(refused(), T + 1200);
     expect(s).toMatchObject({

@@ -421,8 +421,11 @@ export function onRefused(
   if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;
   const reportEnd =
     report?.resetMs !== undefined ? reportedEndInterval(report.resetMs, sentAt, receivedAt) : undefined;
-  // We believed there was budget left: the refusal is not this window running out.
-  const unexpected = state.budget === null ? state.mode === "free" : state.budget > 0 && !probe;
+  // We believed there was budget left: the refusal is not this window running out. A bucket free
+  // only because no answer ever spoke of budgets (a gateway that reports on its 429s) believed
+  // nothing: this 429 is the first word on its window.
+  const unexpected =
+    state.budget === null ? state.mode === "free" && state.remaining !== undefined : state.budget > 0 && !probe;
   const agrees = unexpected ? undefined : state.end ? intersect(state.end, reportEnd) : reportEnd;
   if (agrees) {
     // `remaining` stays the last answer's: a probe's answer then tells a turned window (more) from

@@ -44,12 +44,8 @@ const OPEN: [RegExp, string][] = [
     "windows on a grid are found when what was learnt of their length contradicts itself, and their phase over the next windows: the worst seed pays 1.38% in refused probes (p90 1.08%), one of them checking that the whole-second length is no overestimate",
   ],
   [
-    /^10s, budgets reported only on 429s/,
-    "0.04 points above the 429 target on one seed (1.04%; time 1.042, from 1.089): the first window's calls in flight are refused together when the limit is first hit, and a whole-second edge probed from the start before the length is learnt is refused in some windows",
-  ],
-  [
     /^1s, budgets reported only on 429s/,
-    "the limit is found by hitting it: the first window's calls in flight are refused together (~13 of 1,000 attempts), and the window's edge is probed at whole seconds from its start in the next windows, some refused (1.47%, from 2.05% last session and 18.9% before)",
+    "the limit is found by hitting it: every refusal of the worst seeds (15 of 1,018 attempts, 1.47%) is a first-window call sent before the first 429 came back (16 in flight) or by the other tool's bucket before the two are known to be one; from the second window on, none",
   ],
   [
     /^1s, 40 in flight against 20/,
