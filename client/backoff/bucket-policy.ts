@@ -425,7 +425,9 @@ export function onRefused(
   // only because no answer ever spoke of budgets (a gateway that reports on its 429s) believed
   // nothing: this 429 is the first word on its window.
   const unexpected =
-    state.budget === null ? state.mode === "free" && state.remaining !== undefined : state.budget > 0 && !probe;
+    state.budget === null
+      ? state.mode === "free" && state.remaining !== undefined
+      : state.budget > 0 && !probe;
   const agrees = unexpected ? undefined : state.end ? intersect(state.end, reportEnd) : reportEnd;
   if (agrees) {
     // `remaining` stays the last answer's: a probe's answer then tells a turned window (more) from
