@@ -365,6 +365,44 @@ describe("a first window's edge, the length not yet learnt", () => {
     );
     expect(refused.refillAt).toBe(T + 9030);
   });
+
+  it("a refill is a whole millisecond no earlier than the edge, so its refusal rules that second out", () => {
+    // As above, the answer received at T + 30.4: the edge is T + 8030.4, so the refill goes at
+    // T + 8031 (rounded to T + 8030, the probe would try the second before the edge, and its
+    // refusal would leave that second to be probed again).
+    const open = answer(initialBucket(options), { limit: 600, remaining: 599, resetMs: 10_000 }, T, T + 30.4);
+    const spentAt = answer(open, { limit: 600, remaining: 0, resetMs: 8000 }, T + 2000, T + 2010);
+    expect(spentAt.refillAt).toBe(T + 8031);
+    const refused = onRefused(
+      onRelease(onRefill(spentAt, T + 8031)),
+      { limit: 600, remaining: 0, resetMs: 2000 },
+      { sentAt: T + 8031, receivedAt: T + 8041, inFlight: 0 },
+    );
+    expect(refused.refillAt).toBe(T + 9031);
+  });
+});
+
+describe("an answer whose reset ends before the window we inferred", () => {
+  // Our call opened the window at [T, T + 30] and the length is taken as 10 s: end [T + 10 000,
+  // T + 10 030]. On a grid, the server's window may end sooner.
+  const opened = {
+    ...answer(initialBucket(options), { limit: 600, remaining: 599, resetMs: 10_000 }, T, T + 30),
+    windowMs: { lo: 10_000, hi: 10_000 },
+    end: { lo: T + 10_000, hi: T + 10_030 },
+  };
+
+  it("sent after the window opened, it is this window's: its count and end are taken", () => {
+    // Sent at T + 5000, 2 left, a 3 s reset: the end is in [T + 6000, T + 9010], before ours.
+    const s = answer(opened, { limit: 600, remaining: 2, resetMs: 3000 }, T + 5000, T + 5010);
+    expect(s.remaining).toBe(2);
+    expect(s.budget).toBe(2);
+    expect(s.end).toEqual({ lo: T + 6000, hi: T + 9010 });
+  });
+
+  it("sent before it opened, it speaks of the window before: ignored", () => {
+    const s = answer(opened, { limit: 600, remaining: 2, resetMs: 0 }, T - 50, T + 40);
+    expect(s).toBe(opened);
+  });
 });
 
 describe("the concurrency cap", () => {

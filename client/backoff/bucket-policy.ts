@@ -209,7 +209,10 @@ export function onAnswer(
     state.remaining === undefined ||
     (report.remaining > state.remaining && sentAt >= state.remainingAt) ||
     (reportEnd !== undefined && state.end !== undefined && reportEnd.lo >= state.end.hi);
-  if (!turned && reportEnd && state.end && reportEnd.hi <= state.end.lo) return state; // an older window
+  // An end before the one we know is an older window's, if the call may have been counted in it;
+  // sent after this window opened, it is this window's, and what we inferred of its end was wrong.
+  const older = state.start === undefined || sentAt < state.start.hi;
+  if (!turned && reportEnd && state.end && reportEnd.hi <= state.end.lo && older) return state;
   const limit = report.limit ?? state.limit;
   const next: BucketState = { ...state, limit, probing: false };
   if (report.resetMs !== undefined) next.reportedEnd = receivedAt + report.resetMs;
@@ -487,7 +490,9 @@ export function planRefill(state: BucketState, now: number): number {
     const wide =
       state.refusedProbes === 0 ? probeStep(state) : REBISECT_SHARE * (state.windowMs?.lo ?? Infinity);
     at = hi - lo > wide && state.refusedProbes < MAX_BISECTS ? (lo + hi) / 2 : hi;
-    at = wholeSecondEdge(state, lo, hi) ?? at;
+    // Refills are whole milliseconds: one at a whole-second edge goes no earlier than it.
+    const edge = wholeSecondEdge(state, lo, hi);
+    if (edge !== undefined) at = Math.ceil(edge);
     const check = lengthCheck(state);
     if (check !== undefined && state.refusedProbes === 0) at = check;
   }
