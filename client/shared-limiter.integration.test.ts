@@ -6,16 +6,18 @@ import { describe, expect, it } from "vitest";
 import { startRedis } from "../harness/redis-server.js";
 import { startHarness } from "../harness/start.js";
 import { suiteRedis } from "../test/support/redis.js";
+import { initialBucket } from "./backoff/bucket-policy.js";
 import { RedisBudget } from "./engine/redis-budget.js";
 import { connect, SharedLimiterError } from "./index.js";
 
 const redisServer = suiteRedis("the shared-limiter tests are");
+const POLICY = { freeAbove: 64, firstBudget: 16 };
 
 const run = promisify(execFile);
 const WORKER = join(import.meta.dirname, "..", "test", "support", "audit-worker.mjs");
 
 describe("a limiter shared through Redis", () => {
-  it("claims a unit of the shared budget before a local slot: a key at 0 holds every process until it expires", {
+  it("claims a unit of the shared budget before a local slot: the last units wait for the calls in flight, a key at 0 holds every process until it expires", {
     timeout: 30_000,
   }, async (context) => {
     const redis = redisServer();
@@ -23,22 +25,35 @@ describe("a limiter shared through Redis", () => {
     const budget = new RedisBudget({ url: redis.url, keyPrefix: "claim-test" });
     const store = new Redis(redis.url);
     try {
-      // Unknown (no key): granted, as the window's probe. Two units left: two grants, then spent:
-      // ask again at a quarter of the key's 5 s life (another process may shorten it meanwhile).
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+      const inFlight = () => store.get("claim-test:flight:users");
+      // Unknown (no key): granted, as the window's probe, one call in flight. Its answer (set by
+      // hand) says two units are left and lands it.
       expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
+      expect(await inFlight()).toBe("1");
       await store.set("claim-test:budget:users", "2", "PX", 5000);
+      await store.set("claim-test:flight:users", "0", "PX", 5000);
       expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
+      // One unit left and one call in flight, which the server may count after the answer that
+      // set the key: ask again in a poll (25 ms), not at the key's end.
+      expect(await budget.claim("users")).toEqual({ granted: false, retryInMs: 25, bucket: "users" });
+      // That call lost (no answer): it settles, and the last unit goes.
+      budget.tell({ bucket: "users", step: "unanswered", state: initialBucket(POLICY), at: Date.now() });
+      await settle();
+      expect(await inFlight()).toBe("0");
       expect(await budget.claim("users")).toEqual({ granted: true, bucket: "users" });
+      // Spent: ask again at a quarter of the key's 5 s life (another process may shorten it meanwhile).
       const spent = await budget.claim("users");
       expect(spent.granted).toBe(false);
       if (!spent.granted) {
         expect(spent.retryInMs).toBeLessThanOrEqual(1250);
         expect(spent.retryInMs).toBeGreaterThan(500);
       }
-      // A unit claimed for a call that was never sent comes back.
+      // A unit claimed for a call that was never sent comes back, and that call is not in flight.
       budget.giveBack("users");
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await settle();
       expect(await store.get("claim-test:budget:users")).toBe("1");
+      expect(await inFlight()).toBe("0");
     } finally {
       await budget.close();
       store.disconnect();

@@ -327,6 +327,25 @@ describe("a length bounded to one whole number of seconds", () => {
     expect(refused.refillAt).toBe(T + 1010);
   });
 
+  it("is checked by any call refused from that moment on, not only this process's probe", () => {
+    // A shared budget: another process's store let this call go at T + 960 with a unit this
+    // process still counted (budget 1, no probe of ours). Refused, it shows the window open then.
+    const counted = { ...spent, budget: 1, refillAt: undefined };
+    const refused = onRefused(
+      onRelease(counted),
+      { limit: 60, remaining: 0, resetMs: 1000 },
+      { sentAt: T + 960, receivedAt: T + 970, inFlight: 0 },
+    );
+    expect(refused.lengthChecked).toBe(true);
+    // Refused before the check's moment, it shows nothing of the length.
+    const early = onRefused(
+      onRelease(counted),
+      { limit: 60, remaining: 0, resetMs: 1000 },
+      { sentAt: T + 900, receivedAt: T + 910, inFlight: 0 },
+    );
+    expect(early.lengthChecked).toBeFalsy();
+  });
+
   it("answered, the window was shorter: the whole second is dropped for good", () => {
     // The probe finds a new window (59 left) at T + 960: the old one lasted under 960 − T ms.
     const probe = onRelease(onRefill(spent, T + 950));

@@ -417,8 +417,11 @@ export function onRefused(
     refusedProbes: state.refusedProbes + (probe && state.end ? 1 : 0),
     refusedProbeAt: probe ? sentAt : state.refusedProbeAt,
   };
-  // Still open a little before the edge a whole-second length gives: it is no overestimate.
-  if (probe && lengthCheck(state) !== undefined) next.lengthChecked = true;
+  // Still open a little before the edge a whole-second length gives: it is no overestimate. Any
+  // call refused from then on shows it (with a shared budget, another process's call may take
+  // the unit this process's check would have).
+  const check = lengthCheck(state);
+  if (check !== undefined && (probe || sentAt >= check)) next.lengthChecked = true;
   // Refused, with the window said to reset within this very second: resets are rounded down.
   if (report?.resetMs === 0) next.resetsEarly = true;
   if (report?.limit !== undefined && report.limit > 0) next.limit = report.limit;

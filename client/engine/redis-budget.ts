@@ -11,7 +11,10 @@ import type { Claim, SharedBudget } from "./call-engine.js";
  * probe across all processes: the first claim on a missing key marks it (-1) and goes; the others
  * wait for that call's answer, which sets the count (or, from a server that reports no budget,
  * frees the key). Claims granted while the count was unknown would each be a call no process
- * counted. A 429 sets it to 0 until the 429's reset: every process holds. Redis is never waited
+ * counted. A 429 sets it to 0 until the 429's reset: every process holds. The calls granted and
+ * not yet settled, every process's, are counted beside it: an answer lowers the key to what the
+ * server counted, which may miss them, so the last units go only as the calls in flight land
+ * (never stranded: the count falls as they do). Redis is never waited
  * on: a lost server fails the claim at once, naming it. ioredis is an optional peer dependency,
  * loaded when a shared budget is first claimed.
  */
@@ -40,6 +43,12 @@ export function askAgainInMs(leftMs: number): number {
   return Math.min(leftMs, Math.max(PROBE_POLL_MS, leftMs / 4));
 }
 
+/**
+ * How long the count of calls in flight lives after its last grant: it is set afresh with each
+ * window's probe, so a process that died with calls out holds back at most that window's tail.
+ */
+export const FLIGHT_TTL_MS = PROBE_HOLD_MS;
+
 /** A key freed by an answer that reported no budget: claims go, decrementing this. */
 export const FREE = 1_000_000_000;
 
@@ -66,12 +75,13 @@ end`;
 
 /**
  * Grants a unit when the budget is positive, or the first claim of an unknown window (marking the
- * key); otherwise says when to ask again: the probe's answer soon, or the end of a spent window.
+ * key); otherwise says when to ask again: the probe's answer soon, the landing of calls in flight
+ * as many as the units left (a poll), or the end of a spent window. A grant counts a call in flight.
  * A following claim is of its bucket's root: the budget another process learnt it spends. (The root's key is found in the script, so a Redis
  * Cluster would need every key in one slot.) A grant carries what the processes know of the
  * window: where it opened, and the windows' length.
  * ARGV: probe hold (ms), poll interval (ms), budget key prefix, bucket, '1' to follow merges,
- * opened key prefix, length key prefix.
+ * opened key prefix, length key prefix, in-flight key prefix, in-flight count's life (ms).
  * Returns granted (1/0), the count left or the wait (ms), the bucket claimed from, the window's
  * start and the length ('lo,hi', or '' where unknown).
  */
@@ -79,14 +89,19 @@ const CLAIM = `${ROOT}
 local name = ARGV[4]
 if ARGV[5] == '1' then name = root(name) end
 local key = ARGV[3] .. name
+local flight = ARGV[8] .. name
 local v = redis.call('GET', key)
 if not v then
   redis.call('SET', key, '-1', 'PX', ARGV[1])
+  redis.call('SET', flight, '1', 'PX', ARGV[9])
   return {1, -1, name, '', ''}
 end
 local n = tonumber(v)
+if n > 0 and n <= tonumber(redis.call('GET', flight) or '0') then return {0, tonumber(ARGV[2]), name} end
 if n > 0 then
   redis.call('DECR', key)
+  redis.call('INCR', flight)
+  redis.call('PEXPIRE', flight, ARGV[9])
   return {1, n - 1, name, redis.call('GET', ARGV[6] .. name) or '', redis.call('GET', ARGV[7] .. name) or ''}
 end
 if n < 0 then return {0, math.min(redis.call('PTTL', key), tonumber(ARGV[2])), name} end
@@ -140,8 +155,21 @@ if ARGV[5] ~= '' then
 end
 return 1`;
 
-/** A unit claimed and never sent goes back; a probe never sent unmarks the key for another. */
+/**
+ * A call settled (answered, refused, or lost): one fewer in flight, on its bucket's root (where
+ * its claim counted it). KEYS: the merge sets. ARGV: in-flight key prefix, bucket.
+ */
+const LANDED = `${ROOT}
+local flight = ARGV[1] .. root(ARGV[2])
+if tonumber(redis.call('GET', flight) or '0') > 0 then redis.call('DECR', flight) end
+return 1`;
+
+/**
+ * A unit claimed and never sent goes back; a probe never sent unmarks the key for another.
+ * KEYS: the budget, the in-flight count.
+ */
 const GIVE_BACK = `
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
 local v = redis.call('GET', KEYS[1])
 if not v then return 1 end
 if tonumber(v) < 0 then redis.call('DEL', KEYS[1]) else redis.call('INCR', KEYS[1]) end
@@ -224,8 +252,11 @@ export class RedisBudget implements SharedBudget {
     this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
-  /** Where the keys of one kind live: `paceline:budget:`, `paceline:opened:`, `paceline:length:`. */
-  private prefix(kind: "budget" | "opened" | "length"): string {
+  /**
+   * Where the keys of one kind live: `paceline:budget:`, `paceline:opened:`, `paceline:length:`,
+   * `paceline:flight:`.
+   */
+  private prefix(kind: "budget" | "opened" | "length" | "flight"): string {
     return `${this.options.keyPrefix ?? "paceline"}:${kind}:`;
   }
 
@@ -300,6 +331,8 @@ export class RedisBudget implements SharedBudget {
         follow ? "1" : "0",
         this.prefix("opened"),
         this.prefix("length"),
+        this.prefix("flight"),
+        FLIGHT_TTL_MS,
       )) as typeof reply;
     } catch (error) {
       throw new SharedLimiterError(this.address, (error as Error).message, { cause: error });
@@ -316,13 +349,19 @@ export class RedisBudget implements SharedBudget {
   }
 
   giveBack(bucket: string): void {
-    this.client?.eval(GIVE_BACK, 1, `${this.prefix("budget")}${bucket}`).catch(() => {});
+    this.client
+      ?.eval(GIVE_BACK, 2, `${this.prefix("budget")}${bucket}`, `${this.prefix("flight")}${bucket}`)
+      .catch(() => {});
   }
 
   tell(event: PolicyEvent): void {
-    const update = sharedUpdate(event, this.options.keyTtlMs);
     const client = this.client;
-    if (!update || client?.status !== "ready") return;
+    if (client?.status !== "ready") return;
+    // Every step but a refill settles one of this process's calls.
+    if (event.step !== "refill")
+      client.eval(LANDED, 1, this.mergesKey, this.prefix("flight"), event.bucket).catch(() => {});
+    const update = sharedUpdate(event, this.options.keyTtlMs);
+    if (!update) return;
     // Best effort: a lost report is corrected by the next answer, and 429s still pace.
     const keys = (["budget", "opened", "length"] as const).map(
       (kind) => `${this.prefix(kind)}${event.bucket}`,

@@ -12,8 +12,8 @@ import { VirtualRedis } from "./virtual-redis.js";
 /**
  * The simulator's store (VirtualRedis) against the Lua scripts it mirrors (RedisBudget on a real
  * redis-server): the same generated operations — claims that follow merges or not, answers with
- * and without a budget, a window's start and the windows' length, refusals, units given back,
- * merges — on both, and every claim answered alike: granted or not, from which bucket, with which
+ * and without a budget, a window's start and the windows' length, refusals, calls lost, units
+ * given back, merges — on both (each answer, refusal and loss settling a call in flight), and every claim answered alike: granted or not, from which bucket, with which
  * start and length, and a wait alike (within a second: the two clocks are read a moment apart, on
  * a machine that may be busy).
  * Virtual time is set to the real clock before each operation, so keys expire alike.
@@ -37,6 +37,8 @@ type Op =
       length?: { lo: number; hi: number };
     }
   | { kind: "refused"; bucket: string; untilMs: number }
+  /** A call that got no answer: it only settles (the policy tells the store nothing else). */
+  | { kind: "unanswered"; bucket: string }
   | { kind: "giveBack"; bucket: string }
   | { kind: "merged"; from: string; into: string }
   /** Every budget key's window ends (the merges, starts and lengths outlive it). */
@@ -68,13 +70,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       untilMs: fc.integer({ min: 5_000, max: 60_000 }),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("unanswered" as const), bucket }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("giveBack" as const), bucket }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("merged" as const), from: bucket, into: bucket }) },
   { weight: 1, arbitrary: fc.constant({ kind: "windowEnds" as const }) },
 );
 
 /** The policy event an operation tells the store, at `now`. */
-function eventOf(op: Extract<Op, { kind: "answered" | "refused" }>, now: number): PolicyEvent {
+function eventOf(op: Extract<Op, { kind: "answered" | "refused" | "unanswered" }>, now: number): PolicyEvent {
   const state: BucketState = {
     mode: op.kind === "answered" && op.remaining === undefined ? "unknown" : "paced",
     budget: op.kind === "answered" ? (op.remaining ?? null) : 0,
@@ -84,7 +87,7 @@ function eventOf(op: Extract<Op, { kind: "answered" | "refused" }>, now: number)
     held: op.kind === "refused",
     probing: false,
     refusedProbes: 0,
-    refillAt: now + op.untilMs,
+    refillAt: op.kind === "unanswered" ? undefined : now + op.untilMs,
     windowMs: op.kind === "answered" ? op.length : undefined,
   };
   const opened =
@@ -122,9 +125,12 @@ describe("the simulator's store keeps the Lua scripts' rules", () => {
             if (step.kind === "windowEnds") {
               // An awaited claim on the same connection: every operation before it has run.
               await real.claim("connect");
-              const keys = await store.keys(`${prefix}:budget:*`);
+              const keys = [
+                ...(await store.keys(`${prefix}:budget:*`)),
+                ...(await store.keys(`${prefix}:flight:*`)),
+              ];
               if (keys.length > 0) await store.del(...keys);
-              // Past every budget key's life (at most 60 s here), not the 24 h of the rest.
+              // Past every budget key's and in-flight count's life (at most 60 s here), not the 24 h of the rest.
               ended += 61_000;
             } else if (step.kind === "claim") {
               const [fromRedis, fromVirtual] = [
