@@ -536,6 +536,11 @@ function lengthCheck(state: BucketState): number | undefined {
   return state.end.lo - Math.max(2 * probeStep(state), 0.05 * length.lo);
 }
 
+/** The next refill is this process's check of a whole-second length, not the window's edge. */
+export function checkingLength(state: BucketState): boolean {
+  return state.refusedProbes === 0 && lengthCheck(state) !== undefined;
+}
+
 /** The refill time has come: release one probe; its answer tells whether the window turned. */
 export function onRefill(state: BucketState, now: number): BucketState {
   return { ...state, budget: 1, refillAt: undefined, refilledAt: now, probing: true };

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { type Interval, takenWhole } from "../backoff/bucket-policy.js";
+import { checkingLength, type Interval, takenWhole } from "../backoff/bucket-policy.js";
 import type { PolicyEvent } from "../backoff/pacing-core.js";
 import { SharedLimiterError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
@@ -200,8 +200,8 @@ export function redisAddress(url: string): string {
 /**
  * What a policy step tells the shared key: after an answer, the least budget reported this
  * window; after a 429, 0 (every process holds). The key lives until a process's policy would
- * probe the next window (from the window it has learnt), else until the window's latest plausible
- * end: a key gone mid-window would let the next probe's answer set a count that misses every
+ * probe the next window (from the window it has learnt; not its check of a whole-second length,
+ * which is its own probe before the edge), else until the window's latest plausible end: a key gone mid-window would let the next probe's answer set a count that misses every
  * other process's calls in flight. Once it expires, one probe finds the new window for all.
  */
 export function sharedUpdate(
@@ -227,10 +227,13 @@ export function sharedUpdate(
     state.end?.hi ?? Number.POSITIVE_INFINITY,
     state.reportedEnd ?? Number.POSITIVE_INFINITY,
   );
+  // A check of a whole-second length is this process's own probe, before the edge: the key
+  // ending then would let any process's call go first, and be refused.
+  const plan = checkingLength(state) ? undefined : state.refillAt;
   if (state.mode === "paced" && state.remaining !== undefined)
     return {
       value: state.remaining,
-      ttlMs: ttl(state.refillAt ?? (Number.isFinite(end) ? end : undefined)),
+      ttlMs: ttl(plan ?? (Number.isFinite(end) ? end : undefined)),
       kind: "answer",
       // This call opened the window: every process that spends it learns when.
       opened,

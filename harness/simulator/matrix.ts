@@ -32,10 +32,6 @@ export interface MatrixCell extends AuditCell {
  */
 const OPEN: [RegExp, string][] = [
   [
-    /^1s, 4 workers on one Redis budget/,
-    "time is met, 429s not (1.36% on the worst seed; 2 workers, 0.98%, meet theirs): the first window costs eight refusals while the workers claim from one key per tool until the merge is learnt, and a window's key lives until the soonest probe any worker plans, so a worker checking a whole-second length 5% before the edge lets another worker's call (counting a unit of the spent window) go first, refused",
-  ],
-  [
     /^1s reset (up|down), periodic windows, 100 ms/,
     "a 1 s window's edge at 100 ms latency is known only to a round trip, so a window's probes are either refused or late (bisected up to three times while the edge spans 15% of the window)",
   ],
