@@ -317,7 +317,11 @@ export class PacingCore {
     // The call's bucket may have merged into another while it was out: its answer lands there.
     let bucket = this.bucket(waiting.declared, waiting.fixed);
     const exchange = outcome
-      ? { ...outcome, inFlight: bucket.inFlight, lost: lostSince(bucket, bucket.state.refilledAt) }
+      ? {
+          ...outcome,
+          inFlight: bucket.inFlight + this.undecidedInFlight(bucket),
+          lost: lostSince(bucket, bucket.state.refilledAt),
+        }
       : undefined;
     if (step === "unanswered") remember(bucket, this.timers.now());
     if (step === "answered" && exchange) {
@@ -342,6 +346,19 @@ export class PacingCore {
     const opened = step === "answered" && outcome ? foundStart(bucket.state, outcome.receivedAt) : undefined;
     this.tell({ bucket: bucket.name, step, state: bucket.state, at: this.timers.now(), opened });
     this.arm(bucket);
+  }
+
+  /**
+   * Calls in flight of buckets that may yet prove to spend this one's budget: until the answers
+   * tell, its budget leaves room for them (or their first window's calls overshoot it).
+   */
+  private undecidedInFlight(bucket: Bucket): number {
+    if (!this.options.learnBuckets || bucket.fixed || bucket.state.windowMs !== undefined) return 0;
+    let count = 0;
+    for (const other of this.buckets.values())
+      if (other !== bucket && !other.fixed && this.shared.undecided(bucket.name, other.name))
+        count += other.inFlight;
+    return count;
   }
 
   /** A merge this process learnt: carried out here, and told (for other processes to adopt). */

@@ -144,6 +144,32 @@ describe("which tools share a budget, from the count alone", () => {
   });
 });
 
+describe("buckets not yet known to be one budget or two (undecided)", () => {
+  it("the same limit and no evidence yet: undecided, either way round", () => {
+    const learner = new SharedBuckets();
+    replay(learner, lockstep(1), () => "other");
+    expect(learner.undecided("roles", "groups")).toBe(true);
+    expect(learner.undecided("groups", "roles")).toBe(true);
+  });
+
+  it("merged, parted, of different limits, or not yet answered: decided", () => {
+    const merged = new SharedBuckets();
+    replay(merged, lockstep(40), () => "other");
+    expect(merged.undecided("roles", "groups")).toBe(false);
+    // Two budgets called in lockstep: their counts fall in step, which proves two (a break).
+    const apart = new SharedBuckets();
+    replay(apart, lockstep(200), (tool) => tool);
+    expect(apart.undecided("roles", "groups")).toBe(false);
+    const limits = new SharedBuckets();
+    replay(limits, lockstep(1), () => "other");
+    const record = limits.sent("x", 2000);
+    limits.settled(record, 2010, true);
+    limits.observe("x", { limit: 1000, remaining: 999, resetMs: 1000 }, record);
+    expect(limits.undecided("x", "roles")).toBe(false);
+    expect(limits.undecided("roles", "never-answered")).toBe(false);
+  });
+});
+
 describe("processes sharing the budgets (a shared limiter): other processes' calls are counted unseen", () => {
   /** `process`'s share of a pipeline of roles and groups calls, `processes` of them interleaved. */
   const share = (calls: Call[], processes: number, process: number) =>

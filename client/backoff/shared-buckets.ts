@@ -99,6 +99,18 @@ export class SharedBuckets {
     return current;
   }
 
+  /**
+   * X and Y may yet prove one budget: not merged, the same limit in their last answers, and no
+   * evidence yet that they are two.
+   */
+  undecided(x: string, y: string): boolean {
+    const [a, b] = [this.resolve(x), this.resolve(y)];
+    if (a === b) return false;
+    const limit = this.answers.get(a)?.at(-1)?.limit;
+    if (limit === undefined || this.answers.get(b)?.at(-1)?.limit !== limit) return false;
+    return (this.breaks.get([a, b].sort().join("\u0000")) ?? 0) === 0;
+  }
+
   /** A call of `bucket` was sent; settle the returned record when its answer (or none) comes. */
   sent(bucket: string, sentAt: number): CallRecord {
     const self = this.resolve(bucket);

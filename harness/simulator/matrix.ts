@@ -32,8 +32,8 @@ export interface MatrixCell extends AuditCell {
  */
 const OPEN: [RegExp, string][] = [
   [
-    /^1s reset (up|down), periodic windows, 100 ms/,
-    "a 1 s window's edge at 100 ms latency is known only to a round trip, so a window's probes are either refused or late (bisected up to three times while the edge spans 15% of the window)",
+    /^1s reset up, periodic windows, 100 ms/,
+    "a 1 s window's edge at 100 ms latency is known only to a round trip, so a window's probes are either refused or late; the worst seed (1.207) reads a grid's first, partial window as one that opened with its call and learns a length of 0.2 s",
   ],
   [
     /^1s reset down, periodic windows, 10 ms/,
@@ -44,16 +44,16 @@ const OPEN: [RegExp, string][] = [
     "the limit is found by hitting it: every refusal of the worst seeds (15 of 1,018 attempts, 1.47%) is a first-window call sent before the first 429 came back (16 in flight) or by the other tool's bucket before the two are known to be one; from the second window on, none",
   ],
   [
-    /^1s, 40 in flight against 20/,
-    "with half of each round trip outside Okta, Okta sees about half of the calls in flight, so the concurrency cap grows to about 30 in the first window and the next window's first burst meets the limit of 20 at once (3.19% of 429s; time 1.086); with all of it at Okta, 1.087 and 1.18%: the burst at a window's start still meets the limit",
+    /^1s, 40 in flight against 20 at 100 ms$/,
+    "with half of each round trip outside Okta, Okta sees about half of the calls in flight, so the concurrency cap grows to about 30 in the first window and the next window's first burst meets the limit of 20 at once (2.90% of 429s, time 1.080); with all of it at Okta (the harness's twin), met",
   ],
   [
     /^1\.5s windows .*periodic/,
-    "a grid whose windows are not whole seconds: a length rounded to a whole second is refuted by a check probe (once read as windows that open with a call, once as a grid's), then learnt from the edges' wide intervals, so probes are refused about once a window (2.34%)",
+    "a grid whose windows are not whole seconds: a length rounded to a whole second is refuted by a check probe (once read as windows that open with a call, once as a grid's), then learnt from the edges' wide intervals, so probes are refused about once a window (2.53%)",
   ],
   [
     /^1s storm/,
-    "1 s windows under a 30% storm: injected resets of 1–2 s hold a whole window, and a storm's refusal of a probe at a whole-second edge reads as the window still open (1.673; 1.550 before whole-second edges were probed)",
+    "1 s windows under a 30% storm: injected resets of 1–2 s hold a whole window, and a storm's refusal of a probe at a whole-second edge reads as the window still open, which can teach (and a refused length check confirm) a length of 2 s (1.739; 1.550 before whole-second edges were probed)",
   ],
   [
     /^10s reset down, periodic windows, 50 ms/,
