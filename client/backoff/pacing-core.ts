@@ -349,11 +349,13 @@ export class PacingCore {
   }
 
   /**
-   * Calls in flight of buckets that may yet prove to spend this one's budget: until the answers
-   * tell, its budget leaves room for them (or their first window's calls overshoot it).
+   * Calls in flight of buckets that may yet prove to spend this one's budget: in its first window
+   * (never spent, so never refilled), its budget leaves room for them, or the other bucket's calls
+   * overshoot it before the answers show the two are one. Later windows have learnt the merge,
+   * or had the chance to: keeping the room for good would cost budgets that are truly apart.
    */
   private undecidedInFlight(bucket: Bucket): number {
-    if (!this.options.learnBuckets || bucket.fixed || bucket.state.windowMs !== undefined) return 0;
+    if (!this.options.learnBuckets || bucket.fixed || bucket.state.refilledAt > 0) return 0;
     let count = 0;
     for (const other of this.buckets.values())
       if (other !== bucket && !other.fixed && this.shared.undecided(bucket.name, other.name))
