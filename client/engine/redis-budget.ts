@@ -14,9 +14,9 @@ import type { Claim, SharedBudget } from "./call-engine.js";
  * counted. A 429 sets it to 0 until the 429's reset: every process holds. The calls granted and
  * not yet settled, every process's, are counted beside it: an answer lowers the key to what the
  * server counted, which may miss them, so the last units go only as the calls in flight land
- * (never stranded: the count falls as they do). Redis is never waited
- * on: a lost server fails the claim at once, naming it. ioredis is an optional peer dependency,
- * loaded when a shared budget is first claimed.
+ * (never stranded: the count falls as they do). Redis is never waited on: a lost server fails
+ * the claim at once, naming it. ioredis is an optional peer dependency, loaded when a shared
+ * budget is first claimed.
  */
 export interface RedisBudgetOptions {
   url: string;
@@ -201,8 +201,9 @@ export function redisAddress(url: string): string {
  * What a policy step tells the shared key: after an answer, the least budget reported this
  * window; after a 429, 0 (every process holds). The key lives until a process's policy would
  * probe the next window (from the window it has learnt; not its check of a whole-second length,
- * which is its own probe before the edge), else until the window's latest plausible end: a key gone mid-window would let the next probe's answer set a count that misses every
- * other process's calls in flight. Once it expires, one probe finds the new window for all.
+ * which is its own probe before the edge), else until the window's latest plausible end: a key
+ * gone mid-window would let the next probe's answer set a count that misses every other
+ * process's calls in flight. Once it expires, one probe finds the new window for all.
  */
 export function sharedUpdate(
   { step, state, at, opened }: PolicyEvent,

@@ -17,13 +17,13 @@ import type { EventLoop } from "./event-loop.js";
  * the key is positive, and decrements it; the first claim on a missing key marks it (-1) and goes,
  * and the others wait for that probe's answer; a claim also waits while no more units are left
  * than calls in flight (every worker's, counted from the window's probe; each settled call lowers
- * its root's count, which lives FLIGHT_TTL_MS after its last grant); an answer lowers the key and its life (sets it when
- * missing or marked), an answer without a budget frees a missing or marked key; a 429 sets it to 0 until its
- * reset; a probe never sent unmarks it; keys expire. A merge one worker learnt joins two buckets'
- * sets (the name that sorts first is the root), and a following claim is of its bucket's root.
- * A grant carries the window's start (told by the answer whose call opened it, forgotten when
- * an answer setting a key afresh tells none) and the windows' length (each told length narrows
- * it; one that contradicts it replaces it).
+ * its root's count, which lives FLIGHT_TTL_MS after its last grant); an answer lowers the key and
+ * its life (sets it when missing or marked), an answer without a budget frees a missing or marked
+ * key; a 429 sets it to 0 until its reset; a probe never sent unmarks it; keys expire. A merge
+ * one worker learnt joins two buckets' sets (the name that sorts first is the root), and a
+ * following claim is of its bucket's root. A grant carries the window's start (told by the
+ * answer whose call opened it, forgotten when an answer setting a key afresh tells none) and the
+ * windows' length (each told length narrows it; one that contradicts it replaces it).
  */
 interface Key {
   value: number;
