@@ -45,7 +45,7 @@ const OPEN: [RegExp, string][] = [
   ],
   [
     /^1s, 40 in flight against 20 at 100 ms$/,
-    "with half of each round trip outside Okta, Okta sees about half of the calls in flight, so the concurrency cap grows to about 30 in the first window and the next window's first burst meets the limit of 20 at once (2.90% of 429s, time 1.080); with all of it at Okta (the harness's twin), met",
+    "with half of each round trip outside Okta, Okta sees about half of the calls in flight, so the concurrency cap grows to about 30 in the first window and the next window's first burst meets the limit of 20 at once (2.05% of 429s, time 1.088; a burst held to half the cap per half round trip cut it only to 1.76% and cost the concurrency-bound 10 s cells 5%); with all of it at Okta (the harness's twin), met",
   ],
   [
     /^1\.5s windows .*periodic/,
