@@ -468,9 +468,9 @@ describe("the concurrency cap", () => {
     const cut2 = onConcurrencyRefused(c, T + 200, T + 400);
     expect(cut2.cap).toBe(31);
     expect(onConcurrencyRefused(cut2, T + 50, T + 410).cap).toBe(31);
-    // From 32 the step to the ceiling (33) needs 8 caps of successes while in use.
+    // From 32 the step to the ceiling (33) needs 16 caps of successes while in use.
     c = onCallSent(c, 32);
-    for (let i = 0; i < 8 * 32 - 1; i++) c = onCallSucceeded(c);
+    for (let i = 0; i < 16 * 32 - 1; i++) c = onCallSucceeded(c);
     expect(c.cap).toBe(32);
     c = onCallSucceeded(c);
     expect(c.cap).toBe(33);
@@ -483,7 +483,7 @@ describe("the concurrency cap", () => {
       c = onConcurrencyRefused(c, T + 1000 * r, T + 1000 * r + 10);
       patience.push(c.patience);
     }
-    expect(patience).toEqual([8, 16, 32, 64, 64, 64]);
+    expect(patience).toEqual([16, 32, 64, 64, 64, 64]);
   });
 
   it("never below one nor above the maximum", () => {

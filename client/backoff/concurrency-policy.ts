@@ -45,7 +45,7 @@ export const START = 16;
 /** Slow start grows ×1.5 a round below this cap, and by STEP a round from it. */
 const STEP_FROM = 32;
 const STEP = 4;
-const FIRST_PATIENCE = 8;
+const FIRST_PATIENCE = 16;
 const MAX_PATIENCE = 64;
 
 export function initialConcurrency(max: number): ConcurrencyState {
