@@ -298,6 +298,47 @@ describe("what other processes on one shared budget learnt (a shared limiter's s
   });
 });
 
+describe("windows last whole seconds", () => {
+  it("a window seen to end within a second of the start we read did not open then: a grid's, and no length is learnt from it", () => {
+    // Our call finds 59 of 60 left at [T, T + 10]: read as opening the window. On a grid, that
+    // window may have opened long before and end at T + 300: an answer received at T + 312 shows
+    // more left (48) than one before it (39), so the window turned under 312 ms after our start.
+    const opened = answer(initialBucket(options), { limit: 60, remaining: 59, resetMs: 1000 }, T, T + 10);
+    const lower = answer(opened, { limit: 60, remaining: 39, resetMs: 1000 }, T + 100, T + 110);
+    const turned = answer(lower, { limit: 60, remaining: 48, resetMs: 1000 }, T + 200, T + 312);
+    expect(turned.remaining).toBe(48);
+    // Not [0, 312]: no window is that short (RateLimit-Policy's w is whole seconds), so the start
+    // was not one: windows do not open with our calls.
+    expect(turned.windowMs?.hi ?? Number.POSITIVE_INFINITY).toBeGreaterThanOrEqual(1000);
+    expect(turned.grid).toBe(true);
+  });
+
+  it("a length taken as another whole number of seconds than the one checked is checked again", () => {
+    // A 1 s length was checked; what is learnt now is [1500, 2400], and a probe at T + 2000 finds
+    // the window turned: [1500, 2010] holds one whole second, 2 s, taken; the check was of 1 s.
+    const learnt: BucketState = {
+      ...initialBucket(options),
+      mode: "paced",
+      budget: 0,
+      limit: 60,
+      remaining: 0,
+      remainingAt: T + 500,
+      start: { lo: T, hi: T + 10 },
+      end: { lo: T + 1500, hi: T + 2410 },
+      windowMs: { lo: 1500, hi: 2400 },
+      lengthChecked: true,
+    };
+    const turned = answer(
+      onRelease(onRefill(learnt, T + 2000)),
+      { limit: 60, remaining: 59, resetMs: 2000 },
+      T + 2000,
+      T + 2010,
+    );
+    expect(turned.windowMs).toEqual({ lo: 2000, hi: 2000 });
+    expect(turned.lengthChecked).toBe(false);
+  });
+});
+
 describe("a length bounded to one whole number of seconds", () => {
   // Learnt across windows, the length is [950, 1040]: one whole second lies in it. Our call opens
   // the next window (59 of 60 left), sent at T, answered at T + 10.
@@ -346,12 +387,18 @@ describe("a length bounded to one whole number of seconds", () => {
     expect(early.lengthChecked).toBeFalsy();
   });
 
-  it("answered, the window was shorter: the whole second is dropped for good", () => {
-    // The probe finds a new window (59 left) at T + 960: the old one lasted under 960 − T ms.
-    const probe = onRelease(onRefill(spent, T + 950));
-    const turned = answer(probe, { limit: 60, remaining: 59, resetMs: 1000 }, T + 950, T + 960);
+  it("answered, the window was shorter: the whole seconds are dropped for good", () => {
+    // Learnt [1950, 2040]: taken as 2 s. Our call opens a window at [T, T + 10], spent at T + 510;
+    // the check goes at T + 2000 − 100 (5% of 2 s) and finds a new window (59 left) at T + 1910:
+    // the old one lasted under 1910 ms (a 1.5 s window, say).
+    const twoSeconds = { ...initialBucket(options), windowMs: { lo: 1950, hi: 2040 } };
+    const open = answer(twoSeconds, { limit: 60, remaining: 59, resetMs: 2000 }, T, T + 10);
+    const spentAt = answer(open, { limit: 60, remaining: 0, resetMs: 2000 }, T + 500, T + 510);
+    expect(spentAt.refillAt).toBe(T + 1900);
+    const probe = onRelease(onRefill(spentAt, T + 1900));
+    const turned = answer(probe, { limit: 60, remaining: 59, resetMs: 2000 }, T + 1900, T + 1910);
     expect(turned.fractional).toBe(true);
-    expect(turned.windowMs?.hi).toBeLessThanOrEqual(960);
+    expect(turned.windowMs?.hi).toBeLessThanOrEqual(1910);
     expect(turned.grid).toBeFalsy();
   });
 });

@@ -235,6 +235,8 @@ export function onAnswer(
         : sharedStart(next, exchange, state.start);
     wholeSeconds(next);
     learnGrid(next);
+    // A length taken as another whole number of seconds than the one checked is unchecked.
+    if (takenWhole(next.windowMs) && next.windowMs?.lo !== state.windowMs?.lo) next.lengthChecked = false;
   } else {
     if (report.remaining < (state.remaining ?? Number.POSITIVE_INFINITY)) {
       next.remaining = report.remaining;
@@ -276,7 +278,15 @@ function learnWindow(state: BucketState): void {
  * The window's length within a new bound. A bound that contradicts what was learnt means the
  * server is not what we thought: start over, and take windows to sit on a grid (`grid`).
  */
-function relearn(state: BucketState, bound: Interval): Interval {
+function relearn(state: BucketState, bound: Interval): Interval | undefined {
+  // Windows last whole seconds (RateLimit-Policy's w): one seen to end within a second of the
+  // start we read did not open then, so windows sit on a grid (this was its first window, entered
+  // midway). It says nothing of the length.
+  if (bound.hi < SECOND_MS) {
+    state.grid = true;
+    state.fractional = false;
+    return state.windowMs;
+  }
   const both = intersect(state.windowMs, bound);
   if (both) return both;
   // A length taken as a whole number of seconds was not one: that is all this says.
@@ -327,10 +337,9 @@ function learnGrid(state: BucketState): void {
   if (anchor && length && length.lo > 0 && Number.isFinite(length.hi)) {
     const windows = Math.round((middle(start) - middle(anchor)) / middle(length));
     if (windows >= 1 && windows * (length.hi - length.lo) < length.lo / 2) {
-      const whole = relearn(state, {
-        lo: (start.lo - anchor.hi) / windows,
-        hi: (start.hi - anchor.lo) / windows,
-      });
+      const whole =
+        relearn(state, { lo: (start.lo - anchor.hi) / windows, hi: (start.hi - anchor.lo) / windows }) ??
+        length;
       state.windowMs = whole;
       const edge = { lo: anchor.lo + windows * whole.lo, hi: anchor.hi + windows * whole.hi };
       state.start = intersect(start, edge) ?? start;
