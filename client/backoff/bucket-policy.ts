@@ -505,8 +505,7 @@ export function planRefill(state: BucketState, now: number): number {
     // Refills are whole milliseconds: one at a whole-second edge goes no earlier than it.
     const edge = wholeSecondEdge(state, lo, hi);
     if (edge !== undefined) at = Math.ceil(edge);
-    const check = lengthCheck(state);
-    if (check !== undefined && state.refusedProbes === 0) at = check;
+    at = plannedCheck(state) ?? at;
   }
   // After refused probes, wait longer each time: the edge is later than we thought.
   // …but never past the latest reset the server reported (rule 4).
@@ -545,9 +544,9 @@ function lengthCheck(state: BucketState): number | undefined {
   return state.end.lo - Math.max(2 * probeStep(state), 0.05 * length.lo);
 }
 
-/** The next refill is this process's check of a whole-second length, not the window's edge. */
-export function checkingLength(state: BucketState): boolean {
-  return state.refusedProbes === 0 && lengthCheck(state) !== undefined;
+/** When the next refill checks a whole-second length (before the window's edge), if it does. */
+export function plannedCheck(state: BucketState): number | undefined {
+  return state.refusedProbes === 0 ? lengthCheck(state) : undefined;
 }
 
 /** The refill time has come: release one probe; its answer tells whether the window turned. */

@@ -357,8 +357,14 @@ export class PacingCore {
   private undecidedInFlight(bucket: Bucket): number {
     if (!this.options.learnBuckets || bucket.fixed || bucket.state.refilledAt > 0) return 0;
     let count = 0;
+    // The cheap tests first: this runs on every answer of a bucket never spent.
     for (const other of this.buckets.values())
-      if (other !== bucket && !other.fixed && this.shared.undecided(bucket.name, other.name))
+      if (
+        other.inFlight > 0 &&
+        other !== bucket &&
+        !other.fixed &&
+        this.shared.undecided(bucket.name, other.name)
+      )
         count += other.inFlight;
     return count;
   }

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { checkingLength, type Interval, takenWhole } from "../backoff/bucket-policy.js";
+import { type Interval, plannedCheck, takenWhole } from "../backoff/bucket-policy.js";
 import type { PolicyEvent } from "../backoff/pacing-core.js";
 import { SharedLimiterError } from "../errors.js";
 import type { Claim, SharedBudget } from "./call-engine.js";
@@ -121,47 +121,45 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
 /**
- * An answer lowers the budget (never raises it within the key's window) and its life (the
- * soonest any process plans to probe), and replaces a probe's mark; a refusal holds it at 0; an
- * answer without a budget frees a marked or missing key. An answer whose call opened the window
- * says when; a key set afresh without that forgets the old window's start. A length narrows the
- * one the processes know (one that contradicts it replaces it: the newest evidence wins).
- * KEYS: the budget, the window's start, the length. ARGV: value, ttl (ms), 'answer' | 'hold' |
- * 'free', the start ('lo,hi' or ''), the length ('lo,hi' or ''), the start's and length's life (ms).
+ * A call settled (answered, refused, or lost): one fewer in flight, on its bucket's root (where
+ * its claim counted it). Then, for an answer or a refusal: an answer lowers the budget (never
+ * raises it within the key's window) and its life (the soonest any process plans to probe), and
+ * replaces a probe's mark; a refusal holds it at 0; an answer without a budget frees a marked or
+ * missing key. An answer whose call opened the window says when; a key set afresh without that
+ * forgets the old window's start. A length narrows the one the processes know (one that
+ * contradicts it replaces it: the newest evidence wins). One script, so a call's answer costs
+ * one round trip to Redis.
+ * KEYS: the merge sets, the budget, the window's start, the length. ARGV: value, ttl (ms),
+ * 'answer' | 'hold' | 'free' | 'settled' (nothing to report), the start ('lo,hi' or ''), the
+ * length ('lo,hi' or ''), the start's and length's life (ms), in-flight key prefix, bucket.
  */
-const REPORT = `
-local v = redis.call('GET', KEYS[1])
+const REPORT = `${ROOT}
+local flight = ARGV[7] .. root(ARGV[8])
+if tonumber(redis.call('GET', flight) or '0') > 0 then redis.call('DECR', flight) end
+if ARGV[3] == 'settled' then return 1 end
+local v = redis.call('GET', KEYS[2])
 local unknown = (not v) or tonumber(v) < 0
 if ARGV[3] == 'hold' or (unknown and ARGV[3] == 'answer') then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 elseif ARGV[3] == 'free' then
-  if unknown then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+  if unknown then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2]) end
 else
-  if tonumber(ARGV[1]) < tonumber(v) then redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL') end
-  local left = redis.call('PTTL', KEYS[1])
-  if left < 0 or tonumber(ARGV[2]) < left then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+  if tonumber(ARGV[1]) < tonumber(v) then redis.call('SET', KEYS[2], ARGV[1], 'KEEPTTL') end
+  local left = redis.call('PTTL', KEYS[2])
+  if left < 0 or tonumber(ARGV[2]) < left then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 end
-if ARGV[4] ~= '' then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[6])
-elseif unknown then redis.call('DEL', KEYS[2]) end
+if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[6])
+elseif unknown then redis.call('DEL', KEYS[3]) end
 if ARGV[5] ~= '' then
   local lo, hi = string.match(ARGV[5], '^([^,]+),([^,]+)$')
   lo, hi = tonumber(lo), tonumber(hi)
-  local klo, khi = string.match(redis.call('GET', KEYS[3]) or '', '^([^,]+),([^,]+)$')
+  local klo, khi = string.match(redis.call('GET', KEYS[4]) or '', '^([^,]+),([^,]+)$')
   klo, khi = tonumber(klo), tonumber(khi)
   if klo and khi and math.max(lo, klo) <= math.min(hi, khi) then
     lo, hi = math.max(lo, klo), math.min(hi, khi)
   end
-  redis.call('SET', KEYS[3], lo .. ',' .. hi, 'PX', ARGV[6])
+  redis.call('SET', KEYS[4], lo .. ',' .. hi, 'PX', ARGV[6])
 end
-return 1`;
-
-/**
- * A call settled (answered, refused, or lost): one fewer in flight, on its bucket's root (where
- * its claim counted it). KEYS: the merge sets. ARGV: in-flight key prefix, bucket.
- */
-const LANDED = `${ROOT}
-local flight = ARGV[1] .. root(ARGV[2])
-if tonumber(redis.call('GET', flight) or '0') > 0 then redis.call('DECR', flight) end
 return 1`;
 
 /**
@@ -230,7 +228,7 @@ export function sharedUpdate(
   );
   // A check of a whole-second length is this process's own probe, before the edge: the key
   // ending then would let any process's call go first, and be refused.
-  const plan = checkingLength(state) ? undefined : state.refillAt;
+  const plan = plannedCheck(state) === undefined ? state.refillAt : undefined;
   if (state.mode === "paced" && state.remaining !== undefined)
     return {
       value: state.remaining,
@@ -360,12 +358,9 @@ export class RedisBudget implements SharedBudget {
 
   tell(event: PolicyEvent): void {
     const client = this.client;
-    if (client?.status !== "ready") return;
-    // Every step but a refill settles one of this process's calls.
-    if (event.step !== "refill")
-      client.eval(LANDED, 1, this.mergesKey, this.prefix("flight"), event.bucket).catch(() => {});
+    // A refill settles no call and reports nothing.
+    if (event.step === "refill" || client?.status !== "ready") return;
     const update = sharedUpdate(event, this.options.keyTtlMs);
-    if (!update) return;
     // Best effort: a lost report is corrected by the next answer, and 429s still pace.
     const keys = (["budget", "opened", "length"] as const).map(
       (kind) => `${this.prefix(kind)}${event.bucket}`,
@@ -373,14 +368,17 @@ export class RedisBudget implements SharedBudget {
     client
       .eval(
         REPORT,
-        keys.length,
+        1 + keys.length,
+        this.mergesKey,
         ...keys,
-        update.value,
-        update.ttlMs,
-        update.kind,
-        formatInterval(update.opened),
-        formatInterval(update.length),
+        update?.value ?? 0,
+        update?.ttlMs ?? 0,
+        update?.kind ?? "settled",
+        formatInterval(update?.opened),
+        formatInterval(update?.length),
         KNOWN_TTL_MS,
+        this.prefix("flight"),
+        event.bucket,
       )
       .catch(() => {});
   }
